@@ -1,0 +1,1 @@
+// Datasets, loaders, the experiment protocol, metrics and statistics.

@@ -1,0 +1,73 @@
+import DeniCore
+import DeniTraining
+
+/// Tuning strategy with its hyperparameters.
+public struct TuningConfig: Codable, Hashable, Sendable {
+    public var kind: TuningKind = .lora
+    public var loraRank = 64
+    public var loraAlpha = 64.0
+    public var loraDropout = 0.1
+    public var loraTargets = ["query", "value"]
+    /// "none", "all" or "lora_only".
+    public var loraBias = "all"
+    /// nil: trainable for full fine-tuning, frozen for PEFT (the paper's choice).
+    public var poolerTrainable: Bool? = nil
+    public init(kind: TuningKind = .lora) { self.kind = kind }
+}
+
+/// An experiment: dataset × tuning strategy × mitigation strategies × runs. Saved verbatim in a session's
+/// manifest; a saved config reproduces the experiment bit for bit.
+public struct ExperimentConfig: Codable, Hashable, Sendable {
+    public var name = "experiment"
+    /// A registered dataset key (trec, sst2, …) or a path to a user file.
+    public var dataset = "trec"
+    /// Model folder; nil means the one installed by setup.
+    public var modelPath: String? = nil
+    public var tuning = TuningConfig()
+    public var strategies: [StrategyConfig] = [StrategyConfig(kind: .standard), StrategyConfig(kind: .deni)]
+    public var runs = 20
+    public var trainSamples = 1000
+    public var epochs = 10
+    public var batchSize = 8
+    /// nil: the paper's rate for the tuning kind.
+    public var learningRate: Double? = nil
+    /// nil: the dataset's paper length.
+    public var maxLength: Int? = nil
+    public var pooling = Pooling.mean
+    public var headDropout = 0.3
+    /// Run i uses `baseSeeds` with the varied factors offset by i.
+    public var baseSeeds = Seeds(all: 42)
+    /// Factors that change from run to run (the paper varies these four together).
+    public var variedFactors: [RandomFactor] = [.initialization, .order, .dropout, .noise]
+    /// Size of the fixed test subsample used for live curves (0 disables periodic evaluation).
+    public var evalSubsample = 300
+    /// Evaluate on the subsample every this many steps (0: once per epoch).
+    public var evalEvery = 0
+    public var threads = 2
+
+    public init() {}
+
+    public var effectiveLearningRate: Double { learningRate ?? tuning.kind.paperLearningRate }
+
+    /// The seeds of run `run` (0-based).
+    public func seeds(run: Int) -> Seeds {
+        var s = baseSeeds
+        for f in variedFactors { s[f] = baseSeeds[f] &+ UInt64(run) &* 1_000_003 }
+        return s
+    }
+
+    public func validate() throws(ConfigError) {
+        if runs < 1 || runs > 10_000 { throw ConfigError("runs", "\(runs)", "1...10000") }
+        if trainSamples < 1 { throw ConfigError("training samples", "\(trainSamples)", "≥ 1") }
+        if epochs < 1 || epochs > 1000 { throw ConfigError("epochs", "\(epochs)", "1...1000") }
+        if batchSize < 1 || batchSize > 4096 { throw ConfigError("batch size", "\(batchSize)", "1...4096") }
+        if let lr = learningRate, !(lr > 0 && lr < 1) { throw ConfigError("learning rate", "\(lr)", "0 < lr < 1") }
+        if let l = maxLength, l < 3 || l > 512 { throw ConfigError("max length", "\(l)", "3...512") }
+        if !(0..<1).contains(headDropout) { throw ConfigError("head dropout", "\(headDropout)", "0..<1") }
+        if strategies.isEmpty { throw ConfigError("strategies", "none", "at least one") }
+        if tuning.loraRank < 1 || tuning.loraRank > 384 { throw ConfigError("LoRA rank", "\(tuning.loraRank)", "1...hidden size") }
+        if evalSubsample < 0 { throw ConfigError("evaluation subsample", "\(evalSubsample)", "≥ 0") }
+        if threads < 1 || threads > 64 { throw ConfigError("threads", "\(threads)", "1...64") }
+        for s in strategies { try s.validate() }
+    }
+}

@@ -1,0 +1,1 @@
+// BERT model: tokenizer, checkpoint I/O, layers, adapters.

@@ -1,0 +1,1 @@
+// Terminal UI: pure state/reducer/renderer with an ncurses backend.

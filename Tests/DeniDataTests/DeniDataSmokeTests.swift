@@ -1,0 +1,6 @@
+import XCTest
+@testable import DeniData
+
+final class DeniDataSmokeTests: XCTestCase {
+    func testModuleLoads() {}
+}

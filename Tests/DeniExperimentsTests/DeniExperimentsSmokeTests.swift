@@ -1,0 +1,6 @@
+import XCTest
+@testable import DeniExperiments
+
+final class DeniExperimentsSmokeTests: XCTestCase {
+    func testModuleLoads() {}
+}

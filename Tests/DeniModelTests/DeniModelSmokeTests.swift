@@ -1,0 +1,6 @@
+import XCTest
+@testable import DeniModel
+
+final class DeniModelSmokeTests: XCTestCase {
+    func testModuleLoads() {}
+}

@@ -1,0 +1,6 @@
+import XCTest
+@testable import DeniTraining
+
+final class DeniTrainingSmokeTests: XCTestCase {
+    func testModuleLoads() {}
+}

@@ -1,0 +1,6 @@
+import XCTest
+@testable import DeniUI
+
+final class DeniUISmokeTests: XCTestCase {
+    func testModuleLoads() {}
+}
