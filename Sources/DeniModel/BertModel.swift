@@ -1,0 +1,372 @@
+import DeniCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The computation of a BERT sequence classifier: embeddings → encoder → pooling → dropout → linear head.
+/// Weights live in `ModelWeights` (one per copy); activations in a `Workspace` (one per shape and thread).
+/// Forward saves exactly what backward needs; backward accumulates into `Gradients`.
+public final class BertModel: @unchecked Sendable {
+    public let layout: ParameterLayout
+    let config: BertConfig
+    let sites: [[LinearSite]]          // per layer: query, key, value, attention.output.dense, intermediate.dense, output.dense
+    let wordEmb: Int, posEmb: Int, typeEmb: Int, embLNw: Int, embLNb: Int
+    let ln1w: [Int], ln1b: [Int], ln2w: [Int], ln2b: [Int]
+    let poolerW: Int, poolerB: Int, headW: Int, headB: Int
+    /// Whether any tensor below layer 0 is trainable (otherwise layer 0 skips its input gradient).
+    let embeddingsTrainable: Bool
+
+    public init(layout: ParameterLayout) {
+        self.layout = layout
+        config = layout.spec.config
+        let H = config.hiddenSize, FF = config.intermediateSize
+        var slot = 0
+        var sites: [[LinearSite]] = []
+        for l in 0..<config.numLayers {
+            let p = "encoder.layer.\(l)."
+            var row: [LinearSite] = []
+            for (m, i, o) in [("attention.self.query", H, H), ("attention.self.key", H, H), ("attention.self.value", H, H),
+                              ("attention.output.dense", H, H), ("intermediate.dense", H, FF), ("output.dense", FF, H)] {
+                row.append(LinearSite(layout: layout, module: p + m, inF: i, outF: o, slot: slot)); slot += 1
+            }
+            sites.append(row)
+        }
+        self.sites = sites
+        wordEmb = layout.id("embeddings.word_embeddings.weight")!; posEmb = layout.id("embeddings.position_embeddings.weight")!
+        typeEmb = layout.id("embeddings.token_type_embeddings.weight")!
+        embLNw = layout.id("embeddings.LayerNorm.weight")!; embLNb = layout.id("embeddings.LayerNorm.bias")!
+        ln1w = (0..<config.numLayers).map { layout.id("encoder.layer.\($0).attention.output.LayerNorm.weight")! }
+        ln1b = (0..<config.numLayers).map { layout.id("encoder.layer.\($0).attention.output.LayerNorm.bias")! }
+        ln2w = (0..<config.numLayers).map { layout.id("encoder.layer.\($0).output.LayerNorm.weight")! }
+        ln2b = (0..<config.numLayers).map { layout.id("encoder.layer.\($0).output.LayerNorm.bias")! }
+        poolerW = layout.id("pooler.dense.weight")!; poolerB = layout.id("pooler.dense.bias")!
+        headW = layout.id("classifier.weight")!; headB = layout.id("classifier.bias")!
+        embeddingsTrainable = [wordEmb, posEmb, typeEmb, embLNw, embLNb].contains { layout.tensors[$0].trainable }
+    }
+
+    public func makeWorkspace(for batch: Batch) -> Workspace { Workspace(model: self, batch: batch) }
+
+    /// Options of one forward pass.
+    public struct ForwardOptions {
+        /// Dropout stream; nil = eval mode (no dropout anywhere).
+        public var dropout: RandomStream?
+        /// Added to the pooled vector before the head's dropout (Input noise strategy). (B, H)
+        public var pooledNoise: UnsafePointer<Float>?
+        /// Replaces the classifier weight in this pass (Mixout). (C, H)
+        public var headWeight: UnsafePointer<Float>?
+        /// Stop after pooling (for `deni forward`).
+        public var encoderOnly = false
+        public init(dropout: RandomStream? = nil) { self.dropout = dropout }
+    }
+
+    // MARK: forward
+
+    /// Runs the model; returns the mean cross-entropy when `batch.labels` is non-empty (else 0).
+    /// Logits are left in `ws.logits` (B, C).
+    @discardableResult
+    public func forward(_ m: ModelWeights, _ batch: Batch, _ ws: Workspace, _ options: inout ForwardOptions) -> Float {
+        precondition(batch.size == ws.B && batch.length == ws.T, "workspace shape mismatch")
+        let B = ws.B, T = ws.T, H = ws.H, BT = B * T, NH = ws.NH, hd = config.headSize, FF = ws.FF
+        let training = options.dropout != nil
+        ws.training = training
+        ws.ids = batch.ids
+        let pHidden = config.hiddenDropout, pAtt = config.attentionDropout
+
+        // Embeddings: sum → LayerNorm → dropout.   (BT, H)
+        let we = m.pointer(wordEmb), pe = m.pointer(posEmb), te = m.pointer(typeEmb)
+        let es = ws.embSum.pointer
+        for b in 0..<B {
+            for t in 0..<T {
+                let row = b * T + t
+                let id = Int(batch.ids[row]), tt = Int(batch.typeIDs[row])
+                let o = es + row &* H, w = we + id &* H, p = pe + t &* H, ty = te + tt &* H
+                for i in 0..<H { o[i] = w[i] + p[i] + ty[i] }
+            }
+        }
+        layerNormForward(ws.embLN.pointer, ws.embMean.pointer, ws.embRstd.pointer, es, m.pointer(embLNw), m.pointer(embLNb),
+                         rows: BT, n: H, eps: config.layerNormEps)
+        applyDropout(ws.x0.pointer, ws.embLN.pointer, ws.embMask.pointer, count: BT * H, p: pHidden, &options.dropout)
+        for i in 0..<BT { ws.keyBias[i] = batch.mask[i] > 0 ? 0 : -1e30 }
+
+        var x = UnsafePointer(ws.x0.pointer)
+        for l in 0..<config.numLayers {
+            let L = ws.layers[l], s = sites[l]
+            let sc = { (i: Int) in ws.siteScratch[s[i].slot] }
+            // Self-attention projections (BT, H)
+            s[0].forward(m, L.q.pointer, x, rows: BT, scratch: sc(0), dropout: &options.dropout)
+            s[1].forward(m, L.k.pointer, x, rows: BT, scratch: sc(1), dropout: &options.dropout)
+            s[2].forward(m, L.v.pointer, x, rows: BT, scratch: sc(2), dropout: &options.dropout)
+            if training && pAtt > 0 {
+                dropoutMask(L.attMask.pointer, count: B * NH * T * T, p: pAtt, stream: &options.dropout!)
+            }
+            attentionForward(L, ws, B: B, T: T, H: H, NH: NH, hd: hd, dropout: training && pAtt > 0)
+            // Attention output: dense → dropout → + x → LayerNorm
+            s[3].forward(m, L.ao.pointer, L.ctx.pointer, rows: BT, scratch: sc(3), dropout: &options.dropout)
+            applyDropout(L.res1.pointer, L.ao.pointer, L.aoMask.pointer, count: BT * H, p: pHidden, &options.dropout)
+            for i in 0..<(BT * H) { L.res1[i] += x[i] }
+            layerNormForward(L.h1.pointer, L.ln1Mean.pointer, L.ln1Rstd.pointer, L.res1.pointer, m.pointer(ln1w[l]), m.pointer(ln1b[l]),
+                             rows: BT, n: H, eps: config.layerNormEps)
+            // Feed-forward: dense → GELU → dense → dropout → + h1 → LayerNorm
+            s[4].forward(m, L.ff1.pointer, L.h1.pointer, rows: BT, scratch: sc(4), dropout: &options.dropout)
+            geluForward(L.ffg.pointer, L.ff1.pointer, count: BT * FF)
+            s[5].forward(m, L.fo.pointer, L.ffg.pointer, rows: BT, scratch: sc(5), dropout: &options.dropout)
+            applyDropout(L.res2.pointer, L.fo.pointer, L.foMask.pointer, count: BT * H, p: pHidden, &options.dropout)
+            for i in 0..<(BT * H) { L.res2[i] += L.h1[i] }
+            layerNormForward(L.out.pointer, L.ln2Mean.pointer, L.ln2Rstd.pointer, L.res2.pointer, m.pointer(ln2w[l]), m.pointer(ln2b[l]),
+                             rows: BT, n: H, eps: config.layerNormEps)
+            x = UnsafePointer(L.out.pointer)
+        }
+
+        // Pooling (B, H)
+        let pin = ws.poolIn.pointer
+        switch layout.spec.pooling {
+        case .pooler, .cls:
+            for b in 0..<B { (pin + b * H).update(from: x + b * T * H, count: H) }
+        case .mean:
+            for b in 0..<B {
+                let o = pin + b * H
+                o.update(repeating: 0, count: H)
+                var n: Float = 0
+                for t in 0..<T where batch.mask[b * T + t] > 0 {
+                    n += 1
+                    let xr = x + (b * T + t) * H
+                    for i in 0..<H { o[i] += xr[i] }
+                }
+                let inv = 1 / max(n, 1e-9)
+                for i in 0..<H { o[i] *= inv }
+            }
+        }
+        if layout.spec.pooling == .pooler {
+            GEMM.sgemm(.none, .transpose, m: B, n: H, k: H, a: pin, lda: H, b: m.pointer(poolerW), ldb: H, c: ws.pooled.pointer, ldc: H)
+            addBias(ws.pooled.pointer, m.pointer(poolerB), rows: B, n: H)
+            for i in 0..<(B * H) { ws.pooled[i] = tanhf(ws.pooled[i]) }
+        } else {
+            ws.pooled.pointer.update(from: pin, count: B * H)
+        }
+        if options.encoderOnly { return 0 }
+
+        // Head: (pooled + noise) → dropout → linear (B, C)
+        let hin = ws.headIn.pointer
+        hin.update(from: ws.pooled.pointer, count: B * H)
+        if let noise = options.pooledNoise { for i in 0..<(B * H) { hin[i] += noise[i] } }
+        let pHead = layout.spec.headDropout
+        ws.usedHeadMask = training && pHead > 0
+        if ws.usedHeadMask {
+            dropoutMask(ws.headMask.pointer, count: B * H, p: pHead, stream: &options.dropout!)
+            multiply(hin, hin, ws.headMask.pointer, count: B * H)
+        }
+        let C = ws.C
+        let hw = options.headWeight ?? UnsafePointer(m.pointer(headW))
+        GEMM.sgemm(.none, .transpose, m: B, n: C, k: H, a: hin, lda: H, b: hw, ldb: H, c: ws.logits.pointer, ldc: C)
+        addBias(ws.logits.pointer, m.pointer(headB), rows: B, n: C)
+        return crossEntropy(ws, labels: batch.labels)
+    }
+
+    /// out = x ⊙ dropout mask (drawing the mask) in training; out = x in eval.
+    private func applyDropout(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ mask: UnsafeMutablePointer<Float>,
+                              count: Int, p: Float, _ stream: inout RandomStream?) {
+        if stream != nil && p > 0 {
+            dropoutMask(mask, count: count, p: p, stream: &stream!)
+            multiply(out, x, mask, count: count)
+        } else {
+            if out != UnsafeMutablePointer(mutating: x) { out.update(from: x, count: count) }
+            mask.update(repeating: 1, count: count)
+        }
+    }
+
+    /// Softmax probabilities into `ws.probsOut`; returns the mean cross-entropy over labelled rows.
+    private func crossEntropy(_ ws: Workspace, labels: [Int]) -> Float {
+        let B = ws.B, C = ws.C
+        var loss = 0.0
+        for b in 0..<B {
+            let z = ws.logits.pointer + b * C, p = ws.probsOut.pointer + b * C
+            var mx = -Float.infinity
+            for c in 0..<C { mx = max(mx, z[c]) }
+            var s: Float = 0
+            for c in 0..<C { p[c] = expf(z[c] - mx); s += p[c] }
+            for c in 0..<C { p[c] /= s }
+            if b < labels.count { loss -= Double(z[labels[b]] - mx - logf(s)) }
+        }
+        return labels.isEmpty ? 0 : Float(loss / Double(labels.count))
+    }
+
+    /// Softmax probabilities of the last forward. (B, C)
+    public func probabilities(_ ws: Workspace) -> [Float] { ws.probsOut.array }
+
+    /// Per-(batch, head) attention: S = Q Kᵀ/√d + keyBias; P = softmax(S); ctx = drop(P) V.
+    private func attentionForward(_ L: Workspace.Layer, _ ws: Workspace, B: Int, T: Int, H: Int, NH: Int, hd: Int, dropout: Bool) {
+        let scale = 1 / Float(hd).squareRoot()
+        let q = L.q.pointer, k = L.k.pointer, v = L.v.pointer, ctx = L.ctx.pointer
+        let probs = L.probs.pointer, pd = L.probsDrop.pointer, am = L.attMask.pointer, kb = ws.keyBias.pointer
+        parallelFor(B * NH, minimumPerChunk: 1) { range in
+            for bh in range {
+                let b = bh / NH, h = bh % NH
+                let qb = q + b * T * H + h * hd, kbh = k + b * T * H + h * hd, vb = v + b * T * H + h * hd
+                let S = probs + bh * T * T
+                GEMM.sgemm(.none, .transpose, m: T, n: T, k: hd, alpha: scale, a: qb, lda: H, b: kbh, ldb: H, c: S, ldc: T)
+                for i in 0..<T {
+                    let row = S + i * T, bias = kb + b * T
+                    var mx = -Float.infinity
+                    for j in 0..<T { row[j] += bias[j]; mx = max(mx, row[j]) }
+                    var s: Float = 0
+                    for j in 0..<T { row[j] = expf(row[j] - mx); s += row[j] }
+                    let inv = 1 / s
+                    for j in 0..<T { row[j] *= inv }
+                }
+                var P = UnsafePointer(S)
+                if dropout {
+                    multiply(pd + bh * T * T, S, am + bh * T * T, count: T * T)
+                    P = UnsafePointer(pd + bh * T * T)
+                }
+                GEMM.sgemm(.none, .none, m: T, n: hd, k: T, a: P, lda: T, b: vb, ldb: H, c: ctx + b * T * H + h * hd, ldc: H)
+            }
+        }
+    }
+
+    // MARK: backward
+
+    /// Backward of the last `forward` (same batch and workspace). Gradients accumulate into `g`
+    /// (call `g.zero()` first). `headOnly` stops at the head: the encoder and pooler get no gradient.
+    /// `headWeight` must be the weight the forward used (Mixout).
+    public func backward(_ m: ModelWeights, _ g: Gradients, _ batch: Batch, _ ws: Workspace,
+                         headOnly: Bool = false, headWeight: UnsafePointer<Float>? = nil) {
+        let B = ws.B, T = ws.T, H = ws.H, BT = B * T, C = ws.C, FF = ws.FF, NH = ws.NH, hd = config.headSize
+        // dlogits = (softmax − onehot) / B   (B, C)
+        let dlogits = ws.tmp.pointer
+        let nLabels = Float(batch.labels.count)
+        for b in 0..<B {
+            for c in 0..<C {
+                let y: Float = b < batch.labels.count && batch.labels[b] == c ? 1 : 0
+                dlogits[b * C + c] = b < batch.labels.count ? (ws.probsOut[b * C + c] - y) / nLabels : 0
+            }
+        }
+        // Head: logits = headIn Wᵀ + b
+        if let gb = g.pointer(headB) { biasBackward(gb, dlogits, rows: B, n: C) }
+        if let gw = g.pointer(headW) {
+            GEMM.sgemm(.transpose, .none, m: C, n: H, k: B, a: dlogits, lda: C, b: ws.headIn.pointer, ldb: H, beta: 1, c: gw, ldc: H)
+        }
+        g.headOnly = headOnly
+        if headOnly { return }
+        // dheadIn = dlogits W (B, H); dropout backward; pooled noise passes the gradient through.
+        let dpooled = ws.dA.pointer
+        let hw = headWeight ?? UnsafePointer(m.pointer(headW))
+        GEMM.sgemm(.none, .none, m: B, n: H, k: C, a: dlogits, lda: C, b: hw, ldb: H, c: dpooled, ldc: H)
+        if ws.usedHeadMask { multiply(dpooled, dpooled, ws.headMask.pointer, count: B * H) }
+        // Pooling backward into dX (BT, H), the gradient of the last layer's output.
+        let dX = ws.dB.pointer
+        dX.update(repeating: 0, count: BT * H)
+        switch layout.spec.pooling {
+        case .pooler:
+            // pooled = tanh(cls Wpᵀ + bp): dpre = dpooled (1 − pooled²)
+            for i in 0..<(B * H) { dpooled[i] *= 1 - ws.pooled[i] * ws.pooled[i] }
+            if let gb = g.pointer(poolerB) { biasBackward(gb, dpooled, rows: B, n: H) }
+            if let gw = g.pointer(poolerW) {
+                GEMM.sgemm(.transpose, .none, m: H, n: H, k: B, a: dpooled, lda: H, b: ws.poolIn.pointer, ldb: H, beta: 1, c: gw, ldc: H)
+            }
+            let dcls = ws.dQ.pointer
+            GEMM.sgemm(.none, .none, m: B, n: H, k: H, a: dpooled, lda: H, b: m.pointer(poolerW), ldb: H, c: dcls, ldc: H)
+            for b in 0..<B { (dX + b * T * H).update(from: dcls + b * H, count: H) }
+        case .cls:
+            for b in 0..<B { (dX + b * T * H).update(from: dpooled + b * H, count: H) }
+        case .mean:
+            for b in 0..<B {
+                var n: Float = 0
+                for t in 0..<T where batch.mask[b * T + t] > 0 { n += 1 }
+                let inv = 1 / max(n, 1e-9)
+                for t in 0..<T where batch.mask[b * T + t] > 0 {
+                    let o = dX + (b * T + t) * H, d = dpooled + b * H
+                    for i in 0..<H { o[i] = d[i] * inv }
+                }
+            }
+        }
+
+        // Encoder layers in reverse. dX holds the gradient of layer l's output.
+        let dRes = ws.dA.pointer, dTmp = ws.tmp.pointer
+        for l in stride(from: config.numLayers - 1, through: 0, by: -1) {
+            let L = ws.layers[l], s = sites[l]
+            let sc = { (i: Int) in ws.siteScratch[s[i].slot] }
+            let xin = l == 0 ? UnsafePointer(ws.x0.pointer) : UnsafePointer(ws.layers[l - 1].out.pointer)
+            // out = LN2(res2): dres2
+            layerNormBackward(dRes, g.pointer(ln2w[l]), g.pointer(ln2b[l]), dX, L.res2.pointer, m.pointer(ln2w[l]),
+                              L.ln2Mean.pointer, L.ln2Rstd.pointer, rows: BT, n: H)
+            // res2 = drop(fo) + h1: dh1 = dres2 (kept in dX); dfo = dres2 ⊙ mask (in dRes)
+            dX.update(from: dRes, count: BT * H)
+            multiply(dRes, dRes, L.foMask.pointer, count: BT * H)
+            // fo = site5(ffg): dffg (BT, FF)
+            s[5].backward(m, g, dy: dRes, x: L.ffg.pointer, dx: ws.dFF.pointer, accumulate: false, rows: BT, scratch: sc(5), tmp: dTmp)
+            // ffg = GELU(ff1)
+            geluBackward(ws.dFF2.pointer, ws.dFF.pointer, L.ff1.pointer, count: BT * FF)
+            // ff1 = site4(h1): dh1 += dff1 W
+            s[4].backward(m, g, dy: ws.dFF2.pointer, x: L.h1.pointer, dx: dX, accumulate: true, rows: BT, scratch: sc(4), tmp: dTmp)
+            // h1 = LN1(res1)
+            layerNormBackward(dRes, g.pointer(ln1w[l]), g.pointer(ln1b[l]), dX, L.res1.pointer, m.pointer(ln1w[l]),
+                              L.ln1Mean.pointer, L.ln1Rstd.pointer, rows: BT, n: H)
+            // res1 = drop(ao) + xin: dxin = dres1 (into dX); dao = dres1 ⊙ mask
+            dX.update(from: dRes, count: BT * H)
+            multiply(dRes, dRes, L.aoMask.pointer, count: BT * H)
+            // ao = site3(ctx): dctx (BT, H), kept in dFF2 (free again at this point)
+            let dctx = ws.dFF2.pointer
+            s[3].backward(m, g, dy: dRes, x: L.ctx.pointer, dx: dctx, accumulate: false, rows: BT, scratch: sc(3), tmp: dTmp)
+            attentionBackward(L, ws, dctx: dctx, B: B, T: T, H: H, NH: NH, hd: hd)
+            // q, k, v = site(xin): dxin += dq Wq + dk Wk + dv Wv
+            let needInput = l > 0 || embeddingsTrainable
+            s[0].backward(m, g, dy: ws.dQ.pointer, x: xin, dx: needInput ? dX : nil, accumulate: true, rows: BT, scratch: sc(0), tmp: dTmp)
+            s[1].backward(m, g, dy: ws.dK.pointer, x: xin, dx: needInput ? dX : nil, accumulate: true, rows: BT, scratch: sc(1), tmp: dTmp)
+            s[2].backward(m, g, dy: ws.dV.pointer, x: xin, dx: needInput ? dX : nil, accumulate: true, rows: BT, scratch: sc(2), tmp: dTmp)
+        }
+        guard embeddingsTrainable else { return }
+        // x0 = drop(LN(embSum))
+        multiply(dX, dX, ws.embMask.pointer, count: BT * H)
+        layerNormBackward(dRes, g.pointer(embLNw), g.pointer(embLNb), dX, ws.embSum.pointer, m.pointer(embLNw),
+                          ws.embMean.pointer, ws.embRstd.pointer, rows: BT, n: H)
+        let gw = g.pointer(wordEmb), gp = g.pointer(posEmb), gt = g.pointer(typeEmb)
+        for b in 0..<B {
+            for t in 0..<T {
+                let row = b * T + t, d = dRes + row * H
+                if let gw {
+                    let id = batch.ids[row]
+                    g.markRow(id)
+                    let o = gw + Int(id) * H
+                    for i in 0..<H { o[i] += d[i] }
+                }
+                if let gp { let o = gp + t * H; for i in 0..<H { o[i] += d[i] } }
+                if let gt { let o = gt + Int(batch.typeIDs[row]) * H; for i in 0..<H { o[i] += d[i] } }
+            }
+        }
+    }
+
+    /// Backward of attention. Reads dctx (BT, H); writes dQ, dK, dV (BT, H); dAtt (B, NH, T, T) is scratch.
+    private func attentionBackward(_ L: Workspace.Layer, _ ws: Workspace, dctx: UnsafeMutablePointer<Float>,
+                                   B: Int, T: Int, H: Int, NH: Int, hd: Int) {
+        let scale = 1 / Float(hd).squareRoot()
+        let q = L.q.pointer, k = L.k.pointer, v = L.v.pointer
+        let probs = L.probs.pointer, am = L.attMask.pointer
+        let dQ = ws.dQ.pointer, dK = ws.dK.pointer, dV = ws.dV.pointer
+        let dropout = ws.training && config.attentionDropout > 0
+        let pd = L.probsDrop.pointer
+        let dP = ws.dAtt.pointer   // (B·NH, T, T)
+        parallelFor(B * NH, minimumPerChunk: 1) { range in
+            for bh in range {
+                let b = bh / NH, h = bh % NH
+                let off = b * T * H + h * hd
+                let P = probs + bh * T * T
+                let PD = dropout ? UnsafePointer(pd + bh * T * T) : UnsafePointer(P)
+                let dp = dP + bh * T * T
+                // ctx = PD V: dPD = dctx Vᵀ (T, T); dV = PDᵀ dctx (T, hd)
+                GEMM.sgemm(.none, .transpose, m: T, n: T, k: hd, a: dctx + off, lda: H, b: v + off, ldb: H, c: dp, ldc: T)
+                GEMM.sgemm(.transpose, .none, m: T, n: hd, k: T, a: PD, lda: T, b: dctx + off, ldb: H, c: dV + off, ldc: H)
+                if dropout { multiply(dp, dp, am + bh * T * T, count: T * T) }
+                // softmax backward: dS = P ⊙ (dP − Σ_j dP P), then the 1/√d scale
+                for i in 0..<T {
+                    let pr = P + i * T, dr = dp + i * T
+                    var dot: Float = 0
+                    for j in 0..<T { dot += dr[j] * pr[j] }
+                    for j in 0..<T { dr[j] = pr[j] * (dr[j] - dot) * scale }
+                }
+                // S = Q Kᵀ: dQ = dS K; dK = dSᵀ Q
+                GEMM.sgemm(.none, .none, m: T, n: hd, k: T, a: dp, lda: T, b: k + off, ldb: H, c: dQ + off, ldc: H)
+                GEMM.sgemm(.transpose, .none, m: T, n: hd, k: T, a: dp, lda: T, b: q + off, ldb: H, c: dK + off, ldc: H)
+            }
+        }
+    }
+}

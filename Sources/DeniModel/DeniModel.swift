@@ -1,1 +1,0 @@
-// BERT model: tokenizer, checkpoint I/O, layers, adapters.

@@ -1,0 +1,59 @@
+/// What the classifier reads: the pooler ([CLS] → dense + tanh), the raw [CLS] state, or the masked mean.
+public enum Pooling: String, Codable, CaseIterable, Sendable { case pooler, cls, mean }
+
+/// How the encoder is adapted. Full fine-tuning, LoRA and IA3 are configs over one model (peft's shape:
+/// a config value, a layer wrapper — `LinearSite` — and an injector — `ParameterLayout`).
+public struct AdapterSpec: Codable, Hashable, Sendable {
+    public enum Kind: String, Codable, Sendable { case full, lora, ia3 }
+    public enum Bias: String, Codable, Sendable { case none, all, loraOnly = "lora_only" }
+
+    public var kind: Kind = .full
+    public var loraRank = 64
+    public var loraAlpha: Float = 64
+    public var loraDropout: Float = 0.1
+    /// Module suffixes LoRA wraps (peft's matching: a module whose name ends with the target).
+    public var loraTargets = ["query", "value"]
+    public var loraBias = Bias.all
+    /// Rank-stabilised scaling alpha / sqrt(r) (otherwise alpha / r).
+    public var rsLoRA = true
+    /// The pooler is trained under full fine-tuning and frozen under PEFT by default.
+    public var poolerTrainable: Bool? = nil
+
+    public init(kind: Kind = .full) { self.kind = kind }
+
+    public var isPoolerTrainable: Bool { poolerTrainable ?? (kind == .full) }
+
+    /// Module names a user can target (per layer).
+    public static let linearModules = ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]
+}
+
+/// Everything that fixes the parameter layout and the computation of a classifier.
+public struct ModelSpec: Hashable, Sendable {
+    public var config: BertConfig
+    public var adapter: AdapterSpec
+    public var numLabels: Int
+    public var pooling: Pooling
+    /// Dropout before the classifier head (the paper: 0.3).
+    public var headDropout: Float
+
+    public init(config: BertConfig, adapter: AdapterSpec = AdapterSpec(), numLabels: Int, pooling: Pooling = .pooler, headDropout: Float = 0.3) {
+        self.config = config; self.adapter = adapter; self.numLabels = numLabels; self.pooling = pooling; self.headDropout = headDropout
+    }
+
+    /// Refuses impossible adapter settings before any allocation, naming the parameter.
+    public func validate() throws {
+        if numLabels < 2 { throw ModelError("model spec", "number of labels \(numLabels) (need at least 2)") }
+        if !(0..<1).contains(headDropout) { throw ModelError("model spec", "head dropout \(headDropout) (valid: 0 ≤ p < 1)") }
+        if adapter.kind == .lora {
+            if adapter.loraRank < 1 || adapter.loraRank > config.hiddenSize {
+                throw ModelError("LoRA", "rank \(adapter.loraRank) (valid: 1...\(config.hiddenSize), the hidden size)")
+            }
+            if !(adapter.loraAlpha > 0) { throw ModelError("LoRA", "alpha \(adapter.loraAlpha) (valid: > 0)") }
+            if !(0..<1).contains(adapter.loraDropout) { throw ModelError("LoRA", "dropout \(adapter.loraDropout) (valid: 0 ≤ p < 1)") }
+            if adapter.loraTargets.isEmpty { throw ModelError("LoRA", "no target modules (available: \(AdapterSpec.linearModules.joined(separator: ", ")))") }
+            for t in adapter.loraTargets where !AdapterSpec.linearModules.contains(where: { $0.hasSuffix(t) }) {
+                throw ModelError("LoRA", "unknown target module '\(t)' (available: \(AdapterSpec.linearModules.joined(separator: ", ")))")
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import DeniCore
+
+/// Activations of one forward pass kept for backward, allocated once per (batch, length) shape and reused.
+public final class Workspace: @unchecked Sendable {
+    public let B: Int, T: Int
+    let H: Int, FF: Int, NH: Int, C: Int
+    var BT: Int { B * T }
+
+    // Embeddings
+    let embSum: FloatBuffer, embMean: FloatBuffer, embRstd: FloatBuffer, embLN: FloatBuffer, embMask: FloatBuffer
+    let x0: FloatBuffer                 // (BT, H) input of layer 0
+    let keyBias: FloatBuffer            // (B, T) 0 or -1e30 for padded keys
+    var ids: [Int32]
+    // Layers
+    final class Layer {
+        let q, k, v, ctx, ao, aoMask, res1, ln1Mean, ln1Rstd, h1, ff1, ffg, fo, foMask, res2, ln2Mean, ln2Rstd, out: FloatBuffer
+        let probs: FloatBuffer, probsDrop: FloatBuffer, attMask: FloatBuffer   // (B, NH, T, T)
+        init(BT: Int, H: Int, FF: Int, att: Int) {
+            q = FloatBuffer(count: BT * H); k = FloatBuffer(count: BT * H); v = FloatBuffer(count: BT * H); ctx = FloatBuffer(count: BT * H)
+            ao = FloatBuffer(count: BT * H); aoMask = FloatBuffer(count: BT * H); res1 = FloatBuffer(count: BT * H)
+            ln1Mean = FloatBuffer(count: BT); ln1Rstd = FloatBuffer(count: BT); h1 = FloatBuffer(count: BT * H)
+            ff1 = FloatBuffer(count: BT * FF); ffg = FloatBuffer(count: BT * FF); fo = FloatBuffer(count: BT * H)
+            foMask = FloatBuffer(count: BT * H); res2 = FloatBuffer(count: BT * H)
+            ln2Mean = FloatBuffer(count: BT); ln2Rstd = FloatBuffer(count: BT); out = FloatBuffer(count: BT * H)
+            probs = FloatBuffer(count: att); probsDrop = FloatBuffer(count: att); attMask = FloatBuffer(count: att)
+        }
+    }
+    let layers: [Layer]
+    let siteScratch: [LinearSite.Scratch]
+    // Pooling and head
+    let poolIn: FloatBuffer      // (B, H) [CLS] state or masked mean
+    let pooled: FloatBuffer      // (B, H) after the pooler's tanh (or = poolIn)
+    let headMask: FloatBuffer    // (B, H)
+    let headIn: FloatBuffer      // (B, H) pooled (+ input noise) ⊙ dropout
+    public let logits: FloatBuffer      // (B, C)
+    let probsOut: FloatBuffer    // (B, C)
+    // Backward scratch
+    let dA: FloatBuffer, dB: FloatBuffer, dFF: FloatBuffer, dFF2: FloatBuffer, dQ: FloatBuffer, dK: FloatBuffer, dV: FloatBuffer
+    let dAtt: FloatBuffer, tmp: FloatBuffer
+    var training = false
+    var usedHeadMask = false
+
+    init(model: BertModel, batch: Batch) {
+        let c = model.layout.spec.config
+        let (B, T, H, FF, NH) = (batch.size, batch.length, c.hiddenSize, c.intermediateSize, c.numHeads)
+        self.B = B; self.T = T; self.H = H; self.FF = FF; self.NH = NH; C = model.layout.spec.numLabels
+        let BT = B * T, att = B * NH * T * T
+        embSum = FloatBuffer(count: BT * H); embMean = FloatBuffer(count: BT); embRstd = FloatBuffer(count: BT)
+        embLN = FloatBuffer(count: BT * H); embMask = FloatBuffer(count: BT * H); x0 = FloatBuffer(count: BT * H)
+        keyBias = FloatBuffer(count: BT)
+        ids = batch.ids
+        layers = (0..<c.numLayers).map { _ in Layer(BT: BT, H: H, FF: FF, att: att) }
+        siteScratch = model.sites.flatMap { $0 }.map { $0.makeScratch(rows: BT) }
+        poolIn = FloatBuffer(count: B * H); pooled = FloatBuffer(count: B * H); headMask = FloatBuffer(count: B * H)
+        headIn = FloatBuffer(count: B * H); logits = FloatBuffer(count: B * model.layout.spec.numLabels); probsOut = FloatBuffer(count: B * model.layout.spec.numLabels)
+        dA = FloatBuffer(count: BT * H); dB = FloatBuffer(count: BT * H); dFF = FloatBuffer(count: BT * FF); dFF2 = FloatBuffer(count: BT * FF)
+        dQ = FloatBuffer(count: BT * H); dK = FloatBuffer(count: BT * H); dV = FloatBuffer(count: BT * H)
+        dAtt = FloatBuffer(count: att); tmp = FloatBuffer(count: BT * max(H, FF))
+    }
+}

@@ -1,6 +1,0 @@
-import XCTest
-@testable import DeniModel
-
-final class DeniModelSmokeTests: XCTestCase {
-    func testModuleLoads() {}
-}
