@@ -6,7 +6,7 @@ let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(conf
 
 let package = Package(
     name: "deni",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [.executable(name: "deni", targets: ["deni"])],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

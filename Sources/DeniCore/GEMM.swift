@@ -1,4 +1,5 @@
 import CBLAS
+import Synchronization
 
 /// Whether a GEMM operand is used as stored or transposed.
 public enum Transpose: Sendable { case none, transpose }
@@ -31,11 +32,12 @@ public struct OpenBLASBackend: GEMMBackend {
     }
 }
 
-/// The project's one GEMM entry point. Counts FLOPs (2·M·N·K) when `counting` is on.
+/// The project's one GEMM entry point. Counts FLOPs (2·M·N·K) of every product in `flops` (atomic).
 public enum GEMM {
     nonisolated(unsafe) public static var backend: any GEMMBackend = OpenBLASBackend()
-    nonisolated(unsafe) public static var flopCounter: Double = 0
-    nonisolated(unsafe) public static var counting = false
+    private static let counter = Atomic<Int>(0)
+    /// FLOPs of every GEMM since the process started (2·M·N·K each).
+    public static var flops: Int { counter.load(ordering: .relaxed) }
 
     @inline(__always)
     public static func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
@@ -43,7 +45,7 @@ public enum GEMM {
                              b: UnsafePointer<Float>, ldb: Int,
                              beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if m == 0 || n == 0 { return }
-        if counting { flopCounter += 2 * Double(m) * Double(n) * Double(k) }
+        counter.add(2 &* m &* n &* k, ordering: .relaxed)
         backend.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                       beta: beta, c: c, ldc: ldc)
     }

@@ -15,8 +15,7 @@ public enum TuningKind: String, Codable, CaseIterable, Sendable {
     }
 }
 
-/// What the classifier reads: the pooler ([CLS] → dense + tanh), the raw [CLS] state, or the masked mean.
-public enum Pooling: String, Codable, CaseIterable, Sendable { case pooler, cls, mean }
+@_exported import enum DeniModel.Pooling
 
 /// The mitigation strategies of METHOD.md.
 public enum StrategyKind: String, Codable, CaseIterable, Sendable {

@@ -1,0 +1,82 @@
+import DeniCore
+import DeniModel
+
+/// One trainable model copy: weights, gradients, optimiser, schedule, dropout stream and the
+/// workspaces (one per batch shape) it reuses.
+public final class Member: @unchecked Sendable {
+    public let weights: ModelWeights
+    public let grads: Gradients
+    public var adam: Adam
+    public var schedule: LearningRateSchedule
+    public var dropout: RandomStream
+    /// Optimiser steps this member has taken.
+    public private(set) var steps = 0
+    private var workspaces: [Int: Workspace] = [:]
+
+    public init(weights: ModelWeights, adam: Adam, schedule: LearningRateSchedule, dropout: RandomStream) {
+        self.weights = weights; self.adam = adam; self.schedule = schedule; self.dropout = dropout
+        grads = Gradients(layout: weights.layout)
+    }
+
+    func workspace(_ model: BertModel, _ batch: Batch) -> Workspace {
+        let key = batch.size << 20 | batch.length
+        if let ws = workspaces[key] { return ws }
+        let ws = model.makeWorkspace(for: batch)
+        workspaces[key] = ws
+        return ws
+    }
+
+    /// Hooks a strategy can set for one training step.
+    public struct StepHooks {
+        /// Added to the pooled vector before the head (B, H) — Input noise.
+        public var pooledNoise: [Float]? = nil
+        /// Train only the head this step — Input noise.
+        public var headOnly = false
+        /// Head weight used in this step's forward and backward (C, H) — Mixout.
+        public var headWeight: [Float]? = nil
+        /// Called after backward, before the optimiser step (e.g. Mixout's gradient mapping).
+        public var afterBackward: ((Gradients) -> Void)? = nil
+        public init() {}
+    }
+
+    /// Forward, backward and one optimiser step on `batch`; returns the batch loss.
+    @discardableResult
+    public func trainStep(_ model: BertModel, _ batch: Batch, hooks: StepHooks = StepHooks()) -> Float {
+        let ws = workspace(model, batch)
+        grads.zero()
+        var options = BertModel.ForwardOptions(dropout: dropout)
+        var loss: Float = 0
+        func run(_ noise: UnsafePointer<Float>?, _ head: UnsafePointer<Float>?) {
+            options.pooledNoise = noise
+            options.headWeight = head
+            loss = model.forward(weights, batch, ws, &options)
+            model.backward(weights, grads, batch, ws, headOnly: hooks.headOnly, headWeight: head)
+        }
+        switch (hooks.pooledNoise, hooks.headWeight) {
+        case let (n?, h?): n.withUnsafeBufferPointer { np in h.withUnsafeBufferPointer { hp in run(np.baseAddress, hp.baseAddress) } }
+        case let (n?, nil): n.withUnsafeBufferPointer { run($0.baseAddress, nil) }
+        case let (nil, h?): h.withUnsafeBufferPointer { run(nil, $0.baseAddress) }
+        case (nil, nil): run(nil, nil)
+        }
+        dropout = options.dropout!
+        hooks.afterBackward?(grads)
+        steps += 1
+        adam.step(weights, grads, lr: Float(schedule.rate(step: steps)))
+        return loss
+    }
+
+    /// Class probabilities (N, C) for `batches` in eval mode.
+    public func predict(_ model: BertModel, _ batches: [Batch], weights override: ModelWeights? = nil) -> [[Float]] {
+        var out: [[Float]] = []
+        let w = override ?? weights
+        let C = w.layout.spec.numLabels
+        for b in batches {
+            let ws = workspace(model, b)
+            var o = BertModel.ForwardOptions()
+            model.forward(w, b, ws, &o)
+            let p = model.probabilities(ws)
+            for i in 0..<b.size { out.append(Array(p[(i * C)..<((i + 1) * C)])) }
+        }
+        return out
+    }
+}
