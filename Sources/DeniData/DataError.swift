@@ -1,0 +1,51 @@
+/// A problem with input data, located as precisely as the reader knows it.
+///
+/// `description` reads `file:line: problem` (or `file: problem` when no line applies), so every message names
+/// the file, the line and what is wrong — the form editors and terminals recognise.
+public struct DataError: Error, CustomStringConvertible, Hashable, Sendable {
+    /// The file (or folder, for a missing dataset) the problem is in.
+    public var file: String
+    /// 1-based line number where the offending row starts; nil for whole-file problems.
+    public var line: Int?
+    /// What is wrong, and where useful what to do about it.
+    public var problem: String
+
+    public init(file: String, line: Int? = nil, _ problem: String) {
+        self.file = file; self.line = line; self.problem = problem
+    }
+
+    public var description: String {
+        if let line { return "\(file):\(line): \(problem)" }
+        return "\(file): \(problem)"
+    }
+}
+
+/// Rows left out under `LoadOptions.skipBadRows`: always counted and reported, never dropped silently.
+public struct SkippedRows: Hashable, Sendable, Codable {
+    /// How many rows were skipped.
+    public var count = 0
+    /// The first few problems (file, line, what was wrong), at most `SkippedRows.keptExamples`.
+    public var first: [DataError] = []
+    public static let keptExamples = 5
+
+    public init() {}
+
+    mutating func record(_ error: DataError) {
+        count += 1
+        if first.count < Self.keptExamples { first.append(error) }
+    }
+
+    mutating func merge(_ other: SkippedRows) {
+        for e in other.first where first.count < Self.keptExamples { first.append(e) }
+        count += other.count
+    }
+
+    /// One line for logs and the UI, e.g. "skipped 3 bad rows (first: data.csv lines 4, 9, 12: …)"; empty when none.
+    public var summary: String {
+        guard count > 0 else { return "" }
+        let lines = first.map { e in e.line.map { "\(e.file):\($0)" } ?? e.file }.joined(separator: ", ")
+        return "skipped \(count) bad row\(count == 1 ? "" : "s") (first at \(lines); first problem: \(first[0].problem))"
+    }
+}
+
+extension DataError: Codable {}
