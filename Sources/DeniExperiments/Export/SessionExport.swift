@@ -1,0 +1,36 @@
+import Foundation
+
+/// Writes a session's exports: wide CSV, Markdown results table, SVG plots.
+public enum SessionExport {
+    /// File names written into the SVG folder.
+    public static let svgFiles = ["loss.svg", "eval_f1.svg", "results.svg"]
+
+    /// The results table of a session: the recorded summary when there is one, else derived from the events.
+    public static func results(_ session: RecordedSession) -> ResultsTable { session.manifest.summary ?? session.derivedResults() }
+
+    /// Writes the requested exports; returns the paths written.
+    public static func write(_ session: RecordedSession, csv: URL?, markdown: URL?, svgFolder: URL?) throws(SessionError) -> [URL] {
+        var written: [URL] = []
+        let curves = SessionCurves(config: session.config, events: session.events)
+        let table = results(session)
+        func put(_ text: String, _ url: URL) throws(SessionError) {
+            do { try Data(text.utf8).write(to: url, options: .atomic) }
+            catch { throw SessionError.io(path: url.path, operation: "writing the export", detail: error.localizedDescription) }
+            written.append(url)
+        }
+        if let csv { try put(CSVExport.wide(curves), csv) }
+        if let markdown {
+            let status = session.manifest.summary == nil ? "\n_Derived from the events (session \(session.status.rawValue))._\n" : ""
+            try put("# \(session.manifest.name)\n\nDataset: \(session.manifest.dataset.key); \(session.config.runs) runs per strategy.\n\n"
+                    + ResultsText.markdown(table) + status, markdown)
+        }
+        if let svgFolder {
+            do { try FileManager.default.createDirectory(at: svgFolder, withIntermediateDirectories: true) }
+            catch { throw SessionError.io(path: svgFolder.path, operation: "creating the SVG folder", detail: error.localizedDescription) }
+            try put(CurvePlot.svg(curves, metric: .loss), svgFolder.appendingPathComponent(svgFiles[0]))
+            try put(CurvePlot.svg(curves, metric: .evalMacroF1), svgFolder.appendingPathComponent(svgFiles[1]))
+            try put(ResultsChart.svg(table: table, events: session.events), svgFolder.appendingPathComponent(svgFiles[2]))
+        }
+        return written
+    }
+}

@@ -1,0 +1,158 @@
+import DeniCore
+import DeniTraining
+import Foundation
+
+/// The state a session declares in its manifest.
+public enum SessionStatus: String, Codable, Sendable, CaseIterable {
+    /// The writer is (or was, if its process died) still appending events.
+    case running
+    case finished
+    /// Stopped before the planned runs were done (user quit, signal, or a dead writer found by a reader).
+    case interrupted
+    /// The experiment or the session's own I/O failed; `SessionManifest.failure` says why.
+    case failed
+}
+
+/// Which model a session trained: the folder and the weights file, by hash when the caller gives one.
+public struct ModelIdentity: Codable, Hashable, Sendable {
+    public var folder: String
+    /// File name of the weights inside `folder` (e.g. `model.safetensors`).
+    public var weightsFile: String
+    public var weightsBytes: Int
+    /// Hex SHA-256 of the weights file; nil when the caller did not compute one (then name + size identify it).
+    public var weightsSHA256: String?
+
+    public init(folder: String, weightsFile: String, weightsBytes: Int, weightsSHA256: String?) {
+        self.folder = folder; self.weightsFile = weightsFile; self.weightsBytes = weightsBytes; self.weightsSHA256 = weightsSHA256
+    }
+
+    /// Identity of `folder/weightsFile` by its size on disk (and `sha256` when given).
+    public init(folder: URL, weightsFile: String = "model.safetensors", sha256: String? = nil) throws {
+        let path = folder.appendingPathComponent(weightsFile).path
+        let attributes: [FileAttributeKey: Any]
+        do { attributes = try FileManager.default.attributesOfItem(atPath: path) }
+        catch { throw SessionError.io(path: path, operation: "reading the size of the model weights", detail: "\(error.localizedDescription)") }
+        self.init(folder: folder.path, weightsFile: weightsFile, weightsBytes: (attributes[.size] as? NSNumber)?.intValue ?? 0,
+                  weightsSHA256: sha256)
+    }
+}
+
+/// Which data a session used. The hash is computed by the caller (the runner that loaded the files).
+public struct DatasetIdentity: Codable, Hashable, Sendable {
+    /// Registered key (trec, sst2, …) or the path the user gave.
+    public var key: String
+    /// Folder or file the examples were read from.
+    public var path: String
+    /// Hash of the dataset's files, in whatever notation the caller chose (e.g. `sha256:…`).
+    public var filesHash: String
+    /// Number of classes C; a run with macro-F1 below 100 / C counts as failed.
+    public var classCount: Int
+
+    public init(key: String, path: String, filesHash: String, classCount: Int) {
+        self.key = key; self.path = path; self.filesHash = filesHash; self.classCount = classCount
+    }
+}
+
+/// Where and with what a session was produced.
+public struct MachineInfo: Codable, Hashable, Sendable {
+    public var hostname: String
+    public var cores: Int
+    public var operatingSystem: String
+    /// Version string of the `deni` tool that wrote the session.
+    public var toolVersion: String
+    /// "debug" or "release".
+    public var buildConfiguration: String
+
+    public init(hostname: String, cores: Int, operatingSystem: String, toolVersion: String, buildConfiguration: String) {
+        self.hostname = hostname; self.cores = cores; self.operatingSystem = operatingSystem
+        self.toolVersion = toolVersion; self.buildConfiguration = buildConfiguration
+    }
+
+    /// This machine and build.
+    public static func current(toolVersion: String) -> MachineInfo {
+        let info = ProcessInfo.processInfo
+        #if DEBUG
+        let build = "debug"
+        #else
+        let build = "release"
+        #endif
+        return MachineInfo(hostname: info.hostName, cores: info.activeProcessorCount,
+                           operatingSystem: info.operatingSystemVersionString, toolVersion: toolVersion, buildConfiguration: build)
+    }
+}
+
+/// `manifest.json`: what a session is, written first and replaced atomically on every status change.
+///
+/// Schema history (bump `SessionFormat.schemaVersion` on any change a version-1 reader would misread; keep
+/// the decoder of every older version in `SessionReader.decodeManifest`):
+/// - 1: this layout.
+public struct SessionManifest: Codable, Hashable, Sendable {
+    public var schemaVersion: Int
+    /// `EventSchema.version` of the events in `events.jsonl`.
+    public var eventSchemaVersion: Int
+    /// The session folder's name (`yyyyMMdd-HHmmss-<config name>`).
+    public var name: String
+    public var config: ExperimentConfig
+    public var model: ModelIdentity
+    public var dataset: DatasetIdentity
+    public var machine: MachineInfo
+    public var status: SessionStatus
+    public var created: Date
+    public var updated: Date
+    /// The results table; set when the status is `finished`.
+    public var summary: ResultsTable?
+    /// Why the session failed (status `failed`).
+    public var failure: String?
+
+    public init(schemaVersion: Int = SessionFormat.schemaVersion, eventSchemaVersion: Int = EventSchema.version, name: String,
+                config: ExperimentConfig, model: ModelIdentity, dataset: DatasetIdentity, machine: MachineInfo,
+                status: SessionStatus, created: Date, updated: Date, summary: ResultsTable? = nil, failure: String? = nil) {
+        self.schemaVersion = schemaVersion; self.eventSchemaVersion = eventSchemaVersion; self.name = name
+        self.config = config; self.model = model; self.dataset = dataset; self.machine = machine; self.status = status
+        self.created = created; self.updated = updated; self.summary = summary; self.failure = failure
+    }
+}
+
+/// File names, versions and JSON conventions shared by the writer and the reader.
+public enum SessionFormat {
+    /// Version of `manifest.json` this build writes. Readers accept every version up to this one.
+    public static let schemaVersion = 1
+    public static let manifestFile = "manifest.json"
+    public static let eventsFile = "events.jsonl"
+    /// Holds "<pid> <hostname>" of the live writer; removed when the writer finishes, fails or is interrupted.
+    public static let lockFile = "session.lock"
+
+    /// Non-finite numbers (a diverged loss) are written as the strings "nan", "inf", "-inf".
+    static let nonConforming = (positive: "inf", negative: "-inf", nan: "nan")
+
+    /// Sorted keys; ISO 8601 dates; non-finite doubles as strings. `pretty` for the manifest, compact for events.
+    public static func encoder(pretty: Bool) -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        e.dateEncodingStrategy = .iso8601
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: nonConforming.positive,
+                                                                negativeInfinity: nonConforming.negative, nan: nonConforming.nan)
+        return e
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: nonConforming.positive,
+                                                                  negativeInfinity: nonConforming.negative, nan: nonConforming.nan)
+        return d
+    }
+
+    /// `yyyyMMdd-HHmmss-<name>` in `timeZone`, the name reduced to letters, digits, `.`, `_` and `-`.
+    public static func folderName(date: Date, name: String, timeZone: TimeZone = .current) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        func two(_ v: Int?) -> String { let v = v ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
+        let stamp = "\(c.year ?? 0)\(two(c.month))\(two(c.day))-\(two(c.hour))\(two(c.minute))\(two(c.second))"
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        var clean = String(name.map { allowed.contains($0) ? $0 : "-" })
+        while clean.hasPrefix(".") { clean.removeFirst() }
+        return clean.isEmpty ? stamp : "\(stamp)-\(clean)"
+    }
+}
