@@ -56,6 +56,8 @@ public final class BertModel: @unchecked Sendable {
         public var headWeight: UnsafePointer<Float>?
         /// Stop after pooling (for `deni forward`).
         public var encoderOnly = false
+        /// Overrides the spec's dropout before the head for this pass (Mixout trains with 0).
+        public var headDropout: Float?
         public init(dropout: RandomStream? = nil) { self.dropout = dropout }
     }
 
@@ -149,7 +151,7 @@ public final class BertModel: @unchecked Sendable {
         let hin = ws.headIn.pointer
         hin.update(from: ws.pooled.pointer, count: B * H)
         if let noise = options.pooledNoise { for i in 0..<(B * H) { hin[i] += noise[i] } }
-        let pHead = layout.spec.headDropout
+        let pHead = options.headDropout ?? layout.spec.headDropout
         ws.usedHeadMask = training && pHead > 0
         if ws.usedHeadMask {
             dropoutMask(ws.headMask.pointer, count: B * H, p: pHead, stream: &options.dropout!)
@@ -368,5 +370,32 @@ public final class BertModel: @unchecked Sendable {
                 GEMM.sgemm(.transpose, .none, m: T, n: hd, k: T, a: dp, lda: T, b: q + off, ldb: H, c: dK + off, ldc: H)
             }
         }
+    }
+}
+
+extension BertModel {
+    /// The encoder's outputs for one sequence in eval mode: last-layer [CLS] state, pooler output
+    /// (dense + tanh over [CLS]) and the masked mean of the last layer. Each (H).
+    public func inspect(_ m: ModelWeights, ids: [Int32], typeIDs: [Int32]) -> (cls: [Float], pooled: [Float], mean: [Float]) {
+        let batch = Batch(sequences: [(ids, typeIDs)], labels: [])
+        let ws = makeWorkspace(for: batch)
+        var o = ForwardOptions()
+        o.encoderOnly = true
+        forward(m, batch, ws, &o)
+        let H = config.hiddenSize, T = batch.length
+        let last = ws.layers[config.numLayers - 1].out
+        let cls = Array(UnsafeBufferPointer(start: last.pointer, count: H))
+        var mean = [Float](repeating: 0, count: H)
+        for t in 0..<T { for i in 0..<H { mean[i] += last[t * H + i] } }
+        for i in 0..<H { mean[i] /= Float(T) }
+        // The pooler output, whatever pooling the spec uses for classification.
+        var pooled = [Float](repeating: 0, count: H)
+        let w = m.pointer(poolerW), b = m.pointer(poolerB)
+        for j in 0..<H {
+            var s = b[j]
+            for i in 0..<H { s += w[j * H + i] * cls[i] }
+            pooled[j] = tanhf(s)
+        }
+        return (cls, pooled, mean)
     }
 }

@@ -91,3 +91,13 @@ public final class ModelWeights: @unchecked Sendable {
         }
     }
 }
+
+extension ModelWeights {
+    /// A copy of these (pre-trained) weights with the new tensors — head and adapters — drawn afresh
+    /// from `initStream`. The frozen buffer is shared.
+    public func freshCopy(initStream: RandomStream) -> ModelWeights {
+        let w = clone()
+        w.initialiseNewTensors(initStream)
+        return w
+    }
+}

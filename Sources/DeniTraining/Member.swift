@@ -11,6 +11,10 @@ public final class Member: @unchecked Sendable {
     public var dropout: RandomStream
     /// Optimiser steps this member has taken.
     public private(set) var steps = 0
+    /// Added to `steps` when reading the schedule (a copy that follows its parent's schedule).
+    public var scheduleOffset = 0
+    /// The learning rate of the next step.
+    public var currentRate: Double { schedule.rate(step: steps + scheduleOffset + 1) }
     private var workspaces: [Int: Workspace] = [:]
 
     public init(weights: ModelWeights, adam: Adam, schedule: LearningRateSchedule, dropout: RandomStream) {
@@ -34,6 +38,8 @@ public final class Member: @unchecked Sendable {
         public var headOnly = false
         /// Head weight used in this step's forward and backward (C, H) — Mixout.
         public var headWeight: [Float]? = nil
+        /// Overrides the dropout before the head — Mixout trains with 0.
+        public var headDropout: Float? = nil
         /// Called after backward, before the optimiser step (e.g. Mixout's gradient mapping).
         public var afterBackward: ((Gradients) -> Void)? = nil
         public init() {}
@@ -45,6 +51,7 @@ public final class Member: @unchecked Sendable {
         let ws = workspace(model, batch)
         grads.zero()
         var options = BertModel.ForwardOptions(dropout: dropout)
+        options.headDropout = hooks.headDropout
         var loss: Float = 0
         func run(_ noise: UnsafePointer<Float>?, _ head: UnsafePointer<Float>?) {
             options.pooledNoise = noise
@@ -61,7 +68,7 @@ public final class Member: @unchecked Sendable {
         dropout = options.dropout!
         hooks.afterBackward?(grads)
         steps += 1
-        adam.step(weights, grads, lr: Float(schedule.rate(step: steps)))
+        adam.step(weights, grads, lr: Float(schedule.rate(step: steps + scheduleOffset)))
         return loss
     }
 

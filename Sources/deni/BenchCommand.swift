@@ -1,0 +1,106 @@
+import ArgumentParser
+import DeniCore
+import DeniModel
+import DeniTraining
+import Foundation
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench",
+        abstract: "Benchmarks: engine (training/eval examples/s, GFLOP/s, sgemm fraction, peak memory) or ui.",
+        discussion: "With --pytorch PYTHON (or a .venv-ref/ in the project), the same shapes run in PyTorch in the same invocation and the ratio is printed.")
+
+    @Argument(help: "engine or ui") var target: String = "engine"
+    @Flag(help: "Machine-readable rows.") var json = false
+    @Flag(help: "Fewer, shorter measurements.") var quick = false
+    @Option(help: "Tuning strategies to measure (comma-separated: full,lora,ia3).") var tuning = "full,lora,ia3"
+    @Option(help: "Python of a PyTorch venv to compare with (default: .venv-ref/bin/python when it exists).") var pytorch: String?
+    @Option(help: "Threads.") var threads = 2
+    @Option(help: "Model folder (default: the one setup installed).") var model: String?
+
+    func run() throws {
+        switch target {
+        case "engine": try engine()
+        case "ui": try ui()
+        default: throw ValidationError("unknown benchmark '\(target)' (engine or ui)")
+        }
+    }
+
+    func ui() throws {
+        let figures = uiBenchmarkFigures()
+        if json {
+            print(String(decoding: try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            for (k, v) in figures.sorted(by: { $0.key < $1.key }) { print(String(format: "%-36@ %10.3f", k as NSString, v)) }
+        }
+    }
+
+    func engine() throws {
+        let folder = ProjectPaths.model(model)
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path) else {
+            throw ValidationError("no model at \(folder.path): \(ProjectPaths.modelHowTo)")
+        }
+        Threads.set(threads)
+        let config = try BertConfig.load(folder.appendingPathComponent("config.json"))
+        let sgemm = EngineBenchmark.sgemmRate(seconds: quick ? 0.5 : 1.5)
+        if !json { print(String(format: "sgemm 400×1536×384: %.1f GFLOP/s (%d threads)", sgemm, threads)) }
+        var rows: [EngineBenchmark.Row] = []
+        for t in tuning.split(separator: ",").map(String.init) {
+            var a = AdapterSpec(kind: t == "lora" ? .lora : t == "ia3" ? .ia3 : .full)
+            guard ["full", "lora", "ia3"].contains(t) else { throw ValidationError("unknown tuning '\(t)' (full, lora, ia3)") }
+            a.loraRank = 64; a.loraAlpha = 64
+            let spec = ModelSpec(config: config, adapter: a, numLabels: 6, pooling: .mean, headDropout: 0.3)
+            let base = try ModelWeights.load(folder: folder, spec: spec, initStream: Seeds(all: 1).stream(.initialization))
+            for (kind, b, l) in [("train", 8, 50), ("train", 32, 64), ("eval", 64, 50)] {
+                let row = EngineBenchmark.measure(base: base, kind: kind, batch: b, length: l, sgemm: sgemm,
+                                                  minSteps: quick ? 2 : 5, seconds: quick ? 1.5 : 5)
+                rows.append(row)
+                if !json { print(Self.describe(row)) }
+            }
+        }
+        if let python = pytorchPython() {
+            if !json { print("running the same shapes in PyTorch (\(python))…") }
+            let ref = try Self.runPyTorch(python, quick: quick, tuning: tuning)
+            for i in rows.indices {
+                if let p = ref.first(where: { $0.tuning == rows[i].tuning && $0.kind == rows[i].kind && $0.batch == rows[i].batch && $0.length == rows[i].length }) {
+                    rows[i].pytorch_examples_per_s = p.examples_per_s
+                    rows[i].ratio_vs_pytorch = rows[i].examples_per_s / p.examples_per_s
+                }
+            }
+            if !json { for r in rows { print(Self.describe(r)) } }
+        }
+        if json {
+            let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try enc.encode(rows), as: UTF8.self))
+        }
+    }
+
+    static func describe(_ r: EngineBenchmark.Row) -> String {
+        var s = String(format: "%-5@ %-5@ %3d × %-3d %8.1f ex/s  %6.1f GFLOP/s  %4.0f %% of sgemm  peak %5.0f MB",
+                       r.tuning as NSString, r.kind as NSString, r.batch, r.length, r.examples_per_s, r.gflops, 100 * r.sgemm_fraction, r.peak_rss_mb)
+        if let p = r.pytorch_examples_per_s, let q = r.ratio_vs_pytorch { s += String(format: "  | PyTorch %6.1f ex/s → %.2f×", p, q) }
+        return s
+    }
+
+    func pytorchPython() -> String? {
+        if let p = pytorch { return p }
+        guard let root = ProjectPaths.root else { return nil }
+        let p = root.appendingPathComponent(".venv-ref/bin/python").path
+        return FileManager.default.isExecutableFile(atPath: p) ? p : nil
+    }
+
+    struct PyRow: Decodable { var tuning: String; var kind: String; var batch: Int; var length: Int; var examples_per_s: Double }
+
+    static func runPyTorch(_ python: String, quick: Bool, tuning: String) throws -> [PyRow] {
+        guard let root = ProjectPaths.root else { throw ValidationError("project root not found for scripts/bench_pytorch.py") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = [root.appendingPathComponent("scripts/bench_pytorch.py").path, "--json", "--tuning", tuning] + (quick ? ["--quick"] : [])
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw ValidationError("scripts/bench_pytorch.py failed (exit \(p.terminationStatus))") }
+        return try JSONDecoder().decode([PyRow].self, from: data)
+    }
+}
