@@ -24,20 +24,23 @@ public struct DataError: Error, CustomStringConvertible, Hashable, Sendable {
 public struct SkippedRows: Hashable, Sendable, Codable {
     /// How many rows were skipped.
     public var count = 0
-    /// The first few problems (file, line, what was wrong), at most `SkippedRows.keptExamples`.
+    /// The first few problems in file order (files as first met, then by line), at most `SkippedRows.keptExamples`.
     public var first: [DataError] = []
     public static let keptExamples = 5
+    /// Files in the order they were first met, to order `first`.
+    private var files: [String] = []
 
     public init() {}
 
     mutating func record(_ error: DataError) {
         count += 1
-        if first.count < Self.keptExamples { first.append(error) }
-    }
-
-    mutating func merge(_ other: SkippedRows) {
-        for e in other.first where first.count < Self.keptExamples { first.append(e) }
-        count += other.count
+        if !files.contains(error.file) { files.append(error.file) }
+        first.append(error)
+        first.sort { a, b in
+            let fa = files.firstIndex(of: a.file)!, fb = files.firstIndex(of: b.file)!
+            return fa != fb ? fa < fb : (a.line ?? 0) < (b.line ?? 0)
+        }
+        if first.count > Self.keptExamples { first.removeLast() }
     }
 
     /// One line for logs and the UI, e.g. "skipped 3 bad rows (first: data.csv lines 4, 9, 12: …)"; empty when none.

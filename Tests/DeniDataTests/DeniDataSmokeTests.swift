@@ -1,6 +1,0 @@
-import XCTest
-@testable import DeniData
-
-final class DeniDataSmokeTests: XCTestCase {
-    func testModuleLoads() {}
-}
