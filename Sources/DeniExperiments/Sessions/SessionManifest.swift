@@ -143,7 +143,8 @@ public enum SessionFormat {
         return d
     }
 
-    /// `yyyyMMdd-HHmmss-<name>` in `timeZone`, the name reduced to letters, digits, `.`, `_` and `-`.
+    /// `yyyyMMdd-HHmmss-<name>` in `timeZone`, the name reduced to letters, digits, `.`, `_` and `-`
+    /// (other runs become one `-`; leading and trailing `-`/`.` dropped).
     public static func folderName(date: Date, name: String, timeZone: TimeZone = .current) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
@@ -151,8 +152,9 @@ public enum SessionFormat {
         func two(_ v: Int?) -> String { let v = v ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
         let stamp = "\(c.year ?? 0)\(two(c.month))\(two(c.day))-\(two(c.hour))\(two(c.minute))\(two(c.second))"
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-        var clean = String(name.map { allowed.contains($0) ? $0 : "-" })
-        while clean.hasPrefix(".") { clean.removeFirst() }
+        var clean = ""
+        for ch in name { let c: Character = allowed.contains(ch) ? ch : "-"; if !(c == "-" && clean.hasSuffix("-")) { clean.append(c) } }
+        clean = String(clean.drop { $0 == "-" || $0 == "." }.reversed().drop { $0 == "-" || $0 == "." }.reversed())
         return clean.isEmpty ? stamp : "\(stamp)-\(clean)"
     }
 }

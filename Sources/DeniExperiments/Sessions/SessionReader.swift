@@ -148,7 +148,7 @@ public enum SessionReader {
         func handle(_ bytes: [UInt8], complete: Bool) {
             diagnostics.lines += 1
             let number = diagnostics.lines
-            if overlong { skip(number, "longer than \(maxLineBytes) bytes"); return }
+            if overlong || bytes.count > maxLineBytes { skip(number, "longer than \(maxLineBytes) bytes"); return }
             do {
                 body(try decoder.decode(TrainingEvent.self, from: Data(bytes)))
                 diagnostics.events += 1

@@ -1,6 +1,0 @@
-import XCTest
-@testable import DeniExperiments
-
-final class DeniExperimentsSmokeTests: XCTestCase {
-    func testModuleLoads() {}
-}

@@ -1,0 +1,99 @@
+import DeniTraining
+import Foundation
+import XCTest
+@testable import DeniExperiments
+
+final class ExportTests: XCTestCase {
+    /// Two strategies × two runs, 10 steps each, evaluations at steps 5 and 10; DENI#1 failed.
+    func events() -> [TrainingEvent] {
+        Fixtures.run("Default", 0, f1: 70) + Fixtures.run("Default", 1, f1: 72)
+            + Fixtures.run("DENI", 0, f1: 75) + Fixtures.run("DENI", 1, f1: nil, status: .failed)
+    }
+    let config = Fixtures.config(runs: 2)
+
+    func parseCSV(_ text: String) -> [[String]] { text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } }
+
+    func testWideCSVHasOneColumnPerMetricAndRun() {
+        let rows = parseCSV(CSVExport.wide(SessionCurves(config: config, events: events())))
+        let header = rows[0]
+        XCTAssertEqual(header.count, 1 + 6 * 4)
+        XCTAssertEqual(Array(header.prefix(3)), ["step", "wall_time:Default#0", "wall_time:Default#1"])
+        XCTAssertTrue(header.contains("loss:DENI#1"))
+        XCTAssertTrue(header.contains("eval_f1:DENI#0"))
+        XCTAssertEqual(rows.count, 1 + 10)
+        XCTAssertTrue(rows.allSatisfy { $0.count == header.count })
+        let step3 = rows[3]
+        XCTAssertEqual(step3[0], "3")
+        // Fixture loss = 1/step + run.
+        XCTAssertEqual(Double(step3[header.firstIndex(of: "loss:DENI#1")!])!, 1.0 / 3 + 1, accuracy: 1e-15)
+        XCTAssertEqual(step3[header.firstIndex(of: "eval_f1:DENI#1")!], "")
+        let step5 = rows[5]
+        XCTAssertEqual(Double(step5[header.firstIndex(of: "eval_f1:DENI#1")!]), 46)  // 40 + step + run
+        XCTAssertEqual(Double(step5[header.firstIndex(of: "wall_time:Default#0")!]), 0.5)
+    }
+
+    func testCSVQuotesAwkwardNamesAndWritesNonFinite() {
+        let id = RunID(strategy: "A,\"B\"", run: 0)
+        let events: [TrainingEvent] = [.step(id: id, step: 1, epoch: 0, loss: .nan, learningRate: 0.1, time: 0)]
+        let text = CSVExport.wide(SessionCurves(config: config, events: events))
+        XCTAssertTrue(text.hasPrefix("step,\"wall_time:A,\"\"B\"\"#0\""))
+        XCTAssertTrue(text.contains("\n1,0.0,nan,0.1,,,\n"))
+    }
+
+    func testMarkdownTableHasOneLinePerStrategy() {
+        let table = ResultsTable.derive(config: config, events: events(), classCount: 6)
+        let lines = ResultsText.markdown(table).split(separator: "\n")
+        XCTAssertEqual(lines.count, 2 + 2)
+        XCTAssertTrue(lines.allSatisfy { $0.filter { $0 == "|" }.count == ResultsText.headers.count + 1 })
+        XCTAssertTrue(lines[2].hasPrefix("| Default | 2 | 0 | 71.00 ± 1.00 |"))
+        XCTAssertTrue(lines[3].hasPrefix("| DENI | 1 | 1 | 75.00 ± 0.00 |"))
+    }
+
+    func testCurveSVGIsWellFormedWithOneSeriesPerStrategy() {
+        let curves = SessionCurves(config: config, events: events())
+        for metric in [CurvePlot.Metric.loss, .evalMacroF1] {
+            let svg = SVGCounter.parse(CurvePlot.svg(curves, metric: metric))
+            XCTAssertEqual(svg.seriesNames, ["Default", "DENI"])
+            XCTAssertEqual(svg.classes["run"], 4)
+            XCTAssertEqual(svg.classes["mean"], 2)
+            XCTAssertEqual(svg.classes["band"], 2)
+            XCTAssertEqual(svg.classes["legend"], 1)
+            XCTAssertEqual(svg.elements["svg"], 1)
+        }
+    }
+
+    func testThinningKeepsEndsAndSmoothingIsDebiased() {
+        let pts = (0..<1000).map { (Double($0), 2.0) }
+        let thin = CurvePlot.thin(pts, 100)
+        XCTAssertLessThanOrEqual(thin.count, 101)
+        XCTAssertEqual(thin.first?.0, 0)
+        XCTAssertEqual(thin.last?.0, 999)
+        // A constant series stays constant under debiased EMA (no pull towards 0 at the start).
+        XCTAssertTrue(CurvePlot.smooth(pts, weight: 0.9).allSatisfy { abs($0.1 - 2) < 1e-12 })
+    }
+
+    func testResultsChartHasDotsPerFinishedRun() {
+        let table = ResultsTable.derive(config: config, events: events(), classCount: 6)
+        let svg = SVGCounter.parse(ResultsChart.svg(table: table, events: events()))
+        XCTAssertEqual(svg.seriesNames, ["Default", "DENI"])
+        XCTAssertEqual(svg.classes["run-dot"], 3)
+        XCTAssertEqual(svg.classes["error-bar"], 2)
+    }
+
+    func testSessionExportWritesAllFiles() throws {
+        let parent = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: parent) }
+        let w = try Fixtures.writer(in: parent, config: config)
+        for e in events() { w.publish(e) }
+        try w.finish(summary: ResultsTable.derive(config: config, events: events(), classCount: 6))
+        let s = try SessionReader.read(w.folder)
+        let out = parent.appendingPathComponent("out")
+        let written = try SessionExport.write(s, csv: parent.appendingPathComponent("c.csv"), markdown: parent.appendingPathComponent("r.md"),
+                                              svgFolder: out)
+        XCTAssertEqual(written.count, 5)
+        for name in SessionExport.svgFiles {
+            _ = SVGCounter.parse(try String(contentsOf: out.appendingPathComponent(name), encoding: .utf8))
+        }
+        XCTAssertTrue(try String(contentsOf: parent.appendingPathComponent("r.md"), encoding: .utf8).contains("| DENI |"))
+    }
+}
