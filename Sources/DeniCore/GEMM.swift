@@ -1,5 +1,6 @@
 import CBLAS
 import Synchronization
+import Dispatch
 
 /// Whether a GEMM operand is used as stored or transposed.
 public enum Transpose: Sendable { case none, transpose }
@@ -39,6 +40,12 @@ public enum GEMM {
     /// FLOPs of every GEMM since the process started (2·M·N·K each).
     public static var flops: Int { counter.load(ordering: .relaxed) }
 
+    /// Products smaller than this (in multiply-adds) run on the calling thread.
+    public static let splitThreshold = 1 << 21
+
+    /// C = alpha·op(A)·op(B) + beta·C. Large products are split into `Threads.count` blocks of rows or
+    /// columns of C, each computed by a single-threaded BLAS call on its own thread (the partition depends
+    /// only on the shape and the thread count, so results are deterministic for a thread layout).
     @inline(__always)
     public static func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
                              alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
@@ -46,8 +53,34 @@ public enum GEMM {
                              beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if m == 0 || n == 0 { return }
         counter.add(2 &* m &* n &* k, ordering: .relaxed)
-        backend.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                      beta: beta, c: c, ldc: ldc)
+        let parts = Threads.count
+        if parts <= 1 || m &* n &* k < splitThreshold || Threads.isInsideParallelRegion {
+            backend.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        let backend = UncheckedSendable(self.backend)
+        let (pa, pb, pc) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
+        if n >= m {
+            // Split the columns of C: B's rows (transposed) or columns (not transposed).
+            let size = (n + parts - 1) / parts
+            Threads.parallel(parts) { p in
+                let j0 = p * size, j1 = min(n, j0 + size)
+                guard j0 < j1 else { return }
+                let bOff = transB == .transpose ? j0 * ldb : j0
+                backend.value.sgemm(transA, transB, m: m, n: j1 - j0, k: k, alpha: alpha, a: pa.value, lda: lda,
+                                    b: pb.value + bOff, ldb: ldb, beta: beta, c: pc.value + j0, ldc: ldc)
+            }
+        } else {
+            // Split the rows of C: A's rows (not transposed) or columns (transposed).
+            let size = (m + parts - 1) / parts
+            Threads.parallel(parts) { p in
+                let i0 = p * size, i1 = min(m, i0 + size)
+                guard i0 < i1 else { return }
+                let aOff = transA == .transpose ? i0 : i0 * lda
+                backend.value.sgemm(transA, transB, m: i1 - i0, n: n, k: k, alpha: alpha, a: pa.value + aOff, lda: lda,
+                                    b: pb.value, ldb: ldb, beta: beta, c: pc.value + i0 * ldc, ldc: ldc)
+            }
+        }
     }
 }
 
@@ -55,10 +88,34 @@ public enum GEMM {
 public enum Threads {
     nonisolated(unsafe) public private(set) static var count: Int = 1
 
-    /// Sets the number of threads used by BLAS and by `parallelFor`.
+    /// Sets the number of threads used by GEMM and by `parallelFor`. BLAS itself always runs one thread per
+    /// call (its spinning worker threads would compete with ours); large products are split by `GEMM`.
     public static func set(_ n: Int) {
         count = max(1, n)
-        openblas_set_num_threads(Int32(count))
+        openblas_set_num_threads(1)
+    }
+
+    /// True on a thread that is running a block of `parallel` (nested work then runs serially).
+    public static var isInsideParallelRegion: Bool { insideParallel }
+    nonisolated(unsafe) static var depthKey: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k, nil)
+        return k
+    }()
+    static var insideParallel: Bool { pthread_getspecific(depthKey) != nil }
+
+    /// Runs body(0..<parts) concurrently, marking the worker threads as inside a parallel region.
+    public static func parallel(_ parts: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { escaping in
+            let box = UncheckedSendable(escaping)
+            DispatchQueue.concurrentPerform(iterations: parts) { p in
+                let key = depthKey
+                let was = pthread_getspecific(key)
+                pthread_setspecific(key, UnsafeRawPointer(bitPattern: 1))
+                box.value(p)
+                pthread_setspecific(key, was)
+            }
+        }
     }
 
     public static var available: Int {

@@ -1,4 +1,3 @@
-import Dispatch
 
 /// Runs `body(range)` over `0..<count` split into at most `Threads.count` contiguous chunks.
 /// The partition depends only on `count`, `minimumPerChunk` and the thread count, so results are
@@ -6,14 +5,11 @@ import Dispatch
 @inline(__always)
 public func parallelFor(_ count: Int, minimumPerChunk: Int = 4096, _ body: (Range<Int>) -> Void) {
     let chunks = min(Threads.count, max(1, count / max(1, minimumPerChunk)))
-    if chunks <= 1 { body(0..<count); return }
+    if chunks <= 1 || Threads.isInsideParallelRegion { body(0..<count); return }
     let size = (count + chunks - 1) / chunks
-    withoutActuallyEscaping(body) { escaping in
-        let box = UncheckedSendable(escaping)
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let lo = c * size, hi = min(count, lo + size)
-            if lo < hi { box.value(lo..<hi) }
-        }
+    Threads.parallel(chunks) { c in
+        let lo = c * size, hi = min(count, lo + size)
+        if lo < hi { body(lo..<hi) }
     }
 }
 

@@ -4,5 +4,10 @@ import ArgumentParser
 extension Deni {
     static let commands: [ParsableCommand.Type] = [
         TokenizeCommand.self,
+        ForwardCommand.self,
+        TrainCommand.self,
+        RunCommand.self,
+        ResumeCommand.self,
+        BenchCommand.self,
     ]
 }

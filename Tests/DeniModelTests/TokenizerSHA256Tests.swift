@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import DeniCore
 @testable import DeniModel
 
 /// SHA-256 (used by the tokenizer dataset fixtures) against the FIPS 180-4 / NIST example digests.

@@ -1,16 +1,16 @@
 /// SHA-256 (FIPS 180-4), for checking that a file or text is the one a fixture or checksum was made from.
 ///
 /// Streaming: `update` any number of times, then `finalize` once. Not constant-time; not meant for secrets.
-struct SHA256 {
+public struct SHA256: Sendable {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19)
     private var pending: [UInt8] = []     // < 64 bytes not yet compressed
     private var length: UInt64 = 0        // bytes seen
 
-    init() { pending.reserveCapacity(64) }
+    public init() { pending.reserveCapacity(64) }
 
     /// The digest of `bytes` as 64 lowercase hex digits.
-    static func hex<Bytes: Sequence>(of bytes: Bytes) -> String where Bytes.Element == UInt8 {
+    public static func hex<Bytes: Sequence>(of bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var hasher = SHA256()
         hasher.update(Array(bytes))
         return hasher.finalize().map { byte in
@@ -19,11 +19,11 @@ struct SHA256 {
         }.joined()
     }
 
-    mutating func update(_ bytes: [UInt8]) {
+    public mutating func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { update($0) }
     }
 
-    mutating func update(_ bytes: UnsafeBufferPointer<UInt8>) {
+    public mutating func update(_ bytes: UnsafeBufferPointer<UInt8>) {
         length &+= UInt64(bytes.count)
         var i = 0
         if !pending.isEmpty {
@@ -42,7 +42,7 @@ struct SHA256 {
     }
 
     /// The 32-byte digest. Padding: 0x80, zeros, then the bit length as a big-endian UInt64.
-    mutating func finalize() -> [UInt8] {
+    public mutating func finalize() -> [UInt8] {
         let bitLength = length &* 8
         var tail: [UInt8] = [0x80]
         tail += [UInt8](repeating: 0, count: (119 - pending.count) % 64)
@@ -100,3 +100,27 @@ struct SHA256 {
 private extension UInt32 {
     @inline(__always) func rotatedRight(_ n: UInt32) -> UInt32 { (self >> n) | (self << (32 - n)) }
 }
+
+extension SHA256 {
+    /// Finalizes and returns the digest as 64 lowercase hex digits.
+    public mutating func hexDigest() -> String {
+        finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// Digests of files, read in 1 MiB chunks.
+public enum FileDigest {
+    public static func sha256(_ url: URL) throws -> String {
+        guard let h = FileHandle(forReadingAtPath: url.path) else {
+            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: url.path])
+        }
+        defer { try? h.close() }
+        var d = SHA256()
+        while let chunk = try h.read(upToCount: 1 << 20), !chunk.isEmpty {
+            chunk.withUnsafeBytes { d.update($0.bindMemory(to: UInt8.self)) }
+        }
+        return d.hexDigest()
+    }
+}
+
+import Foundation

@@ -1,0 +1,3 @@
+import DeniUI
+/// Figures of `deni bench ui`.
+func uiBenchmarkFigures() -> [String: Double] { [:] }
