@@ -40,6 +40,7 @@ enum ExperimentCharts {
     static func loss(model: ExperimentModel, view: ExperimentView, pixelWidth: Int, glyphs: Glyphs) -> LineChart {
         let ranges = view.ranges ?? ExperimentCharts.ranges(model: model, view: view)
         var chart = LineChart(title: "Training loss", xRange: ranges.steps, yRange: ranges.loss)
+        chart.formatX = LineChart.integer
         let bins = max(2, pixelWidth)
         let maxStep = ranges.steps.upperBound
         let binX = { (b: Int) -> Double in (Double(b) + 0.5) * maxStep / Double(bins) }
@@ -80,6 +81,8 @@ enum ExperimentCharts {
         let ranges = view.ranges ?? ExperimentCharts.ranges(model: model, view: view)
         let name = view.metric == .macroF1 ? "macro-F1" : "accuracy"
         var chart = LineChart(title: "Test \(name) (%)", xRange: ranges.steps, yRange: ranges.metric)
+        chart.formatX = LineChart.integer
+        chart.formatY = { LineChart.fmt($0, 1) }
         let value = { (e: EvalPoint) -> Double in view.metric == .macroF1 ? e.macroF1 : e.accuracy }
         let selected = selectedRun(model, view)
         switch view.chartMode {

@@ -43,8 +43,15 @@ public struct LineChart {
         if a >= 100 { return fmt(v, 0) }
         if a >= 10 { return fmt(v, 1) }
         if a >= 1 || a == 0 { return fmt(v, 2) }
-        return fmt(v, 3)
+        if a >= 0.01 { return fmt(v, 3) }
+        // Scientific for small magnitudes (learning rates): "1.0e-4".
+        var e = 0, m = a
+        while m < 1 { m *= 10; e -= 1 }
+        return (v < 0 ? "-" : "") + fmt(m, 1) + "e" + String(e)
     }
+
+    /// Whole numbers (step counts on the x axis).
+    public static func integer(_ v: Double) -> String { v.isFinite ? String(Int(v.rounded())) : "–" }
 
     /// Fixed-point formatting without Foundation (rounds half away from zero).
     public static func fmt(_ v: Double, _ decimals: Int) -> String {
@@ -130,9 +137,13 @@ public struct LineChart {
             guard let m = s.marker else { continue }
             let pts = s.points.filter { $0.x.isFinite && $0.y.isFinite }
             guard !pts.isEmpty else { continue }
-            let every = max(1, pts.count / max(1, plot.width / 8))
-            for (i, p) in pts.enumerated() where i % every == 0 || i == pts.count - 1 {
+            // One marker every `spacing` columns along the x axis, plus the last point.
+            let spacing = 8
+            var lastColumn = Int.min
+            for (i, p) in pts.enumerated() {
                 let c = px(p.x) / 2, r = py(p.y) / 4
+                guard c >= lastColumn + spacing || i == pts.count - 1 else { continue }
+                lastColumn = c
                 if c >= 0, c < plot.width, r >= 0, r < plot.height {
                     grid.set(plot.x + c, plot.y + r, m, Style(s.ink, bold: s.emphasis))
                 }

@@ -111,6 +111,20 @@ public struct CellGrid: Hashable, Sendable {
         }
     }
 
+    /// ASCII stand-ins for the non-ASCII characters the screens use in text (one column each, so layouts hold).
+    static let asciiFallback: [Unicode.Scalar: Unicode.Scalar] = [
+        "·": ".", "×": "x", "÷": "/", "±": "~", "–": "-", "—": "-", "−": "-", "…": ".", "‹": "<", "›": ">",
+        "≥": ">", "≤": "<", "Δ": "D", "▶": ">", "▲": "^", "▼": "v", "✗": "x", "▏": "_", "⏸": "|", "≈": "~", "≡": "=",
+        "─": "-", "│": "|", "┊": ":", "┌": "+", "┐": "+", "└": "+", "┘": "+", "█": "#", "░": ".",
+    ]
+
+    /// Replaces every non-ASCII cell with its ASCII stand-in (or `?`), for terminals without UTF-8.
+    public mutating func asciify() {
+        for i in cells.indices where !cells[i].scalar.isASCII {
+            cells[i].scalar = CellGrid.asciiFallback[cells[i].scalar] ?? "?"
+        }
+    }
+
     /// Maps a scalar that would not take exactly one terminal column to `?`.
     static func singleWidth(_ s: Unicode.Scalar) -> Unicode.Scalar {
         let v = s.value

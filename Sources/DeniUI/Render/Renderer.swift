@@ -1,6 +1,12 @@
 /// Renders the whole state to a cell grid: header, the current screen, status bar and any overlay.
 public enum Renderer {
     public static func render(_ state: AppState) -> CellGrid {
+        var grid = draw(state)
+        if state.ascii { grid.asciify() }
+        return grid
+    }
+
+    private static func draw(_ state: AppState) -> CellGrid {
         var grid = CellGrid(width: state.width, height: state.height)
         let g = state.glyphs
         if state.tooSmall {

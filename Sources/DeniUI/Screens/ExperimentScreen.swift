@@ -79,7 +79,7 @@ enum ExperimentScreen {
         }
         guard costH > 1 else { return }
         var y = r.maxY - costH
-        grid.text(r.x + 1, y, "Cost · model-steps × Ensemble", Style(.title, bold: true), maxWidth: r.width - 1)
+        grid.text(r.x + 1, y, "Cost: model-steps ÷ Ensemble", Style(.title, bold: true), maxWidth: r.width - 1)
         y += 1
         for name in strategiesWithRuns.prefix(costH - 1) {
             let i = m.strategyIndex(name)

@@ -120,6 +120,8 @@ public struct AppState: Hashable, Sendable {
     public var exitCode: Int32?
     /// Quit was confirmed while training; leave once the driver returns.
     public var exitAfterTraining = false
+    /// The code to leave with once training has stopped (128 + signal after SIGINT/SIGTERM).
+    public var deferredExitCode: Int32 = 0
 
     public init(width: Int, height: Int, setup: SetupState, theme: ThemeKind = .dark, ascii: Bool = false) {
         self.width = width; self.height = height; self.setup = setup; self.theme = theme; self.ascii = ascii

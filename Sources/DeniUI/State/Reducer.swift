@@ -61,7 +61,7 @@ extension AppState {
             } else {
                 training = training == .stopping ? .cancelled : .finished
             }
-            if exitAfterTraining { exitCode = exitCode ?? 0 }
+            if exitAfterTraining { exitCode = exitCode ?? deferredExitCode }
             return []
         case .sessionsListed(let list):
             sessions.listings = list; sessions.loaded = true; sessions.error = nil
@@ -177,8 +177,8 @@ extension AppState {
     private mutating func interrupted(by sig: Int32) -> [Effect] {
         if training.isActive && !exitAfterTraining {
             exitAfterTraining = true
+            deferredExitCode = 128 + sig
             training = .stopping
-            exitCode = nil
             overlay = .message(title: "Interrupted (signal \(sig))", text: "Stopping training; the session stays resumable.")
             return [.cancelAll]
         }
@@ -492,7 +492,10 @@ extension AppState {
         guard var cmp = compare else { return }
         switch c {
         case .up: cmp.cursor = max(0, cmp.cursor - 1)
-        case .down: cmp.cursor += 1
+        case .down:
+            var names = cmp.models.0.strategies
+            for n in cmp.models.1.strategies where !names.contains(n) { names.append(n) }
+            cmp.cursor = min(max(0, names.count - 1), cmp.cursor + 1)
         default: break
         }
         compare = cmp

@@ -184,7 +184,7 @@ public struct SetupState: Hashable, Sendable {
         case .dataset:
             if datasetIsFile { return "file" }
             guard let d = selectedDataset else { return c.dataset }
-            return "\(d.key) · \(d.title) · \(d.classes) classes · \(d.size) train · \(d.present ? "present" : "MISSING")"
+            return "\(d.key) · \(d.title) · \(d.classes) cl · \(d.size) · \(d.present ? "present" : "MISSING")"
         case .datasetPath: return datasetIsFile ? c.dataset : ""
         case .modelPath: return c.modelPath ?? defaultModelPath
         case .tuning: return c.tuning.kind.rawValue
