@@ -138,7 +138,11 @@ final class ReducerTests: XCTestCase {
         var s = Fixture.state()
         s.press(.char("?"))
         XCTAssertEqual(s.overlay, .help)
-        s.press(.char("j"))
+        s.press(.char("j"), .down, .pageDown)
+        XCTAssertEqual(s.helpScroll, 12)
+        s.press(.char("k"), .pageUp)
+        XCTAssertEqual(s.helpScroll, 1)
+        s.press(.char("x"))
         XCTAssertNil(s.overlay)
         XCTAssertEqual(s.setup.cursor, 0, "the key that closes the overlay does nothing else")
     }

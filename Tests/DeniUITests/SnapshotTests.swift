@@ -73,6 +73,11 @@ final class SnapshotTests: XCTestCase {
         var h = Fixture.state(width: 80, height: 24)
         h.press(.char("?"))
         assertSnapshot(Renderer.render(h), "help_setup_80x24")
+        h.press(.pageDown, .pageDown, .pageDown)
+        let scrolled = Renderer.render(h)
+        XCTAssertTrue(scrolled.lines.joined().contains("redraw the screen"), "scrolling reaches the last binding")
+        XCTAssertTrue(scrolled.lines.joined().contains("(end)"))
+        assertSnapshot(scrolled, "help_setup_scrolled_80x24")
         assertSnapshot(Renderer.render(Fixture.state(width: 20, height: 5)), "too_small_20x5")
     }
 

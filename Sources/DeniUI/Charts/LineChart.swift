@@ -38,6 +38,9 @@ public struct LineChart {
     public static func compact(_ v: Double) -> String {
         guard v.isFinite else { return "–" }
         let a = abs(v)
+        if a >= 1e15 { return fmt(v / 1e15, 1) + "P" }
+        if a >= 1e12 { return fmt(v / 1e12, 1) + "T" }
+        if a >= 1e9 { return fmt(v / 1e9, 1) + "G" }
         if a >= 1_000_000 { return fmt(v / 1_000_000, 1) + "M" }
         if a >= 10_000 { return fmt(v / 1000, 0) + "k" }
         if a >= 100 { return fmt(v, 0) }

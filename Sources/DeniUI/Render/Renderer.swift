@@ -85,7 +85,7 @@ public enum Renderer {
         var title: String
         switch o {
         case .help:
-            title = "Keys (any key closes)"
+            title = "Keys · j/k scroll · any other key closes"
             lines = []
             var section = ""
             for l in KeyTable.helpLines(for: s.keyContext) {
@@ -107,8 +107,14 @@ public enum Renderer {
             lines = wrap(text, width: max(10, min(70, s.width - 8))).map { ($0, Style()) } + [("", Style()), ("any key closes", Style(.muted))]
         }
         let width = min(s.width - 2, max(title.count + 6, (lines.map { $0.0.unicodeScalars.count }.max() ?? 0) + 4))
-        let maxLines = s.height - 4
-        if lines.count > maxLines { lines = Array(lines.prefix(max(0, maxLines - 1))) + [("  " + String(s.glyphs.ellipsis) + " (enlarge the terminal for more)", Style(.muted))] }
+        let maxLines = max(1, s.height - 4)
+        if lines.count > maxLines {
+            // Scrollable (help): a window of lines with a marker where more follow.
+            let top = min(s.helpScroll, lines.count - (maxLines - 1))
+            let more = top + maxLines - 1 < lines.count
+            lines = Array(lines[top..<min(lines.count, top + maxLines - 1)])
+            lines.append((more ? "  \(s.glyphs.ellipsis) more: j / PgDn" : "  (end)", Style(.muted)))
+        }
         let height = lines.count + 2
         let r = Rect(x: (s.width - width) / 2, y: max(1, (s.height - height) / 2), width: width, height: height)
         grid.fill(r, " ", Style())

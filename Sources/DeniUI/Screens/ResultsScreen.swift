@@ -21,22 +21,22 @@ enum ResultsScreen {
         let rows = s.sortedRows
         let baseline = s.resultsTable?.baseline ?? "Default"
         let all: [Column] = [
-            Column(title: "Strategy", width: 18, key: .strategy, priority: 0) { $0.strategy },
+            Column(title: "Strategy", width: 16, key: .strategy, priority: 0) { $0.strategy },
             Column(title: "Runs", width: 5, key: nil, priority: 0) { "\($0.finished)/\($0.runs)" },
             Column(title: "Failed", width: 7, key: .failed, priority: 0) { "\($0.failed)" },
-            Column(title: "Macro-F1 mean±std", width: 18, key: .mean, priority: 0) { Format.meanStd($0.macroF1.mean, $0.macroF1.std) },
-            Column(title: "std", width: 6, key: .std, priority: 2) { Format.num($0.macroF1.std) },
-            Column(title: "min", width: 7, key: .min, priority: 1) { Format.num($0.macroF1.min) },
-            Column(title: "max", width: 7, key: .max, priority: 1) { Format.num($0.macroF1.max) },
-            Column(title: "Accuracy", width: 16, key: nil, priority: 3) { Format.meanStd($0.accuracy.mean, $0.accuracy.std) },
-            Column(title: "×Ensemble", width: 10, key: .cost, priority: 1) { $0.relativeToEnsemble.isFinite ? LineChart.fmt($0.relativeToEnsemble, 2) + "×" : "–" },
-            Column(title: "Δ vs \(baseline) [95% CI]", width: 24, key: nil, priority: 2) { r in
+            Column(title: "F1 mean ± std", width: 15, key: .mean, priority: 0) { Format.meanStd($0.macroF1.mean, $0.macroF1.std) },
+            Column(title: "std", width: 5, key: .std, priority: 2) { Format.num($0.macroF1.std) },
+            Column(title: "min", width: 6, key: .min, priority: 0) { Format.num($0.macroF1.min) },
+            Column(title: "max", width: 6, key: .max, priority: 0) { Format.num($0.macroF1.max) },
+            Column(title: "Acc mean ± std", width: 15, key: nil, priority: 3) { Format.meanStd($0.accuracy.mean, $0.accuracy.std) },
+            Column(title: "×Ens", width: 6, key: .cost, priority: 0) { $0.relativeToEnsemble.isFinite ? LineChart.fmt($0.relativeToEnsemble, 2) + "×" : "–" },
+            Column(title: "Δ vs \(baseline) [95% CI]", width: 22, key: nil, priority: 2) { r in
                 guard let sig = r.significance else { return "–" }
                 let d = sig.meanDifference
                 return (d.estimate >= 0 ? "+" : "") + LineChart.fmt(d.estimate, 2) + " [" + LineChart.fmt(d.low, 2) + ", " + LineChart.fmt(d.high, 2) + "]"
             },
-            Column(title: "p", width: 7, key: .significance, priority: 1) { r in r.significance.map { Format.p($0.wilcoxonP) } ?? "–" },
-            Column(title: "std ratio", width: 10, key: nil, priority: 3) { r in r.significance.map { LineChart.fmt($0.stdRatio.estimate, 2) } ?? "–" },
+            Column(title: "p", width: 6, key: .significance, priority: 1) { r in r.significance.map { Format.p($0.wilcoxonP) } ?? "–" },
+            Column(title: "std ratio", width: 9, key: nil, priority: 3) { r in r.significance.map { LineChart.fmt($0.stdRatio.estimate, 2) } ?? "–" },
         ]
         // Drop the least important columns until the table fits.
         var cols = all

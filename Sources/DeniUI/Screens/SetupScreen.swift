@@ -19,7 +19,7 @@ enum SetupScreen {
         let cursorLine = lines.firstIndex { $0.field == cursorField } ?? 0
         let top = min(max(0, cursorLine - visible / 2), max(0, lines.count - visible))
         let labelW = 22
-        let valueW = max(10, min(52, rect.width - labelW - 6))
+        let valueW = max(10, min(52, (rect.width - labelW - 6) * 5 / 9))
         let helpX = rect.x + 2 + labelW + valueW + 2
 
         for row in 0..<visible {

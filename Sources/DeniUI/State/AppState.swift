@@ -98,6 +98,8 @@ public struct AppState: Hashable, Sendable {
 
     public var screen = Screen.setup
     public var overlay: Overlay?
+    /// First line shown by the help overlay (j/k scroll it).
+    public var helpScroll = 0
     public var width: Int
     public var height: Int
     public var theme: ThemeKind

@@ -151,7 +151,16 @@ extension AppState {
         let yes = key == .char("y") || key == .char("Y") || key == .enter
         let no = key == .char("n") || key == .char("N") || key == .escape || key == .char("q")
         switch o {
-        case .help, .message:
+        case .help:
+            switch key {
+            case .char("j"), .down: helpScroll += 1
+            case .char("k"), .up: helpScroll = max(0, helpScroll - 1)
+            case .pageDown, .char(" "): helpScroll += 10
+            case .pageUp: helpScroll = max(0, helpScroll - 10)
+            default: overlay = nil
+            }
+            return []
+        case .message:
             overlay = nil
             return []
         case .confirmQuit:
@@ -189,7 +198,7 @@ extension AppState {
 
     mutating func perform(_ command: Command) -> [Effect] {
         switch command {
-        case .help: overlay = .help; return []
+        case .help: overlay = .help; helpScroll = 0; return []
         case .quit: return requestQuit()
         case .back: return back()
         case .cycleTheme: theme = theme.next; return []
