@@ -163,3 +163,39 @@ final class SetupFormTests: XCTestCase {
         XCTAssertEqual(s.readiness(), "invalid threads: 0 (valid: 1...64)")
     }
 }
+
+final class HostileInputTests: XCTestCase {
+    /// Malformed events (absurd steps, NaN/inf values, negative counts, unknown runs) render without trapping.
+    func testMalformedEventsRenderEverywhere() {
+        let id = RunID(strategy: "DENI", run: 0)
+        let nasty: [TrainingEvent] = [
+            .runStart(id: id, seeds: .init(), totalSteps: .max, trainExamples: -5, time: .nan),
+            .step(id: id, step: .max, epoch: .min, loss: .infinity, learningRate: .nan, time: .infinity),
+            .step(id: id, step: -3, epoch: 0, loss: .nan, learningRate: -1, time: -1e300),
+            .evaluation(id: id, step: .min, accuracy: .nan, macroF1: 1e308, loss: -.infinity, subset: true, time: 0),
+            .phase(id: id, step: .max, phase: .interpolating, members: -2, detail: String(repeating: "漢\u{7}", count: 500), time: 0),
+            .cost(id: id, step: 1, cost: CostCounters(modelSteps: .max, trainingFLOPs: .infinity, inferencePasses: -1, wallSeconds: .nan, peakMemoryBytes: .min)),
+            .runEnd(id: id, status: .finished, metrics: RunMetrics(accuracy: .nan, macroF1: .infinity, perClassF1: [.nan, -1e300], confusion: [[.max, .min], []]),
+                    cost: CostCounters(), failure: "\u{1B}[2J", step: .max, time: .nan),
+            .log(level: "\u{0}", message: String(repeating: "x", count: 10_000), time: .nan),
+        ]
+        var s = Fixture.state(width: 160, height: 50)
+        s.live = ExperimentModel(config: Fixture.config)
+        s.training = .running
+        _ = s.reduce(.events(nasty))
+        _ = s.reduce(.tick(100))
+        for screen in [Screen.live, .results] {
+            s.screen = screen
+            for mode in [ChartMode.runs, .strategies] {
+                s.liveView.chartMode = mode
+                _ = Renderer.render(s)
+            }
+        }
+        s.results.drill = .strategy("DENI"); _ = Renderer.render(s)
+        s.results.drill = .run(id); _ = Renderer.render(s)
+        var p = Fixture.state()
+        _ = p.reduce(.sessionLoaded(name: "nasty", LoadedSession(config: Fixture.config, events: nasty, table: nil)))
+        _ = p.reduce(.tick(1)); _ = p.reduce(.tick(2))
+        _ = Renderer.render(p)
+    }
+}

@@ -31,7 +31,7 @@ enum ExperimentCharts {
         var sums = [Double](repeating: 0, count: bins), counts = [Int](repeating: 0, count: bins)
         let scale = Double(bins) / max(maxStep, 1)
         for i in r.losses.indices {
-            let b = min(bins - 1, max(0, Int(Double(r.lossSteps[i] - 1) * scale)))
+            let b = min(bins - 1, max(0, Int((Double(r.lossSteps[i]) - 1) * scale)))
             sums[b] += Double(r.losses[i]); counts[b] += 1
         }
         return (0..<bins).map { counts[$0] > 0 ? sums[$0] / Double(counts[$0]) : .nan }

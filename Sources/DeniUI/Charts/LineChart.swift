@@ -54,7 +54,7 @@ public struct LineChart {
     }
 
     /// Whole numbers (step counts on the x axis).
-    public static func integer(_ v: Double) -> String { v.isFinite ? String(Int(v.rounded())) : "–" }
+    public static func integer(_ v: Double) -> String { abs(v) < 1e15 ? String(Int(v.rounded())) : compact(v) }
 
     /// Fixed-point formatting without Foundation (rounds half away from zero).
     public static func fmt(_ v: Double, _ decimals: Int) -> String {
@@ -87,10 +87,11 @@ public struct LineChart {
         let xSpan = max(xRange.upperBound - xRange.lowerBound, 1e-12)
         let ySpan = max(yRange.upperBound - yRange.lowerBound, 1e-12)
         let pw = Double(canvas.pixelWidth - 1), ph = Double(canvas.pixelHeight - 1)
-        func px(_ x: Double) -> Int { Int(((x - xRange.lowerBound) / xSpan * pw).rounded()) }
+        // Positions are clamped well outside the canvas before converting, so wild values cannot trap.
+        func px(_ x: Double) -> Int { Int(min(1e6, max(-1e6, ((x - xRange.lowerBound) / xSpan * pw).rounded()))) }
         func py(_ y: Double) -> Int {
             let clamped = min(max(y, yRange.lowerBound), yRange.upperBound)
-            return Int(((yRange.upperBound - clamped) / ySpan * ph).rounded())
+            return Int(min(1e6, max(-1e6, ((yRange.upperBound - clamped) / ySpan * ph).rounded())))
         }
 
         for band in bands where band.points.count >= 1 {

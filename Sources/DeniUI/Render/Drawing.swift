@@ -35,6 +35,7 @@ enum Format {
     /// "1h02m", "3m05s", "12s"; "–" when unknown.
     static func duration(_ seconds: Double?) -> String {
         guard let s = seconds, s.isFinite, s >= 0 else { return "–" }
+        if s >= 360_000_000 { return "years" }
         let t = Int(s.rounded())
         if t >= 3600 { return "\(t / 3600)h" + pad2(t % 3600 / 60) + "m" }
         if t >= 60 { return "\(t / 60)m" + pad2(t % 60) + "s" }
@@ -60,6 +61,7 @@ enum Format {
 
     /// Pads or clips to exactly `width` columns.
     static func fit(_ s: String, _ width: Int, right: Bool = false) -> String {
+        guard width > 0 else { return "" }
         let n = s.unicodeScalars.count
         if n >= width { return String(String.UnicodeScalarView(s.unicodeScalars.prefix(width))) }
         let pad = String(repeating: " ", count: width - n)

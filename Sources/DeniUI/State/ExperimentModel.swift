@@ -99,9 +99,12 @@ public struct ExperimentModel: Hashable, Sendable {
     /// Runs planned by the config (runs × strategies).
     public var plannedRuns: Int { config.runs * max(1, config.strategies.count) }
 
+    /// Step counts from events are clamped to 0...2^40 so a malformed event cannot overflow arithmetic later.
+    static func sane(_ n: Int) -> Int { min(max(0, n), 1 << 40) }
+
     public mutating func apply(_ event: TrainingEvent) {
         eventCount += 1
-        switch event {
+        switch event.sanitized {
         case let .runStart(id, seeds, totalSteps, trainExamples, time):
             noteStrategy(id.strategy)
             if runs[id] == nil { runOrder.append(id) }
@@ -206,6 +209,22 @@ public struct ExperimentModel: Hashable, Sendable {
     /// Number of classes, from the first run metrics that carry per-class F1.
     public var classCount: Int? {
         runs.values.lazy.compactMap { $0.metrics?.perClassF1.count }.first { $0 > 0 }
+    }
+}
+
+extension TrainingEvent {
+    /// The event with its step counts clamped (see `ExperimentModel.sane`).
+    var sanitized: TrainingEvent {
+        let f = ExperimentModel.sane
+        switch self {
+        case let .runStart(id, seeds, total, examples, time): return .runStart(id: id, seeds: seeds, totalSteps: f(total), trainExamples: f(examples), time: time)
+        case let .step(id, step, epoch, loss, lr, time): return .step(id: id, step: f(step), epoch: f(epoch), loss: loss, learningRate: lr, time: time)
+        case let .evaluation(id, step, a, m, l, sub, time): return .evaluation(id: id, step: f(step), accuracy: a, macroF1: m, loss: l, subset: sub, time: time)
+        case let .phase(id, step, p, members, d, time): return .phase(id: id, step: f(step), phase: p, members: f(members), detail: d, time: time)
+        case let .cost(id, step, c): return .cost(id: id, step: f(step), cost: c)
+        case let .runEnd(id, st, m, c, fail, step, time): return .runEnd(id: id, status: st, metrics: m, cost: c, failure: fail, step: f(step), time: time)
+        case .log: return self
+        }
     }
 }
 
