@@ -8,7 +8,6 @@ public enum Ink: UInt8, Sendable, CaseIterable {
     case s0, s1, s2, s3, s4, s5, s6, s7
 
     public static func series(_ index: Int) -> Ink { Ink(rawValue: Ink.s0.rawValue + UInt8(((index % 8) + 8) % 8))! }
-    public var seriesIndex: Int? { rawValue >= Ink.s0.rawValue ? Int(rawValue - Ink.s0.rawValue) : nil }
 }
 
 /// Ink plus text attributes, packed small because a 200 x 60 grid holds 12,000 of them.
@@ -44,9 +43,6 @@ public struct Rect: Hashable, Sendable {
     }
     public var maxX: Int { x + width }
     public var maxY: Int { y + height }
-    public var isEmpty: Bool { width <= 0 || height <= 0 }
-    /// The rectangle shrunk by `d` cells on every side.
-    public func inset(_ d: Int) -> Rect { Rect(x: x + d, y: y + d, width: width - 2 * d, height: height - 2 * d) }
 }
 
 public struct CellGrid: Hashable, Sendable {

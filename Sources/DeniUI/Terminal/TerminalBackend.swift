@@ -21,15 +21,12 @@ public final class MemoryBackend: TerminalBackend {
     public var pending: [TerminalInput]
     public private(set) var presented: CellGrid?
     public private(set) var frames = 0
-    /// Called when the script runs dry (e.g. to end a test after some ticks); may append to `pending`.
-    public var onIdle: ((MemoryBackend) -> Void)?
 
     public init(width: Int, height: Int, input: [TerminalInput] = []) {
         self.width = width; self.height = height; pending = input
     }
 
     public func readInput(timeoutMs: Int) -> TerminalInput? {
-        if pending.isEmpty { onIdle?(self) }
         guard !pending.isEmpty else { return nil }
         let i = pending.removeFirst()
         if case let .resize(w, h) = i { width = w; height = h }
