@@ -18,3 +18,13 @@ static inline int deni_lines(void) { return LINES; }
 static inline int deni_cols(void) { return COLS; }
 static inline int deni_key_resize(void) { return KEY_RESIZE; }
 static inline int deni_colors(void) { return COLORS; }
+static inline int deni_a_normal(void) { return (int)A_NORMAL; }
+static inline int deni_key_code_yes(void) { return KEY_CODE_YES; }
+static inline int deni_set_escdelay(int ms) { return set_escdelay(ms); }
+// nl_langinfo(CODESET) without importing langinfo.h into Swift: 1 when the locale's charset is UTF-8.
+#include <langinfo.h>
+#include <string.h>
+static inline int deni_locale_is_utf8(void) {
+    const char *cs = nl_langinfo(CODESET);
+    return cs != NULL && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+}

@@ -3,11 +3,18 @@ import ArgumentParser
 // Every subcommand is listed here, one line each (kept apart so concurrent work merges cleanly).
 extension Deni {
     static let commands: [ParsableCommand.Type] = [
+        UICommand.self,
         TokenizeCommand.self,
         ForwardCommand.self,
         TrainCommand.self,
         RunCommand.self,
         ResumeCommand.self,
+        SessionsCommand.self,
+        ShowCommand.self,
+        ReplayCommand.self,
+        CompareCommand.self,
+        ExportCommand.self,
+        DatasetsCommand.self,
         BenchCommand.self,
     ]
 }

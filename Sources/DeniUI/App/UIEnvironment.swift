@@ -1,0 +1,88 @@
+import Foundation
+import DeniExperiments
+import DeniTraining
+
+/// A dataset the Setup screen offers (the lead adapts the dataset registry to this).
+public struct DatasetChoice: Hashable, Sendable {
+    /// Registry key written into `ExperimentConfig.dataset` (e.g. "trec").
+    public var key: String
+    public var title: String
+    public var classes: Int
+    /// Training examples available.
+    public var size: Int
+    /// Whether the files are on disk.
+    public var present: Bool
+    /// The paper's maximum sequence length for this dataset.
+    public var maxLength: Int
+    public init(key: String, title: String, classes: Int, size: Int, present: Bool, maxLength: Int) {
+        self.key = key; self.title = title; self.classes = classes; self.size = size; self.present = present; self.maxLength = maxLength
+    }
+}
+
+/// One saved session as the Sessions screen lists it.
+public struct SessionListing: Hashable, Sendable {
+    public var name: String
+    /// When it was created, as text (ISO-8601 or similar; shown verbatim).
+    public var date: String
+    public var dataset: String
+    public var strategies: [String]
+    public var runs: Int
+    /// "finished", "running", "cancelled", "failed", "resumable"…; shown verbatim.
+    public var status: String
+    /// Best strategy and score, e.g. "DENI 91.2"; nil when not known.
+    public var best: String?
+    public init(name: String, date: String, dataset: String, strategies: [String], runs: Int, status: String, best: String?) {
+        self.name = name; self.date = date; self.dataset = dataset; self.strategies = strategies; self.runs = runs
+        self.status = status; self.best = best
+    }
+}
+
+/// A session read back for replay: its config, recorded events and (if it finished) the runner's table.
+public struct LoadedSession: Hashable, Sendable {
+    public var config: ExperimentConfig
+    public var events: [TrainingEvent]
+    public var table: ResultsTable?
+    public init(config: ExperimentConfig, events: [TrainingEvent], table: ResultsTable?) {
+        self.config = config; self.events = events; self.table = table
+    }
+}
+
+/// A session load failure with a message fit for the screen (file, line, problem).
+public struct SessionLoadError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Saved sessions, as the UI needs them. Called only from the UI thread.
+public protocol SessionCatalog: Sendable {
+    func list() throws -> [SessionListing]
+    /// Loads one session; throws (any error, its description is shown) when it cannot be read.
+    func load(_ name: String) throws -> LoadedSession
+}
+
+/// What `runTerminalUI` needs from the rest of the workbench.
+public struct UIEnvironment: Sendable {
+    public var driver: any ExperimentDriver
+    public var sessions: any SessionCatalog
+    public var datasets: [DatasetChoice]
+    public var initialConfig: ExperimentConfig
+    /// The default model folder (shown in Setup when the config leaves `modelPath` nil).
+    public var modelPath: String
+    /// Where user presets are saved as `<name>.json`; nil disables saving.
+    public var presetsDirectory: URL?
+    /// While the screen is active, stderr is redirected here (anything printed would corrupt the screen).
+    public var logFile: URL?
+    /// Force ASCII glyphs even in a UTF-8 locale.
+    public var forceASCII: Bool
+    /// Start in this theme (NO_COLOR in the environment forces `.mono`).
+    public var theme: ThemeKind
+
+    public init(driver: any ExperimentDriver, sessions: any SessionCatalog, datasets: [DatasetChoice],
+                initialConfig: ExperimentConfig, modelPath: String, presetsDirectory: URL? = nil, logFile: URL? = nil,
+                forceASCII: Bool = false, theme: ThemeKind = .dark) {
+        self.driver = driver; self.sessions = sessions; self.datasets = datasets; self.initialConfig = initialConfig
+        self.modelPath = modelPath; self.presetsDirectory = presetsDirectory; self.logFile = logFile
+        self.forceASCII = forceASCII; self.theme = theme
+    }
+}

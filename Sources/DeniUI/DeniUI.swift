@@ -1,1 +1,0 @@
-// Terminal UI: pure state/reducer/renderer with an ncurses backend.

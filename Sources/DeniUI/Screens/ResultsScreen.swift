@@ -1,0 +1,177 @@
+import DeniTraining
+
+/// The Results screen: a sortable per-strategy table, the runs of one strategy, and one run in detail.
+enum ResultsScreen {
+    static func draw(_ grid: inout CellGrid, _ s: AppState, _ rect: Rect) {
+        guard let m = s.resultsModel else { return }
+        switch s.results.drill {
+        case .table: table(&grid, s, m, rect)
+        case .strategy(let name): runs(&grid, s, m, name, rect)
+        case .run(let id): if let r = m.runs[id] { run(&grid, s, m, r, rect) }
+        }
+    }
+
+    struct Column {
+        var title: String, width: Int, key: ResultsColumn?, priority: Int
+        var value: (StrategyRow) -> String
+    }
+
+    static func table(_ grid: inout CellGrid, _ s: AppState, _ m: ExperimentModel, _ rect: Rect) {
+        let g = s.glyphs
+        let rows = s.sortedRows
+        let baseline = s.resultsTable?.baseline ?? "Default"
+        let all: [Column] = [
+            Column(title: "Strategy", width: 16, key: .strategy, priority: 0) { $0.strategy },
+            Column(title: "Runs", width: 5, key: nil, priority: 0) { "\($0.finished)/\($0.runs)" },
+            Column(title: "Failed", width: 7, key: .failed, priority: 0) { "\($0.failed)" },
+            Column(title: "F1 mean ± std", width: 15, key: .mean, priority: 0) { Format.meanStd($0.macroF1.mean, $0.macroF1.std) },
+            Column(title: "std", width: 5, key: .std, priority: 2) { Format.num($0.macroF1.std) },
+            Column(title: "min", width: 6, key: .min, priority: 0) { Format.num($0.macroF1.min) },
+            Column(title: "max", width: 6, key: .max, priority: 0) { Format.num($0.macroF1.max) },
+            Column(title: "Acc mean ± std", width: 15, key: nil, priority: 3) { Format.meanStd($0.accuracy.mean, $0.accuracy.std) },
+            Column(title: "×Ens", width: 6, key: .cost, priority: 0) { $0.relativeToEnsemble.isFinite ? LineChart.fmt($0.relativeToEnsemble, 2) + "×" : "–" },
+            Column(title: "Δ vs \(baseline) [95% CI]", width: 22, key: nil, priority: 2) { r in
+                guard let sig = r.significance else { return "–" }
+                let d = sig.meanDifference
+                return (d.estimate >= 0 ? "+" : "") + LineChart.fmt(d.estimate, 2) + " [" + LineChart.fmt(d.low, 2) + ", " + LineChart.fmt(d.high, 2) + "]"
+            },
+            Column(title: "p", width: 6, key: .significance, priority: 1) { r in r.significance.map { Format.p($0.wilcoxonP) } ?? "–" },
+            Column(title: "std ratio", width: 9, key: nil, priority: 3) { r in r.significance.map { LineChart.fmt($0.stdRatio.estimate, 2) } ?? "–" },
+        ]
+        // Drop the least important columns until the table fits.
+        var cols = all
+        var maxPriority = 3
+        while cols.reduce(0, { $0 + $1.width + 1 }) > rect.width - 2 && maxPriority >= 0 {
+            cols = all.filter { $0.priority < maxPriority }
+            maxPriority -= 1
+        }
+        var y = rect.y
+        let title = "Results · \(m.config.dataset) · \(m.finishedRuns)/\(m.plannedRuns) runs ended"
+        grid.text(rect.x + 1, y, title, Style(.title, bold: true), maxWidth: rect.width - 2)
+        y += 2
+        var x = rect.x + 2
+        for c in cols {
+            var t = c.title
+            if let k = c.key, k == s.results.sort { t += s.results.descending ? (g.unicode ? "▼" : "v") : (g.unicode ? "▲" : "^") }
+            grid.text(x, y, Format.fit(t, c.width), Style(.accent, bold: true, underline: c.key == s.results.sort))
+            x += c.width + 1
+        }
+        y += 1
+        if rows.isEmpty { grid.text(rect.x + 2, y, "no runs yet", Style(.muted)); return }
+        for (i, r) in rows.enumerated() {
+            guard y < rect.maxY - 3 else { break }
+            x = rect.x + 2
+            if i == s.results.cursor { grid.set(rect.x, y, g.selection, Style(.accent, bold: true)) }
+            grid.set(rect.x + 1, y, g.marker(r.index), Style(.series(r.index), bold: true))
+            for (ci, c) in cols.enumerated() {
+                let v = c.value(r)
+                let st: Style = ci == 0 ? Style(.series(r.index), bold: true) : (c.key == .failed && r.failed > 0 ? Style(.warning, bold: true) : Style())
+                grid.text(x, y, Format.fit(v, c.width, right: ci > 0), st)
+                x += c.width + 1
+            }
+            if i == s.results.cursor { grid.restyle(Rect(x: rect.x + 2, y: y, width: x - rect.x - 2, height: 1)) { $0.attributes |= Style.reverseBit } }
+            y += 1
+        }
+        let note = s.resultsTable == nil
+            ? "Significance (paired Wilcoxon, bootstrap CI) comes from the runner's final table; not available for this view."
+            : "Δ: paired mean difference of macro-F1 vs \(baseline); p: Wilcoxon signed-rank; failed: below 100/C or errored."
+        grid.text(rect.x + 1, rect.maxY - 2, note, Style(.muted), maxWidth: rect.width - 2)
+        grid.text(rect.x + 1, rect.maxY - 1, "Enter: runs of the strategy · s: sort column · S: reverse", Style(.muted), maxWidth: rect.width - 2)
+    }
+
+    static func runs(_ grid: inout CellGrid, _ s: AppState, _ m: ExperimentModel, _ name: String, _ rect: Rect) {
+        let g = s.glyphs
+        let runs = m.runs(of: name)
+        var y = rect.y
+        grid.text(rect.x + 1, y, "\(name) · \(runs.count) runs (Esc: back, Enter: run detail)", Style(.title, bold: true), maxWidth: rect.width - 2)
+        y += 2
+        let header = Format.fit("Run", 8) + Format.fit("Status", 11) + Format.fit("Macro-F1", 10, right: true) + Format.fit("Accuracy", 10, right: true)
+            + Format.fit("Steps", 8, right: true) + Format.fit("×Ens", 7, right: true) + "  Seed(init)  Note"
+        grid.text(rect.x + 2, y, header, Style(.accent, bold: true), maxWidth: rect.width - 3)
+        y += 1
+        let visible = rect.maxY - y
+        let top = min(max(0, s.results.runCursor - visible / 2), max(0, runs.count - visible))
+        for (i, r) in runs.enumerated().dropFirst(top) {
+            guard y < rect.maxY else { break }
+            if i == s.results.runCursor { grid.set(rect.x, y, g.selection, Style(.accent, bold: true)) }
+            grid.set(rect.x + 1, y, g.marker(r.id.run), Style(.series(r.id.run)))
+            let rel = ExperimentModel.relativeCost(r).map { LineChart.fmt($0, 2) } ?? "–"
+            let line = Format.fit("#\(r.id.run)", 8) + Format.fit(r.state.rawValue, 11)
+                + Format.fit(r.metrics.map { LineChart.fmt($0.macroF1, 2) } ?? "–", 10, right: true)
+                + Format.fit(r.metrics.map { LineChart.fmt($0.accuracy, 2) } ?? "–", 10, right: true)
+                + Format.fit("\(r.step)", 8, right: true) + Format.fit(rel, 7, right: true)
+                + "  " + Format.fit(r.seeds.map { "\($0.initialization)" } ?? "–", 10) + "  " + (r.failure ?? "")
+            let ink: Ink = r.state == .failed ? .error : (r.state == .cancelled ? .warning : .normal)
+            grid.text(rect.x + 2, y, line, Style(ink, reverse: i == s.results.runCursor), maxWidth: rect.width - 3)
+            y += 1
+        }
+    }
+
+    static func run(_ grid: inout CellGrid, _ s: AppState, _ m: ExperimentModel, _ r: RunTrack, _ rect: Rect) {
+        let g = s.glyphs
+        var y = rect.y
+        grid.text(rect.x + 1, y, "Run \(r.id) · \(r.state.rawValue) · step \(r.step)/\(r.totalSteps) · \(r.trainExamples) training examples",
+                  Style(.title, bold: true), maxWidth: rect.width - 2)
+        y += 1
+        if let f = r.failure { grid.text(rect.x + 1, y, "failure: \(f)", Style(.error, bold: true), maxWidth: rect.width - 2); y += 1 }
+        let c = r.cost
+        grid.text(rect.x + 1, y, "cost: \(c.modelSteps) model-steps (\(ExperimentModel.relativeCost(r).map { LineChart.fmt($0, 2) } ?? "–")× Ensemble) · "
+                  + "\(LineChart.compact(c.trainingFLOPs)) FLOPs · \(c.inferencePasses) inference passes · \(Format.duration(c.wallSeconds)) · peak \(c.peakMemoryBytes / 1_048_576) MiB",
+                  Style(), maxWidth: rect.width - 2)
+        y += 1
+        if let seeds = r.seeds {
+            grid.text(rect.x + 1, y, "seeds: split \(seeds.split) sample \(seeds.sample) init \(seeds.initialization) order \(seeds.order) dropout \(seeds.dropout) noise \(seeds.noise)",
+                      Style(.muted), maxWidth: rect.width - 2)
+            y += 1
+        }
+        if !r.phases.isEmpty {
+            grid.text(rect.x + 1, y, "phases: " + r.phases.map { "\($0.phase.rawValue)@\($0.step)" }.joined(separator: " "), Style(.muted), maxWidth: rect.width - 2)
+            y += 1
+        }
+        y += 1
+        let metricsW = r.metrics == nil ? 0 : min(44, rect.width / 3)
+        let chartsW = rect.width - metricsW - 1
+        let chartH = rect.maxY - y
+        if chartH >= 6 {
+            var view = ExperimentView()
+            view.chartMode = .runs
+            view.selectedRun = m.runOrder.firstIndex(of: r.id) ?? 0
+            var single = ExperimentModel(config: m.config)
+            single.apply(.runStart(id: r.id, seeds: r.seeds ?? .init(), totalSteps: r.totalSteps, trainExamples: r.trainExamples, time: 0))
+            for i in r.losses.indices { single.apply(.step(id: r.id, step: Int(r.lossSteps[i]), epoch: 0, loss: Double(r.losses[i]), learningRate: 0, time: 0)) }
+            for e in r.evals { single.apply(.evaluation(id: r.id, step: e.step, accuracy: e.accuracy, macroF1: e.macroF1, loss: e.loss, subset: e.subset, time: 0)) }
+            for p in r.phases { single.apply(.phase(id: r.id, step: p.step, phase: p.phase, members: p.members, detail: p.detail, time: 0)) }
+            view.selectedRun = 0
+            let h = chartH / 2
+            let lossRect = Rect(x: rect.x, y: y, width: chartsW, height: h)
+            let metricRect = Rect(x: rect.x, y: y + h, width: chartsW, height: chartH - h)
+            ExperimentCharts.loss(model: single, view: view, pixelWidth: max(2, (chartsW - 9) * 2), glyphs: g).draw(into: &grid, rect: lossRect, glyphs: g)
+            ExperimentCharts.metric(model: single, view: view, glyphs: g).draw(into: &grid, rect: metricRect, glyphs: g)
+        }
+        guard let met = r.metrics, metricsW > 10 else { return }
+        let mx = rect.x + chartsW + 1
+        var my = y
+        grid.text(mx, my, "macro-F1 \(LineChart.fmt(met.macroF1, 2)) · acc \(LineChart.fmt(met.accuracy, 2))", Style(.title, bold: true), maxWidth: metricsW)
+        my += 1
+        grid.text(mx, my, "per-class F1", Style(.accent, bold: true)); my += 1
+        for (i, f) in met.perClassF1.enumerated() {
+            guard my < rect.maxY - 1 else { break }
+            grid.text(mx, my, Format.fit("\(i)", 4), Style(.muted))
+            grid.bar(mx + 4, my, width: max(3, metricsW - 12), fraction: f / 100, ink: .accent, glyphs: g)
+            grid.text(mx + metricsW - 7, my, Format.fit(LineChart.fmt(f, 1), 6, right: true), Style())
+            my += 1
+        }
+        let k = met.confusion.count
+        let cellW = 5
+        if k > 0, k * cellW + 4 <= metricsW, my + k + 2 <= rect.maxY {
+            my += 1
+            grid.text(mx, my, "confusion [true × predicted]", Style(.accent, bold: true)); my += 1
+            for (t, row) in met.confusion.enumerated() {
+                var line = Format.fit("\(t)", 3)
+                for v in row { line += Format.fit("\(v)", cellW, right: true) }
+                grid.text(mx, my, line, Style(), maxWidth: metricsW)
+                my += 1
+            }
+        }
+    }
+}

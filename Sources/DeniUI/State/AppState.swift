@@ -1,0 +1,149 @@
+import DeniExperiments
+import DeniTraining
+
+public enum Screen: String, Hashable, Sendable { case setup, live, results, sessions, replay, compare }
+
+public enum Overlay: Hashable, Sendable {
+    case help
+    case confirmQuit, confirmCancelAll, confirmCancelRun
+    case message(title: String, text: String)
+}
+
+public enum TrainingStatus: Hashable, Sendable {
+    case idle, running, paused
+    /// Cancel requested; waiting for the driver to return.
+    case stopping
+    case finished, cancelled
+    case failed(String)
+
+    public var isActive: Bool { self == .running || self == .paused || self == .stopping }
+    public var label: String {
+        switch self {
+        case .idle: "idle"
+        case .running: "running"
+        case .paused: "paused"
+        case .stopping: "stopping…"
+        case .finished: "finished"
+        case .cancelled: "cancelled"
+        case .failed: "failed"
+        }
+    }
+}
+
+public enum ChartMode: String, Hashable, Sendable { case runs, strategies }
+public enum MetricKind: String, Hashable, Sendable { case macroF1 = "macro-F1", accuracy }
+
+/// Y ranges of the live charts; recomputed at most once a second so the charts do not jitter.
+public struct ChartRanges: Hashable, Sendable {
+    public var steps: ClosedRange<Double>
+    public var loss: ClosedRange<Double>
+    public var metric: ClosedRange<Double>
+}
+
+/// View options of a live or replayed experiment.
+public struct ExperimentView: Hashable, Sendable {
+    public var selectedRun = 0
+    public var chartMode = ChartMode.strategies
+    public var metric = MetricKind.macroF1
+    public var ranges: ChartRanges?
+    public var rangesTime = -Double.infinity
+    public init() {}
+}
+
+public enum ResultsColumn: String, CaseIterable, Hashable, Sendable {
+    case strategy, mean, std, min, max, failed, cost, significance
+    public var next: ResultsColumn { let a = ResultsColumn.allCases; return a[(a.firstIndex(of: self)! + 1) % a.count] }
+}
+
+public enum ResultsDrill: Hashable, Sendable {
+    case table
+    case strategy(String)
+    case run(RunID)
+}
+
+public struct ResultsState: Hashable, Sendable {
+    public var sort = ResultsColumn.mean
+    public var descending = true
+    public var cursor = 0
+    public var runCursor = 0
+    public var drill = ResultsDrill.table
+}
+
+public enum ExperimentSource: Hashable, Sendable { case live, replay }
+
+public struct SessionsState: Hashable, Sendable {
+    public var listings: [SessionListing] = []
+    public var cursor = 0
+    public var mark: String?
+    public var loading: String?
+    public var error: String?
+    public var loaded = false
+}
+
+public struct CompareState: Hashable, Sendable {
+    public var names: (String, String)
+    public var models: (ExperimentModel, ExperimentModel)
+    public var tables: (ResultsTable?, ResultsTable?)
+    public var cursor = 0
+
+    public static func == (l: CompareState, r: CompareState) -> Bool {
+        l.names == r.names && l.models == r.models && l.tables == r.tables && l.cursor == r.cursor
+    }
+    public func hash(into h: inout Hasher) { h.combine(names.0); h.combine(names.1); h.combine(cursor) }
+}
+
+/// Everything the screen shows. Changed only by `reduce`.
+public struct AppState: Hashable, Sendable {
+    public static let minWidth = 60, minHeight = 16
+
+    public var screen = Screen.setup
+    public var overlay: Overlay?
+    /// First line shown by the help overlay (j/k scroll it).
+    public var helpScroll = 0
+    public var width: Int
+    public var height: Int
+    public var theme: ThemeKind
+    public var ascii: Bool
+    public var setup: SetupState
+    public var training = TrainingStatus.idle
+    public var live: ExperimentModel?
+    public var liveView = ExperimentView()
+    public var replay: ReplayPlayer?
+    public var replayView = ExperimentView()
+    public var resultsSource = ExperimentSource.live
+    public var results = ResultsState()
+    public var sessions = SessionsState()
+    public var compare: CompareState?
+    /// Seconds on the app's monotonic clock at the last tick.
+    public var now = 0.0
+    /// Bumped whenever something visible may have changed; the app redraws when it moves.
+    public var revision = 0
+    /// Set when the app should leave with this code (after the driver, if any, has returned).
+    public var exitCode: Int32?
+    /// Quit was confirmed while training; leave once the driver returns.
+    public var exitAfterTraining = false
+    /// The code to leave with once training has stopped (128 + signal after SIGINT/SIGTERM).
+    public var deferredExitCode: Int32 = 0
+
+    public init(width: Int, height: Int, setup: SetupState, theme: ThemeKind = .dark, ascii: Bool = false) {
+        self.width = width; self.height = height; self.setup = setup; self.theme = theme; self.ascii = ascii
+    }
+
+    public var glyphs: Glyphs { ascii ? .asciiSet : .unicodeSet }
+    public var tooSmall: Bool { width < AppState.minWidth || height < AppState.minHeight }
+
+    public var keyContext: KeyContext {
+        switch screen {
+        case .setup: .setup
+        case .live: .live
+        case .results: .results
+        case .sessions: .sessions
+        case .replay: .replay
+        case .compare: .compare
+        }
+    }
+
+    /// The experiment the Results screen shows.
+    public var resultsModel: ExperimentModel? { resultsSource == .replay ? replay?.model : live }
+    public var resultsTable: ResultsTable? { resultsSource == .replay ? replay?.table : nil }
+}

@@ -1,0 +1,275 @@
+import DeniCore
+import DeniData
+import DeniExperiments
+import DeniTraining
+
+/// One evaluation of a run on the test subsample (or the whole test split).
+public struct EvalPoint: Hashable, Sendable {
+    public var step: Int, accuracy: Double, macroF1: Double, loss: Double, subset: Bool
+}
+
+/// A phase change of a run (DENI's single model / interpolation round / delayed ensemble).
+public struct PhaseMark: Hashable, Sendable {
+    public var step: Int, phase: TrainingPhase, members: Int, detail: String
+}
+
+public enum RunState: String, Hashable, Sendable { case running, finished, failed, cancelled }
+
+/// Everything the UI knows about one run, built only from `TrainingEvent`s.
+public struct RunTrack: Hashable, Sendable {
+    public var id: RunID
+    public var seeds: Seeds?
+    public var totalSteps = 0
+    public var trainExamples = 0
+    public var step = 0
+    public var epoch = 0
+    /// Losses by step: `lossSteps[i]` is the step of `losses[i]`.
+    public var lossSteps: [Int32] = []
+    public var losses: [Float] = []
+    public var learningRate = 0.0
+    public var evals: [EvalPoint] = []
+    public var phases: [PhaseMark] = []
+    public var cost = CostCounters()
+    public var state = RunState.running
+    public var metrics: RunMetrics?
+    public var failure: String?
+    public var startTime = 0.0
+    public var lastTime = 0.0
+    /// Time and step of the first step event, for the step rate.
+    public var firstStepTime: Double?
+    public var firstStep = 0
+
+    public init(id: RunID) { self.id = id }
+
+    public var phase: PhaseMark? { phases.last }
+    /// Fraction done, 0...1.
+    public var progress: Double {
+        if state != .running { return 1 }
+        return totalSteps > 0 ? min(1, Double(step) / Double(totalSteps)) : 0
+    }
+    /// Main-model optimiser steps per second, once two step events have been seen.
+    public var stepsPerSecond: Double? {
+        guard let t0 = firstStepTime, lastTime > t0, step > firstStep else { return nil }
+        return Double(step - firstStep) / (lastTime - t0)
+    }
+    /// Seconds left for this run at the current rate.
+    public var eta: Double? {
+        guard state == .running, let r = stepsPerSecond, r > 0 else { return nil }
+        return Double(max(0, totalSteps - step)) / r
+    }
+    /// Steps at which an interpolation round began (marked on the curves).
+    public var interpolationSteps: [Int] { phases.filter { $0.phase == .interpolating }.map(\.step) }
+}
+
+/// A log line or a run failure shown in the log pane.
+public struct LogLine: Hashable, Sendable {
+    public var level: String, message: String, time: Double
+}
+
+/// The event-sourced view of an experiment: live training and replay feed the same `apply`.
+public struct ExperimentModel: Hashable, Sendable {
+    public var config: ExperimentConfig
+    /// Strategy names in display order (the config's order, then any that appear only in events).
+    public private(set) var strategies: [String]
+    public private(set) var runs: [RunID: RunTrack] = [:]
+    /// Runs in the order they started.
+    public private(set) var runOrder: [RunID] = []
+    public private(set) var logs: [LogLine] = []
+    public private(set) var eventCount = 0
+    /// Events that referred to a run that never started (counted, otherwise ignored).
+    public private(set) var orphanEvents = 0
+    public var latestTime = 0.0
+    public static let logCapacity = 500
+
+    public init(config: ExperimentConfig) {
+        self.config = config
+        var names: [String] = []
+        for s in config.strategies where !names.contains(s.displayName) { names.append(s.displayName) }
+        strategies = names
+    }
+
+    /// Index of a strategy for its stable colour and marker. Runner names may be the raw kind ("deni") or the
+    /// display name ("DENI"); both map to the config's entry.
+    public func strategyIndex(_ name: String) -> Int {
+        if let i = strategies.firstIndex(of: name) { return i }
+        if let k = StrategyKind(rawValue: name), let i = strategies.firstIndex(of: k.displayName) { return i }
+        return strategies.count
+    }
+
+    /// Runs planned by the config (runs × strategies).
+    public var plannedRuns: Int { config.runs * max(1, config.strategies.count) }
+
+    /// Step counts from events are clamped to 0...2^40 so a malformed event cannot overflow arithmetic later.
+    static func sane(_ n: Int) -> Int { min(max(0, n), 1 << 40) }
+
+    public mutating func apply(_ event: TrainingEvent) {
+        eventCount += 1
+        switch event.sanitized {
+        case let .runStart(id, seeds, totalSteps, trainExamples, time):
+            noteStrategy(id.strategy)
+            if runs[id] == nil { runOrder.append(id) }
+            var r = RunTrack(id: id)
+            r.seeds = seeds; r.totalSteps = totalSteps; r.trainExamples = trainExamples
+            r.startTime = time; r.lastTime = time
+            runs[id] = r
+            latestTime = max(latestTime, time)
+        case let .step(id, step, epoch, loss, lr, time):
+            update(id) { r in
+                r.step = step; r.epoch = epoch; r.learningRate = lr
+                if let last = r.lossSteps.last, Int(last) >= step {
+                    // A repeated or out-of-order step (e.g. after a resume) replaces the tail.
+                    while let l = r.lossSteps.last, Int(l) >= step { r.lossSteps.removeLast(); r.losses.removeLast() }
+                }
+                r.lossSteps.append(Int32(clamping: step)); r.losses.append(Float(loss))
+                if r.firstStepTime == nil { r.firstStepTime = time; r.firstStep = step }
+                r.lastTime = max(r.lastTime, time)
+            }
+            latestTime = max(latestTime, time)
+        case let .evaluation(id, step, accuracy, macroF1, loss, subset, time):
+            update(id) { r in
+                r.evals.append(EvalPoint(step: step, accuracy: accuracy, macroF1: macroF1, loss: loss, subset: subset))
+                r.lastTime = max(r.lastTime, time)
+            }
+        case let .phase(id, step, phase, members, detail, time):
+            update(id) { r in
+                r.phases.append(PhaseMark(step: step, phase: phase, members: members, detail: detail))
+                r.lastTime = max(r.lastTime, time)
+            }
+        case let .cost(id, _, cost):
+            update(id) { $0.cost = cost }
+        case let .runEnd(id, status, metrics, cost, failure, step, time):
+            update(id) { r in
+                r.state = switch status { case .finished: .finished; case .failed: .failed; case .cancelled: .cancelled }
+                r.metrics = metrics; r.cost = cost; r.failure = failure
+                r.step = max(r.step, step); r.lastTime = max(r.lastTime, time)
+            }
+            if status == .failed {
+                appendLog(LogLine(level: "error", message: "\(id) failed: \(failure ?? "no reason given")", time: time))
+            }
+            latestTime = max(latestTime, time)
+        case let .log(level, message, time):
+            appendLog(LogLine(level: level, message: message, time: time))
+        }
+    }
+
+    public mutating func appendLog(_ line: LogLine) {
+        logs.append(line)
+        if logs.count > ExperimentModel.logCapacity { logs.removeFirst(logs.count - ExperimentModel.logCapacity) }
+    }
+
+    private mutating func noteStrategy(_ name: String) {
+        if strategyIndex(name) == strategies.count { strategies.append(name) }
+    }
+
+    private mutating func update(_ id: RunID, _ body: (inout RunTrack) -> Void) {
+        guard var r = runs[id] else { orphanEvents += 1; return }
+        runs[id] = nil   // keeps the arrays uniquely referenced while mutating
+        body(&r)
+        runs[id] = r
+    }
+
+    /// Runs of one strategy in start order.
+    public func runs(of strategy: String) -> [RunTrack] {
+        let i = strategyIndex(strategy)
+        return runOrder.compactMap { runs[$0] }.filter { strategyIndex($0.id.strategy) == i }
+    }
+
+    public var finishedRuns: Int { runs.values.filter { $0.state != .running }.count }
+
+    /// Overall progress 0...1 over the planned runs.
+    public var overallProgress: Double {
+        let planned = max(plannedRuns, runs.count)
+        guard planned > 0 else { return 0 }
+        return runs.values.reduce(0) { $0 + $1.progress } / Double(planned)
+    }
+
+    /// Seconds left for the whole experiment, from the measured step rate and the planned runs.
+    public var overallETA: Double? {
+        let measured = runs.values.compactMap { r -> (Double, Double)? in
+            guard let t0 = r.firstStepTime, r.lastTime > t0 else { return nil }
+            return (Double(r.step - r.firstStep), r.lastTime - t0)
+        }
+        let steps = measured.reduce(0) { $0 + $1.0 }, secs = measured.reduce(0) { $0 + $1.1 }
+        guard steps > 0, secs > 0 else { return nil }
+        let rate = steps / secs
+        let known = runs.values.filter { $0.totalSteps > 0 }
+        let meanTotal = known.isEmpty ? 0 : Double(known.reduce(0) { $0 + $1.totalSteps }) / Double(known.count)
+        var left = runs.values.reduce(0.0) { $0 + ($1.state == .running ? Double(max(0, $1.totalSteps - $1.step)) : 0) }
+        left += Double(max(0, plannedRuns - runs.count)) * meanTotal
+        return left / rate
+    }
+
+    /// Examples per second of the most recently active run.
+    public var examplesPerSecond: Double? {
+        guard let r = runs.values.filter({ $0.state == .running }).max(by: { $0.lastTime < $1.lastTime }),
+              let sps = r.stepsPerSecond else { return nil }
+        return sps * Double(config.batchSize)
+    }
+
+    /// Number of classes, from the first run metrics that carry per-class F1.
+    public var classCount: Int? {
+        runs.values.lazy.compactMap { $0.metrics?.perClassF1.count }.first { $0 > 0 }
+    }
+}
+
+extension TrainingEvent {
+    /// The event with its step counts clamped (see `ExperimentModel.sane`).
+    var sanitized: TrainingEvent {
+        let f = ExperimentModel.sane
+        switch self {
+        case let .runStart(id, seeds, total, examples, time): return .runStart(id: id, seeds: seeds, totalSteps: f(total), trainExamples: f(examples), time: time)
+        case let .step(id, step, epoch, loss, lr, time): return .step(id: id, step: f(step), epoch: f(epoch), loss: loss, learningRate: lr, time: time)
+        case let .evaluation(id, step, a, m, l, sub, time): return .evaluation(id: id, step: f(step), accuracy: a, macroF1: m, loss: l, subset: sub, time: time)
+        case let .phase(id, step, p, members, d, time): return .phase(id: id, step: f(step), phase: p, members: f(members), detail: d, time: time)
+        case let .cost(id, step, c): return .cost(id: id, step: f(step), cost: c)
+        case let .runEnd(id, st, m, c, fail, step, time): return .runEnd(id: id, status: st, metrics: m, cost: c, failure: fail, step: f(step), time: time)
+        case .log: return self
+        }
+    }
+}
+
+/// Per-strategy statistics derived from the events (the Results screen's rows).
+public struct StrategyRow: Hashable, Sendable {
+    public var strategy: String
+    public var index: Int
+    public var runs: Int
+    public var finished: Int
+    /// Runs that ended `failed` plus finished runs whose macro-F1 fell below 100 / C.
+    public var failed: Int
+    public var macroF1: Summary
+    public var accuracy: Summary
+    /// Mean model-steps per run and the same relative to a 10-member Ensemble of the same run length.
+    public var modelSteps: Double
+    public var relativeToEnsemble: Double
+    public var significance: Significance?
+}
+
+extension ExperimentModel {
+    /// The cost of a run relative to a 10-member Ensemble of the same length so far (10 × its main-model steps).
+    public static func relativeCost(_ r: RunTrack) -> Double? {
+        let base = Double(r.step > 0 ? r.step : r.totalSteps) * 10
+        return base > 0 ? Double(r.cost.modelSteps) / base : nil
+    }
+
+    /// One row per strategy with runs; mean/std/min/max from `Statistics.summary`, significance from `table`.
+    public func strategyRows(table: ResultsTable?) -> [StrategyRow] {
+        strategies.enumerated().compactMap { (i, name) in
+            let rs = runs(of: name)
+            guard !rs.isEmpty else { return nil }
+            let done = rs.filter { $0.state == .finished && $0.metrics != nil }
+            let f1 = done.map { $0.metrics!.macroF1 }, acc = done.map { $0.metrics!.accuracy }
+            let threshold = classCount.map { 100.0 / Double($0) }
+            let degenerate = threshold.map { t in f1.filter { $0 < t }.count } ?? 0
+            let ended = rs.filter { $0.state != .running }
+            let steps = ended.map { Double($0.cost.modelSteps) }
+            let rel = ended.compactMap(ExperimentModel.relativeCost)
+            let sig = table?.rows.first { row in row.strategy == name || StrategyKind(rawValue: row.strategy)?.displayName == name }?.significance
+            return StrategyRow(strategy: name, index: i, runs: rs.count, finished: done.count,
+                               failed: rs.filter { $0.state == .failed }.count + degenerate,
+                               macroF1: Statistics.summary(f1), accuracy: Statistics.summary(acc),
+                               modelSteps: steps.isEmpty ? .nan : steps.reduce(0, +) / Double(steps.count),
+                               relativeToEnsemble: rel.isEmpty ? .nan : rel.reduce(0, +) / Double(rel.count),
+                               significance: sig)
+        }
+    }
+}

@@ -1,0 +1,512 @@
+import DeniExperiments
+import DeniTraining
+
+/// Inputs to the reducer: keys, training events, time, terminal size and the answers to earlier effects.
+public enum Action: Hashable, Sendable {
+    case key(Key)
+    case events([TrainingEvent])
+    case tick(Double)
+    case resize(width: Int, height: Int)
+    /// The driver returned; `failure` is its error message when it threw.
+    case trainingEnded(failure: String?)
+    case sessionsListed([SessionListing])
+    case sessionsFailed(String)
+    case sessionLoaded(name: String, LoadedSession)
+    case sessionFailed(name: String, message: String)
+    case compareLoaded(names: [String], sessions: [LoadedSession])
+    case presetsLoaded([Preset])
+    case presetSaved(Preset)
+    case presetFailed(String)
+    /// SIGINT or SIGTERM arrived.
+    case signal(Int32)
+}
+
+/// Work the reducer asks the app to do (I/O, the driver); answers come back as actions.
+public enum Effect: Hashable, Sendable {
+    case startTraining(ExperimentConfig)
+    case pause, resume, cancelRun, cancelAll
+    case listSessions
+    case loadSession(String)
+    case loadCompare(String, String)
+    case savePreset(Preset)
+    /// Repaint every cell (Ctrl-L).
+    case redraw
+}
+
+extension AppState {
+    /// Applies one action; returns the effects to run. Pure apart from `SetupState`'s path checks.
+    public mutating func reduce(_ action: Action) -> [Effect] {
+        switch action {
+        case .tick(let t):
+            return tick(t)
+        default:
+            revision &+= 1
+        }
+        switch action {
+        case .key(let key): return handle(key)
+        case .events(let events):
+            if live == nil { live = ExperimentModel(config: setup.config) }
+            for e in events { live!.apply(e) }
+            return []
+        case .tick: return []
+        case let .resize(w, h):
+            width = max(0, w); height = max(0, h)
+            return []
+        case .trainingEnded(let failure):
+            if let f = failure {
+                training = .failed(f)
+                let t = live?.latestTime ?? 0
+                live?.appendLog(LogLine(level: "error", message: "training stopped: \(f)", time: t))
+                if !exitAfterTraining { overlay = .message(title: "Training stopped", text: f) }
+            } else {
+                training = training == .stopping ? .cancelled : .finished
+            }
+            if exitAfterTraining { exitCode = exitCode ?? deferredExitCode }
+            return []
+        case .sessionsListed(let list):
+            sessions.listings = list; sessions.loaded = true; sessions.error = nil
+            sessions.cursor = min(sessions.cursor, max(0, list.count - 1))
+            return []
+        case .sessionsFailed(let message):
+            sessions.error = message; sessions.loaded = true
+            return []
+        case let .sessionLoaded(name, session):
+            sessions.loading = nil
+            replay = ReplayPlayer(name: name, session: session)
+            replayView = ExperimentView()
+            resultsSource = .replay
+            results = ResultsState()
+            screen = .replay
+            return []
+        case let .sessionFailed(name, message):
+            sessions.loading = nil
+            overlay = .message(title: "Cannot open session '\(name)'", text: message)
+            return []
+        case let .compareLoaded(names, loaded):
+            sessions.loading = nil
+            guard names.count == 2, loaded.count == 2 else { return [] }
+            func model(_ s: LoadedSession) -> ExperimentModel {
+                var m = ExperimentModel(config: s.config)
+                for e in s.events { m.apply(e) }
+                return m
+            }
+            compare = CompareState(names: (names[0], names[1]), models: (model(loaded[0]), model(loaded[1])),
+                                   tables: (loaded[0].table, loaded[1].table))
+            sessions.mark = nil
+            screen = .compare
+            return []
+        case .presetsLoaded(let presets):
+            setup.presets = [Preset.paper, Preset.quickLook] + presets.filter { !$0.builtIn }
+            return []
+        case .presetSaved(let p):
+            setup.presets.removeAll { $0.name == p.name && !$0.builtIn }
+            setup.presets.append(p)
+            setup.presetIndex = setup.presets.count - 1
+            setup.message = "saved preset '\(p.name)'"
+            return []
+        case .presetFailed(let message):
+            setup.message = "could not save the preset: \(message)"
+            return []
+        case .signal(let sig):
+            return interrupted(by: sig)
+        }
+    }
+
+    // MARK: time
+
+    private mutating func tick(_ t: Double) -> [Effect] {
+        let dt = max(0, min(1, t - now))
+        now = t
+        var changed = false
+        if var p = replay, !p.paused, !p.atEnd {
+            if p.advance(by: dt) > 0 { changed = true }
+            replay = p
+        }
+        if let m = live, AppState.rescale(&liveView, model: m, now: t) { changed = true }
+        if let p = replay, AppState.rescale(&replayView, model: p.model, now: t) { changed = true }
+        if changed { revision &+= 1 }
+        return []
+    }
+
+    /// Recomputes chart ranges if a second has passed; returns whether they changed.
+    static func rescale(_ view: inout ExperimentView, model: ExperimentModel, now: Double) -> Bool {
+        guard now - view.rangesTime >= 1 else { return false }
+        view.rangesTime = now
+        let r = ExperimentCharts.ranges(model: model, view: view)
+        if r == view.ranges { return false }
+        view.ranges = r
+        return true
+    }
+
+    // MARK: keys
+
+    private mutating func handle(_ key: Key) -> [Effect] {
+        if let o = overlay { return handleOverlay(o, key) }
+        if screen == .setup, setup.editing != nil { return edit(key) }
+        guard let command = KeyTable.command(for: key, in: keyContext) else { return [] }
+        return perform(command)
+    }
+
+    private mutating func handleOverlay(_ o: Overlay, _ key: Key) -> [Effect] {
+        let yes = key == .char("y") || key == .char("Y") || key == .enter
+        let no = key == .char("n") || key == .char("N") || key == .escape || key == .char("q")
+        switch o {
+        case .help:
+            switch key {
+            case .char("j"), .down: helpScroll += 1
+            case .char("k"), .up: helpScroll = max(0, helpScroll - 1)
+            case .pageDown, .char(" "): helpScroll += 10
+            case .pageUp: helpScroll = max(0, helpScroll - 10)
+            default: overlay = nil
+            }
+            return []
+        case .message:
+            overlay = nil
+            return []
+        case .confirmQuit:
+            if yes {
+                overlay = nil
+                if training.isActive {
+                    exitAfterTraining = true
+                    training = .stopping
+                    return [.cancelAll]
+                }
+                exitCode = 0
+            } else if no { overlay = nil }
+            return []
+        case .confirmCancelAll:
+            if yes { overlay = nil; if training.isActive { training = .stopping; return [.cancelAll] } } else if no { overlay = nil }
+            return []
+        case .confirmCancelRun:
+            if yes { overlay = nil; if training.isActive { return [.cancelRun] } } else if no { overlay = nil }
+            return []
+        }
+    }
+
+    private mutating func interrupted(by sig: Int32) -> [Effect] {
+        if training.isActive && !exitAfterTraining {
+            exitAfterTraining = true
+            deferredExitCode = 128 + sig
+            training = .stopping
+            overlay = .message(title: "Interrupted (signal \(sig))", text: "Stopping training; the session stays resumable.")
+            return [.cancelAll]
+        }
+        // Second signal, or nothing to stop: leave now.
+        exitCode = 128 + sig
+        return []
+    }
+
+    mutating func perform(_ command: Command) -> [Effect] {
+        switch command {
+        case .help: overlay = .help; helpScroll = 0; return []
+        case .quit: return requestQuit()
+        case .back: return back()
+        case .cycleTheme: theme = theme.next; return []
+        case .toggleASCII: ascii.toggle(); return []
+        case .redraw: return [.redraw]
+        case .showSetup: screen = .setup; return []
+        case .showLive:
+            if live == nil {
+                overlay = .message(title: "Nothing is training", text: "Choose a setup and press s to start.")
+            } else { screen = .live; resultsSource = .live }
+            return []
+        case .showResults:
+            if resultsModel == nil && live != nil { resultsSource = .live }
+            if resultsModel == nil {
+                overlay = .message(title: "No results yet", text: "Start training (Setup, s) or open a session (4).")
+            } else { screen = .results }
+            return []
+        case .showSessions:
+            screen = .sessions
+            return [.listSessions]
+        default: break
+        }
+        switch screen {
+        case .setup: return setupCommand(command)
+        case .live: return liveCommand(command)
+        case .results: resultsCommand(command); return []
+        case .sessions: return sessionsCommand(command)
+        case .replay: replayCommand(command); return []
+        case .compare: compareCommand(command); return []
+        }
+    }
+
+    private mutating func requestQuit() -> [Effect] {
+        if training.isActive { overlay = .confirmQuit } else { exitCode = 0 }
+        return []
+    }
+
+    private mutating func back() -> [Effect] {
+        switch screen {
+        case .setup: return requestQuit()
+        case .live: screen = .setup
+        case .results:
+            switch results.drill {
+            case .table: screen = resultsSource == .replay && replay != nil ? .replay : (live != nil ? .live : .setup)
+            case .strategy: results.drill = .table
+            case .run(let id): results.drill = .strategy(id.strategy)
+            }
+        case .sessions: screen = .setup
+        case .replay: screen = .sessions
+        case .compare: screen = .sessions
+        }
+        return []
+    }
+
+    // MARK: setup
+
+    private mutating func setupCommand(_ c: Command) -> [Effect] {
+        let fields = setup.fields
+        func move(_ d: Int) { setup.cursor = min(max(0, setup.cursor + d), fields.count - 1) }
+        let field = setup.currentField
+        switch c {
+        case .up: move(-1)
+        case .down: move(1)
+        case .pageUp: move(-10)
+        case .pageDown: move(10)
+        case .top: setup.cursor = 0
+        case .bottom: setup.cursor = fields.count - 1
+        case .left, .right, .toggle:
+            if field.isText { return [] }
+            if field == .start { return c == .toggle ? start() : [] }
+            setup.errors[field] = setup.cycle(field, by: c == .left ? -1 : 1)
+            setup.cursor = min(setup.cursor, setup.fields.count - 1)
+        case .select:
+            if field == .start { return start() }
+            if field.isText {
+                setup.editing = EditBuffer(field: field, text: setup.value(field))
+                setup.errors[field] = nil
+            } else {
+                setup.errors[field] = setup.cycle(field, by: 1)
+            }
+        case .startTraining: return start()
+        case .cyclePreset:
+            setup.errors[.preset] = setup.cycle(.preset, by: 1)
+        case .savePreset:
+            return [.savePreset(Preset(name: setup.config.name, config: setup.config, builtIn: false))]
+        default: break
+        }
+        return []
+    }
+
+    private mutating func edit(_ key: Key) -> [Effect] {
+        guard var buf = setup.editing else { return [] }
+        switch key {
+        case .enter:
+            let reason = setup.commit(buf.field, text: buf.text)
+            setup.errors[buf.field] = reason
+            if reason == nil { setup.editing = nil }
+            return []
+        case .escape:
+            setup.editing = nil
+            setup.errors[buf.field] = nil
+            return []
+        case .backspace, .delete:
+            if !buf.text.isEmpty { buf.text.removeLast() }
+        case .ctrl("u"):
+            buf.text = ""
+        case .char(let ch):
+            // Pasted garbage arrives here key by key: keep printable characters only, up to the limit.
+            let printable = ch.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F && CellGrid.singleWidth($0) == $0 }
+            if !printable { return [] }
+            if buf.text.count >= EditBuffer.maxLength {
+                setup.errors[buf.field] = "too long (over \(EditBuffer.maxLength) characters)"
+                return []
+            }
+            buf.text.append(ch)
+        case .tab:
+            buf.text.append(" ")
+        default:
+            return []
+        }
+        setup.editing = buf
+        return []
+    }
+
+    private mutating func start() -> [Effect] {
+        if training.isActive {
+            setup.message = "training is already running: see the Live screen (2)"
+            return []
+        }
+        if let problem = setup.readiness() {
+            setup.message = "cannot start: \(problem)"
+            return []
+        }
+        setup.message = nil
+        live = ExperimentModel(config: setup.config)
+        liveView = ExperimentView()
+        training = .running
+        screen = .live
+        resultsSource = .live
+        results = ResultsState()
+        return [.startTraining(setup.config)]
+    }
+
+    // MARK: live and replay views
+
+    private static func viewCommand(_ c: Command, view: inout ExperimentView, runs: Int) {
+        switch c {
+        case .up: view.selectedRun = max(0, view.selectedRun - 1)
+        case .down: view.selectedRun = min(max(0, runs - 1), view.selectedRun + 1)
+        case .pageUp: view.selectedRun = max(0, view.selectedRun - 10)
+        case .pageDown: view.selectedRun = min(max(0, runs - 1), view.selectedRun + 10)
+        case .top: view.selectedRun = 0
+        case .bottom: view.selectedRun = max(0, runs - 1)
+        case .chartMode: view.chartMode = view.chartMode == .runs ? .strategies : .runs
+        case .metric:
+            view.metric = view.metric == .macroF1 ? .accuracy : .macroF1
+            view.rangesTime = -.infinity
+        default: break
+        }
+    }
+
+    private mutating func liveCommand(_ c: Command) -> [Effect] {
+        switch c {
+        case .pauseResume:
+            switch training {
+            case .running: training = .paused; return [.pause]
+            case .paused: training = .running; return [.resume]
+            default: return []
+            }
+        case .cancelRun: if training.isActive && training != .stopping { overlay = .confirmCancelRun }
+        case .cancelAll: if training.isActive && training != .stopping { overlay = .confirmCancelAll }
+        case .select:
+            if let m = live, liveView.selectedRun < m.runOrder.count {
+                let id = m.runOrder[liveView.selectedRun]
+                resultsSource = .live
+                results.drill = .run(id)
+                screen = .results
+            }
+        default:
+            AppState.viewCommand(c, view: &liveView, runs: live?.runOrder.count ?? 0)
+        }
+        return []
+    }
+
+    private mutating func replayCommand(_ c: Command) {
+        guard var p = replay else { return }
+        switch c {
+        case .pauseResume: p.paused.toggle()
+        case .faster: p.speedIndex = min(ReplayPlayer.speeds.count - 1, p.speedIndex + 1)
+        case .slower: p.speedIndex = max(0, p.speedIndex - 1)
+        case .instant: p.seek(to: p.events.count)
+        case .stepEvent: p.step()
+        case .seekBack: p.seek(fraction: p.fraction - 0.05)
+        case .seekForward: p.seek(fraction: p.fraction + 0.05)
+        case .select:
+            if replayView.selectedRun < p.model.runOrder.count {
+                results.drill = .run(p.model.runOrder[replayView.selectedRun])
+                resultsSource = .replay
+                screen = .results
+            }
+        default:
+            AppState.viewCommand(c, view: &replayView, runs: p.model.runOrder.count)
+        }
+        replayView.rangesTime = c == .seekBack || c == .seekForward || c == .instant ? -.infinity : replayView.rangesTime
+        replay = p
+    }
+
+    // MARK: results
+
+    /// Rows of the results table in the current sort order.
+    public var sortedRows: [StrategyRow] {
+        guard let m = resultsModel else { return [] }
+        let rows = m.strategyRows(table: resultsTable)
+        func key(_ r: StrategyRow) -> Double {
+            switch results.sort {
+            case .strategy: Double(r.index)
+            case .mean: r.macroF1.mean
+            case .std: r.macroF1.std
+            case .min: r.macroF1.min
+            case .max: r.macroF1.max
+            case .failed: Double(r.failed)
+            case .cost: r.relativeToEnsemble
+            case .significance: r.significance?.wilcoxonP ?? .infinity
+            }
+        }
+        let desc = results.descending
+        return rows.sorted { a, b in
+            let ka = key(a), kb = key(b)
+            if ka.isNaN != kb.isNaN { return kb.isNaN }   // NaN rows last either way
+            if ka == kb || (ka.isNaN && kb.isNaN) { return a.index < b.index }
+            return desc ? ka > kb : ka < kb
+        }
+    }
+
+    private mutating func resultsCommand(_ c: Command) {
+        guard let m = resultsModel else { return }
+        switch results.drill {
+        case .table:
+            let n = sortedRows.count
+            switch c {
+            case .up: results.cursor = max(0, results.cursor - 1)
+            case .down: results.cursor = min(max(0, n - 1), results.cursor + 1)
+            case .top: results.cursor = 0
+            case .bottom: results.cursor = max(0, n - 1)
+            case .sortNext: results.sort = results.sort.next; results.descending = results.sort != .strategy && results.sort != .significance && results.sort != .failed && results.sort != .std && results.sort != .cost
+            case .sortReverse: results.descending.toggle()
+            case .select:
+                let rows = sortedRows
+                if results.cursor < rows.count { results.drill = .strategy(rows[results.cursor].strategy); results.runCursor = 0 }
+            default: break
+            }
+        case .strategy(let s):
+            let runs = m.runs(of: s)
+            switch c {
+            case .up: results.runCursor = max(0, results.runCursor - 1)
+            case .down: results.runCursor = min(max(0, runs.count - 1), results.runCursor + 1)
+            case .top: results.runCursor = 0
+            case .bottom: results.runCursor = max(0, runs.count - 1)
+            case .select: if results.runCursor < runs.count { results.drill = .run(runs[results.runCursor].id) }
+            default: break
+            }
+        case .run:
+            break
+        }
+    }
+
+    // MARK: sessions and compare
+
+    private mutating func sessionsCommand(_ c: Command) -> [Effect] {
+        let n = sessions.listings.count
+        switch c {
+        case .up: sessions.cursor = max(0, sessions.cursor - 1)
+        case .down: sessions.cursor = min(max(0, n - 1), sessions.cursor + 1)
+        case .pageUp: sessions.cursor = max(0, sessions.cursor - 10)
+        case .pageDown: sessions.cursor = min(max(0, n - 1), sessions.cursor + 10)
+        case .top: sessions.cursor = 0
+        case .bottom: sessions.cursor = max(0, n - 1)
+        case .refresh: return [.listSessions]
+        case .select:
+            guard sessions.cursor < n else { return [] }
+            let name = sessions.listings[sessions.cursor].name
+            sessions.loading = name
+            return [.loadSession(name)]
+        case .markCompare:
+            guard sessions.cursor < n else { return [] }
+            let name = sessions.listings[sessions.cursor].name
+            if sessions.mark == nil { sessions.mark = name }
+            else if sessions.mark == name { sessions.mark = nil }
+            else {
+                let first = sessions.mark!
+                sessions.loading = "\(first) + \(name)"
+                return [.loadCompare(first, name)]
+            }
+        default: break
+        }
+        return []
+    }
+
+    private mutating func compareCommand(_ c: Command) {
+        guard var cmp = compare else { return }
+        switch c {
+        case .up: cmp.cursor = max(0, cmp.cursor - 1)
+        case .down:
+            var names = cmp.models.0.strategies
+            for n in cmp.models.1.strategies where !names.contains(n) { names.append(n) }
+            cmp.cursor = min(max(0, names.count - 1), cmp.cursor + 1)
+        default: break
+        }
+        compare = cmp
+    }
+}

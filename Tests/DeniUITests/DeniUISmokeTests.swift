@@ -1,6 +1,0 @@
-import XCTest
-@testable import DeniUI
-
-final class DeniUISmokeTests: XCTestCase {
-    func testModuleLoads() {}
-}

@@ -1,0 +1,201 @@
+import XCTest
+import DeniCore
+import DeniData
+import DeniExperiments
+import DeniTraining
+@testable import DeniUI
+
+final class ExperimentModelTests: XCTestCase {
+    func testAppliesEveryEventKind() {
+        var m = ExperimentModel(config: Fixture.config)
+        let id = RunID(strategy: "deni", run: 0)   // raw kind name maps onto the config's "DENI"
+        m.apply(.runStart(id: id, seeds: Seeds(all: 1), totalSteps: 100, trainExamples: 64, time: 10))
+        m.apply(.step(id: id, step: 1, epoch: 1, loss: 2.0, learningRate: 1e-4, time: 11))
+        m.apply(.step(id: id, step: 2, epoch: 1, loss: 1.5, learningRate: 1e-4, time: 12))
+        m.apply(.evaluation(id: id, step: 2, accuracy: 60, macroF1: 55, loss: 1.4, subset: true, time: 12))
+        m.apply(.phase(id: id, step: 2, phase: .interpolating, members: 10, detail: "round 1", time: 12))
+        m.apply(.cost(id: id, step: 2, cost: CostCounters(modelSteps: 12, trainingFLOPs: 1, inferencePasses: 0, wallSeconds: 2, peakMemoryBytes: 0)))
+        m.apply(.log(level: "info", message: "hello", time: 12))
+        let r = m.runs[id]!
+        XCTAssertEqual(m.strategyIndex("deni"), 1)
+        XCTAssertEqual(r.losses, [2.0, 1.5]); XCTAssertEqual(r.step, 2)
+        XCTAssertEqual(r.evals.first?.macroF1, 55)
+        XCTAssertEqual(r.interpolationSteps, [2])
+        XCTAssertEqual(r.cost.modelSteps, 12)
+        XCTAssertEqual(ExperimentModel.relativeCost(r)!, 12.0 / 20.0, accuracy: 1e-12)
+        XCTAssertEqual(r.stepsPerSecond!, 1, accuracy: 1e-12)
+        XCTAssertEqual(r.eta!, 98, accuracy: 1e-9)
+        XCTAssertEqual(m.logs.last?.message, "hello")
+        m.apply(.runEnd(id: id, status: .failed, metrics: nil, cost: CostCounters(), failure: "NaN loss", step: 2, time: 13))
+        XCTAssertEqual(m.runs[id]!.state, .failed)
+        XCTAssertEqual(m.logs.last?.message, "deni#0 failed: NaN loss")
+        XCTAssertEqual(m.finishedRuns, 1)
+    }
+
+    func testRepeatedStepsReplaceTheTailAndOrphansAreCounted() {
+        var m = ExperimentModel(config: Fixture.config)
+        let id = RunID(strategy: "Default", run: 0)
+        m.apply(.step(id: id, step: 1, epoch: 1, loss: 1, learningRate: 0, time: 0))
+        XCTAssertEqual(m.orphanEvents, 1)
+        m.apply(.runStart(id: id, seeds: Seeds(), totalSteps: 5, trainExamples: 8, time: 0))
+        for s in 1...4 { m.apply(.step(id: id, step: s, epoch: 1, loss: Double(s), learningRate: 0, time: Double(s))) }
+        m.apply(.step(id: id, step: 3, epoch: 1, loss: 9, learningRate: 0, time: 5))
+        XCTAssertEqual(m.runs[id]!.lossSteps, [1, 2, 3])
+        XCTAssertEqual(m.runs[id]!.losses, [1, 2, 9])
+    }
+
+    func testLogIsBounded() {
+        var m = ExperimentModel(config: Fixture.config)
+        for i in 0..<(ExperimentModel.logCapacity + 20) { m.apply(.log(level: "info", message: "\(i)", time: 0)) }
+        XCTAssertEqual(m.logs.count, ExperimentModel.logCapacity)
+        XCTAssertEqual(m.logs.first?.message, "20")
+    }
+
+    func testStrategyRowsUseStatisticsSummaryAndTheRunnersSignificance() {
+        var m = ExperimentModel(config: Fixture.config)
+        for e in Fixture.events { m.apply(e) }
+        let rows = m.strategyRows(table: Fixture.table)
+        XCTAssertEqual(rows.map(\.strategy), ["Default", "DENI"])
+        let deniF1 = m.runs(of: "DENI").compactMap { $0.metrics?.macroF1 }
+        XCTAssertEqual(deniF1.count, 2, "the failed run has no metrics")
+        XCTAssertEqual(rows[1].macroF1, Statistics.summary(deniF1))
+        XCTAssertEqual(rows[1].failed, 1)
+        XCTAssertEqual(rows[1].significance?.wilcoxonP, 0.031)
+        XCTAssertNil(rows[0].significance)
+        XCTAssertGreaterThan(rows[1].relativeToEnsemble, rows[0].relativeToEnsemble, "DENI costs more than Default")
+        XCTAssertEqual(rows[0].relativeToEnsemble, 0.1, accuracy: 1e-9)
+        XCTAssertNil(m.strategyRows(table: nil)[1].significance)
+    }
+
+    func testProgressAndOverallETA() {
+        var m = ExperimentModel(config: Fixture.config)
+        let ev = Fixture.events
+        for e in ev.prefix(ev.count / 3) { m.apply(e) }
+        XCTAssertGreaterThan(m.overallProgress, 0.2); XCTAssertLessThan(m.overallProgress, 0.5)
+        XCTAssertNotNil(m.overallETA)
+        XCTAssertGreaterThan(m.overallETA!, 0)
+        XCTAssertNotNil(m.examplesPerSecond)
+        for e in ev.dropFirst(ev.count / 3) { m.apply(e) }
+        XCTAssertEqual(m.overallProgress, 1, accuracy: 1e-9)
+        XCTAssertEqual(m.overallETA ?? 0, 0, accuracy: 1e-9)
+    }
+}
+
+final class SetupFormTests: XCTestCase {
+    func testNumbersOutOfRangeAreRefusedWithTheValidatorsReason() {
+        var s = Fixture.setup()
+        XCTAssertEqual(s.commit(.epochs, text: "0"), "invalid epochs: 0 (valid: 1...1000)")
+        XCTAssertEqual(s.commit(.batchSize, text: "5000"), "invalid batch size: 5000 (valid: 1...4096)")
+        XCTAssertEqual(s.commit(.learningRate, text: "2"), "invalid learning rate: 2.0 (valid: 0 < lr < 1)")
+        XCTAssertEqual(s.commit(.ensembleSize, text: "65"), "invalid ensemble size: 65 (valid: 1...64)")
+        XCTAssertEqual(s.commit(.interpolationEnd, text: "0.1"), "invalid interpolation end: 0.1 (valid: ≥ interpolation start (0.3))")
+        XCTAssertEqual(s.commit(.noiseVariance, text: "nan"), "'nan' is not a number")
+        XCTAssertEqual(s.commit(.loraDropout, text: "0.95"), "0.95 is outside 0...0.9")
+        XCTAssertEqual(s.commit(.seed, text: "-1"), "'-1' is not a seed (0...2^64-1)")
+        XCTAssertEqual(s.commit(.name, text: "a b"), "use 1-64 letters, digits, '.', '_' or '-'")
+        XCTAssertEqual(s.config, Fixture.config, "nothing changed")
+    }
+
+    func testValidValuesAreApplied() {
+        var s = Fixture.setup()
+        XCTAssertNil(s.commit(.learningRate, text: " 3e-5 "))
+        XCTAssertEqual(s.config.learningRate, 3e-5)
+        XCTAssertNil(s.commit(.learningRate, text: ""))
+        XCTAssertNil(s.config.learningRate)
+        XCTAssertEqual(s.placeholder(.learningRate), "paper: 0.0001")
+        XCTAssertNil(s.commit(.ensembleSize, text: "5"))
+        XCTAssertEqual(s.config.strategies.first { $0.kind == .deni }?.deni.ensembleSize, 5)
+        XCTAssertNil(s.commit(.period, text: "50s"))
+        XCTAssertEqual(s.deni.period, .steps(50))
+        XCTAssertNil(s.commit(.roundLength, text: "0.5 epochs"))
+        XCTAssertEqual(s.deni.roundLength, .epochs(0.5))
+        XCTAssertEqual(s.commit(.period, text: "0s"), "invalid period: 0 steps (valid: ≥ 1 step)")
+        XCTAssertEqual(s.commit(.period, text: "soon"), "'soon' is not a span: try '1e' (epochs) or '50s' (steps)")
+        XCTAssertNil(s.commit(.seed, text: "18446744073709551615"))
+        XCTAssertEqual(s.config.baseSeeds, Seeds(all: .max))
+        XCTAssertNil(s.commit(.maxLength, text: "64"))
+        XCTAssertEqual(s.value(.maxLength), "64")
+    }
+
+    func testDENIEditsSurviveDeselectingDENI() {
+        var s = Fixture.setup()
+        XCTAssertNil(s.commit(.ensembleSize, text: "4"))
+        XCTAssertNil(s.cycle(.strategy(.deni), by: 1))
+        XCTAssertEqual(s.config.strategies.map(\.kind), [.standard])
+        XCTAssertEqual(s.deni.ensembleSize, 4)
+        XCTAssertEqual(s.cycle(.strategy(.standard), by: 1), "keep at least one strategy")
+        XCTAssertNil(s.cycle(.strategy(.deni), by: 1))
+        XCTAssertEqual(s.config.strategies.first { $0.kind == .deni }?.deni.ensembleSize, 4)
+    }
+
+    func testPathsAreChecked() throws {
+        var s = Fixture.setup()
+        XCTAssertEqual(s.commit(.modelPath, text: "/no/such/dir"), "/no/such/dir does not exist")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("deni-ui-\(UUID().uuidString).csv")
+        try Data("text,label\nhi,0\n".utf8).write(to: file)
+        XCTAssertEqual(s.commit(.modelPath, text: file.path), "\(SetupState.short(file.path)) is not a folder")
+        let emptyDir = FileManager.default.temporaryDirectory.appendingPathComponent("deni-ui-empty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: emptyDir, withIntermediateDirectories: true)
+        XCTAssertEqual(s.commit(.modelPath, text: emptyDir.path), "config.json missing or unreadable in \(SetupState.short(emptyDir.path))")
+        let model = try Fixture.modelFolder()
+        XCTAssertNil(s.commit(.modelPath, text: model))
+        XCTAssertEqual(s.config.modelPath, model)
+
+        // Dataset: cycle to "file", then give a path.
+        XCTAssertNil(s.cycle(.dataset, by: -1))
+        XCTAssertTrue(s.datasetIsFile)
+        XCTAssertTrue(s.fields.contains(.datasetPath))
+        XCTAssertEqual(s.readiness(), "dataset file: enter a file path")
+        XCTAssertEqual(s.commit(.datasetPath, text: emptyDir.path), "\(SetupState.short(emptyDir.path)) is a folder, not a file")
+        XCTAssertNil(s.commit(.datasetPath, text: file.path))
+        XCTAssertEqual(s.config.dataset, file.path)
+        XCTAssertNil(s.readiness())
+        XCTAssertNil(s.cycle(.dataset, by: 1))
+        XCTAssertEqual(s.config.dataset, "trec")
+    }
+
+    func testAlreadyInvalidConfigStaysEditable() {
+        var c = Fixture.config
+        c.threads = 0   // invalid, and not a field of the form
+        var s = Fixture.setup(config: c)
+        XCTAssertNil(s.commit(.runs, text: "5"), "an unrelated pre-existing error does not block other fields")
+        XCTAssertEqual(s.config.runs, 5)
+        XCTAssertEqual(s.readiness(), "invalid threads: 0 (valid: 1...64)")
+    }
+}
+
+final class HostileInputTests: XCTestCase {
+    /// Malformed events (absurd steps, NaN/inf values, negative counts, unknown runs) render without trapping.
+    func testMalformedEventsRenderEverywhere() {
+        let id = RunID(strategy: "DENI", run: 0)
+        let nasty: [TrainingEvent] = [
+            .runStart(id: id, seeds: .init(), totalSteps: .max, trainExamples: -5, time: .nan),
+            .step(id: id, step: .max, epoch: .min, loss: .infinity, learningRate: .nan, time: .infinity),
+            .step(id: id, step: -3, epoch: 0, loss: .nan, learningRate: -1, time: -1e300),
+            .evaluation(id: id, step: .min, accuracy: .nan, macroF1: 1e308, loss: -.infinity, subset: true, time: 0),
+            .phase(id: id, step: .max, phase: .interpolating, members: -2, detail: String(repeating: "漢\u{7}", count: 500), time: 0),
+            .cost(id: id, step: 1, cost: CostCounters(modelSteps: .max, trainingFLOPs: .infinity, inferencePasses: -1, wallSeconds: .nan, peakMemoryBytes: .min)),
+            .runEnd(id: id, status: .finished, metrics: RunMetrics(accuracy: .nan, macroF1: .infinity, perClassF1: [.nan, -1e300], confusion: [[.max, .min], []]),
+                    cost: CostCounters(), failure: "\u{1B}[2J", step: .max, time: .nan),
+            .log(level: "\u{0}", message: String(repeating: "x", count: 10_000), time: .nan),
+        ]
+        var s = Fixture.state(width: 160, height: 50)
+        s.live = ExperimentModel(config: Fixture.config)
+        s.training = .running
+        _ = s.reduce(.events(nasty))
+        _ = s.reduce(.tick(100))
+        for screen in [Screen.live, .results] {
+            s.screen = screen
+            for mode in [ChartMode.runs, .strategies] {
+                s.liveView.chartMode = mode
+                _ = Renderer.render(s)
+            }
+        }
+        s.results.drill = .strategy("DENI"); _ = Renderer.render(s)
+        s.results.drill = .run(id); _ = Renderer.render(s)
+        var p = Fixture.state()
+        _ = p.reduce(.sessionLoaded(name: "nasty", LoadedSession(config: Fixture.config, events: nasty, table: nil)))
+        _ = p.reduce(.tick(1)); _ = p.reduce(.tick(2))
+        _ = Renderer.render(p)
+    }
+}

@@ -1,0 +1,470 @@
+import XCTest
+import DeniCore
+import DeniExperiments
+import DeniTraining
+@testable import DeniUI
+
+/// One test (or more) per `Action` case and per `Command`.
+final class ReducerTests: XCTestCase {
+    // MARK: actions
+
+    func testEventsCreateTheLiveModelAndBumpRevision() {
+        var s = Fixture.state()
+        let r = s.revision
+        _ = s.reduce(.events(Array(Fixture.events.prefix(10))))
+        XCTAssertNotNil(s.live)
+        XCTAssertEqual(s.live?.eventCount, 10)
+        XCTAssertGreaterThan(s.revision, r)
+    }
+
+    func testTickWithoutChangesKeepsRevisionAndRescalesOncePerSecond() {
+        var s = Fixture.liveState()
+        let r = s.revision
+        _ = s.reduce(.tick(5.5))   // less than 1 s after the last rescale at 5
+        XCTAssertEqual(s.revision, r)
+        XCTAssertNotNil(s.liveView.ranges)
+        XCTAssertEqual(s.liveView.rangesTime, 5)
+        _ = s.reduce(.events([.step(id: RunID(strategy: "Default", run: 0), step: 41, epoch: 5, loss: 50, learningRate: 0, time: 99)]))
+        _ = s.reduce(.tick(5.9))
+        XCTAssertLessThan(s.liveView.ranges!.loss.upperBound, 50, "no rescale within a second")
+        _ = s.reduce(.tick(6.1))
+        XCTAssertGreaterThanOrEqual(s.liveView.ranges!.loss.upperBound, 50)
+    }
+
+    func testResizeSetsSizeAndTooSmall() {
+        var s = Fixture.state()
+        _ = s.reduce(.resize(width: 20, height: 5))
+        XCTAssertEqual(s.width, 20); XCTAssertEqual(s.height, 5)
+        XCTAssertTrue(s.tooSmall)
+        _ = s.reduce(.resize(width: -3, height: 80))
+        XCTAssertEqual(s.width, 0)
+    }
+
+    func testTrainingEndedFinishedFailedAndCancelled() {
+        var s = Fixture.liveState()
+        _ = s.reduce(.trainingEnded(failure: nil))
+        XCTAssertEqual(s.training, .finished)
+        XCTAssertNil(s.overlay)
+
+        s = Fixture.liveState()
+        _ = s.reduce(.trainingEnded(failure: "out of memory"))
+        XCTAssertEqual(s.training, .failed("out of memory"))
+        XCTAssertEqual(s.overlay, .message(title: "Training stopped", text: "out of memory"))
+        XCTAssertEqual(s.live?.logs.last?.message, "training stopped: out of memory")
+
+        s = Fixture.liveState()
+        s.training = .stopping
+        _ = s.reduce(.trainingEnded(failure: nil))
+        XCTAssertEqual(s.training, .cancelled)
+    }
+
+    func testSessionsListedAndFailed() {
+        var s = Fixture.state()
+        s.sessions.cursor = 9
+        let list = try! MemoryCatalog(sessions: ["a": Fixture.session, "b": Fixture.session]).list()
+        _ = s.reduce(.sessionsListed(list))
+        XCTAssertEqual(s.sessions.listings.map(\.name), ["a", "b"])
+        XCTAssertEqual(s.sessions.cursor, 1, "cursor clamped into the list")
+        _ = s.reduce(.sessionsFailed("permission denied"))
+        XCTAssertEqual(s.sessions.error, "permission denied")
+    }
+
+    func testSessionLoadedOpensReplay() {
+        var s = Fixture.state()
+        s.screen = .sessions
+        _ = s.reduce(.sessionLoaded(name: "a", Fixture.session))
+        XCTAssertEqual(s.screen, .replay)
+        XCTAssertEqual(s.resultsSource, .replay)
+        XCTAssertEqual(s.replay?.name, "a")
+        XCTAssertEqual(s.replay?.position, 0)
+    }
+
+    func testSessionFailedShowsMessage() {
+        var s = Fixture.state()
+        s.sessions.loading = "x"
+        _ = s.reduce(.sessionFailed(name: "x", message: "line 7: bad JSON"))
+        XCTAssertNil(s.sessions.loading)
+        XCTAssertEqual(s.overlay, .message(title: "Cannot open session 'x'", text: "line 7: bad JSON"))
+        s.press(.char("z"))
+        XCTAssertNil(s.overlay, "any key closes a message")
+    }
+
+    func testCompareLoaded() {
+        var s = Fixture.state()
+        s.sessions.mark = "a"
+        var other = Fixture.session
+        other.events = Array(other.events.prefix(50))
+        _ = s.reduce(.compareLoaded(names: ["a", "b"], sessions: [Fixture.session, other]))
+        XCTAssertEqual(s.screen, .compare)
+        XCTAssertNil(s.sessions.mark)
+        XCTAssertEqual(s.compare?.models.0.eventCount, Fixture.events.count)
+        XCTAssertEqual(s.compare?.models.1.eventCount, 50)
+    }
+
+    func testPresetsLoadedSavedFailed() {
+        var s = Fixture.state()
+        var c = Fixture.config; c.runs = 7
+        _ = s.reduce(.presetsLoaded([Preset(name: "mine", config: c, builtIn: false)]))
+        XCTAssertEqual(s.setup.presets.map(\.name), ["paper defaults", "quick look (minutes)", "mine"])
+        _ = s.reduce(.presetSaved(Preset(name: "mine", config: c, builtIn: false)))
+        XCTAssertEqual(s.setup.presets.count, 3, "saving under an existing name replaces it")
+        XCTAssertEqual(s.setup.presetIndex, 2)
+        _ = s.reduce(.presetFailed("disk full"))
+        XCTAssertEqual(s.setup.message, "could not save the preset: disk full")
+    }
+
+    func testSignalWhileTrainingStopsThenExitsWithSignalCode() {
+        var s = Fixture.liveState()
+        XCTAssertEqual(s.reduce(.signal(15)), [.cancelAll])
+        XCTAssertEqual(s.training, .stopping)
+        XCTAssertNil(s.exitCode)
+        _ = s.reduce(.trainingEnded(failure: nil))
+        XCTAssertEqual(s.exitCode, 143)
+    }
+
+    func testSignalWhenIdleOrSecondSignalExitsAtOnce() {
+        var s = Fixture.state()
+        _ = s.reduce(.signal(2))
+        XCTAssertEqual(s.exitCode, 130)
+        s = Fixture.liveState()
+        _ = s.reduce(.signal(2))
+        _ = s.reduce(.signal(2))
+        XCTAssertEqual(s.exitCode, 130)
+    }
+
+    // MARK: global commands
+
+    func testHelpOverlayOpensAndAnyKeyCloses() {
+        var s = Fixture.state()
+        s.press(.char("?"))
+        XCTAssertEqual(s.overlay, .help)
+        s.press(.char("j"), .down, .pageDown)
+        XCTAssertEqual(s.helpScroll, 12)
+        s.press(.char("k"), .pageUp)
+        XCTAssertEqual(s.helpScroll, 1)
+        s.press(.char("x"))
+        XCTAssertNil(s.overlay)
+        XCTAssertEqual(s.setup.cursor, 0, "the key that closes the overlay does nothing else")
+    }
+
+    func testQuitWhenIdleExitsAndWhileTrainingAsks() {
+        var s = Fixture.state()
+        s.press(.ctrl("c"))
+        XCTAssertEqual(s.exitCode, 0)
+
+        s = Fixture.liveState()
+        s.press(.ctrl("c"))
+        XCTAssertEqual(s.overlay, .confirmQuit)
+        s.press(.char("n"))
+        XCTAssertNil(s.overlay); XCTAssertNil(s.exitCode)
+        s.press(.ctrl("c"))
+        XCTAssertEqual(s.press(.char("y")), [.cancelAll])
+        XCTAssertTrue(s.exitAfterTraining)
+        XCTAssertEqual(s.training, .stopping)
+        XCTAssertNil(s.exitCode, "waits for the driver")
+        _ = s.reduce(.trainingEnded(failure: nil))
+        XCTAssertEqual(s.exitCode, 0)
+    }
+
+    func testBackNavigatesAndQuitsFromSetup() {
+        var s = Fixture.liveState()
+        s.press(.char("q"))
+        XCTAssertEqual(s.screen, .setup)
+        s.press(.char("4"))
+        s.press(.escape)
+        XCTAssertEqual(s.screen, .setup)
+        s.press(.char("q"))
+        XCTAssertEqual(s.overlay, .confirmQuit, "training still running")
+    }
+
+    func testThemeAsciiRedraw() {
+        var s = Fixture.state()
+        s.press(.char("T")); XCTAssertEqual(s.theme, .light)
+        s.press(.char("T")); XCTAssertEqual(s.theme, .mono)
+        s.press(.char("T")); XCTAssertEqual(s.theme, .dark)
+        s.press(.char("A")); XCTAssertTrue(s.ascii)
+        XCTAssertFalse(s.glyphs.unicode)
+        XCTAssertEqual(s.press(.ctrl("l")), [.redraw])
+    }
+
+    func testScreenSwitching() {
+        var s = Fixture.state()
+        s.press(.char("2"))
+        XCTAssertEqual(s.screen, .setup)
+        XCTAssertEqual(s.overlay, .message(title: "Nothing is training", text: "Choose a setup and press s to start."))
+        s.press(.escape)
+        s.press(.char("3"))
+        XCTAssertEqual(s.screen, .setup, "no results yet")
+        s.press(.escape)
+        XCTAssertEqual(s.press(.char("4")), [.listSessions])
+        XCTAssertEqual(s.screen, .sessions)
+
+        s = Fixture.liveState()
+        s.screen = .setup
+        s.press(.char("2")); XCTAssertEqual(s.screen, .live)
+        s.press(.char("3")); XCTAssertEqual(s.screen, .results)
+        s.press(.char("1")); XCTAssertEqual(s.screen, .setup)
+    }
+
+    // MARK: setup commands
+
+    func testSetupMovement() {
+        var s = Fixture.state()
+        s.press(.char("j"), .down)
+        XCTAssertEqual(s.setup.cursor, 2)
+        s.press(.char("k"))
+        XCTAssertEqual(s.setup.cursor, 1)
+        s.press(.char("G"))
+        XCTAssertEqual(s.setup.currentField, .start)
+        s.press(.char("g"))
+        XCTAssertEqual(s.setup.cursor, 0)
+        s.press(.pageDown)
+        XCTAssertEqual(s.setup.cursor, 10)
+        s.press(.pageUp, .up)
+        XCTAssertEqual(s.setup.cursor, 0)
+    }
+
+    func testSetupChoiceCyclingWithArrowsAndToggle() {
+        var s = Fixture.state()
+        s.setup.cursor = s.setup.fields.firstIndex(of: .tuning)!
+        s.press(.char("l"))
+        XCTAssertEqual(s.setup.config.tuning.kind, .ia3)
+        XCTAssertFalse(s.setup.fields.contains(.loraRank), "LoRA fields hidden for IA3")
+        s.press(.left, .left)
+        XCTAssertEqual(s.setup.config.tuning.kind, .full)
+        s.setup.cursor = s.setup.fields.firstIndex(of: .strategy(.swa))!
+        s.press(.char(" "))
+        XCTAssertEqual(s.setup.config.strategies.map(\.kind), [.standard, .swa, .deni])
+        s.press(.char(" "))
+        XCTAssertEqual(s.setup.config.strategies.map(\.kind), [.standard, .deni])
+    }
+
+    func testSetupEditCommitRefuseAndCancel() {
+        var s = Fixture.state()
+        s.setup.cursor = s.setup.fields.firstIndex(of: .runs)!
+        s.press(.enter)
+        XCTAssertEqual(s.setup.editing?.text, "3")
+        s.press(.backspace)
+        s.type("0")
+        s.press(.enter)
+        XCTAssertEqual(s.setup.errors[.runs], "invalid runs: 0 (valid: 1...10000)")
+        XCTAssertNotNil(s.setup.editing, "a refused value stays in the editor")
+        XCTAssertEqual(s.setup.config.runs, 3)
+        s.press(.ctrl("u"))
+        s.type("12")
+        s.press(.enter)
+        XCTAssertNil(s.setup.editing)
+        XCTAssertNil(s.setup.errors[.runs])
+        XCTAssertEqual(s.setup.config.runs, 12)
+        s.press(.enter); s.type("99"); s.press(.escape)
+        XCTAssertNil(s.setup.editing)
+        XCTAssertEqual(s.setup.config.runs, 12)
+    }
+
+    func testEditingSwallowsCommandKeys() {
+        var s = Fixture.state()
+        s.setup.cursor = s.setup.fields.firstIndex(of: .name)!
+        s.press(.enter, .ctrl("u"))
+        let effects = s.type("sq?4")
+        XCTAssertEqual(effects, [])
+        XCTAssertEqual(s.setup.editing?.text, "sq?4")
+        XCTAssertEqual(s.screen, .setup)
+        XCTAssertNil(s.overlay)
+    }
+
+    func testPastedGarbageIsFilteredAndBounded() {
+        var s = Fixture.state()
+        s.setup.cursor = s.setup.fields.firstIndex(of: .batchSize)!
+        s.press(.enter, .ctrl("u"))
+        for ch in "\u{1B}[200~\u{7}ab\u{0}c\u{FEFF}漢" { s.press(.char(ch)) }
+        XCTAssertEqual(s.setup.editing?.text, "[200~abc")
+        s.press(.enter)
+        XCTAssertEqual(s.setup.errors[.batchSize], "'[200~abc' is not a whole number")
+        s.press(.ctrl("u"))
+        for _ in 0..<(EditBuffer.maxLength + 50) { s.press(.char("9")) }
+        XCTAssertEqual(s.setup.editing?.text.count, EditBuffer.maxLength)
+        XCTAssertEqual(s.setup.errors[.batchSize], "too long (over \(EditBuffer.maxLength) characters)")
+    }
+
+    func testStartRefusedWithReasonThenStarts() throws {
+        var s = Fixture.state()
+        XCTAssertEqual(s.press(.char("s")), [])
+        XCTAssertEqual(s.setup.message, "cannot start: model folder: /nonexistent/model does not exist")
+        XCTAssertEqual(s.screen, .setup)
+
+        let model = try Fixture.modelFolder()
+        s = AppState(width: 120, height: 40, setup: Fixture.setup(modelPath: model))
+        let effects = s.press(.char("s"))
+        XCTAssertEqual(effects, [.startTraining(s.setup.config)])
+        XCTAssertEqual(s.screen, .live)
+        XCTAssertEqual(s.training, .running)
+        s.press(.char("1"))
+        XCTAssertEqual(s.press(.char("s")), [], "no second start while training")
+        XCTAssertEqual(s.setup.message, "training is already running: see the Live screen (2)")
+    }
+
+    func testStartButtonAndMissingDataset() throws {
+        let model = try Fixture.modelFolder()
+        var s = AppState(width: 120, height: 40, setup: Fixture.setup(modelPath: model))
+        s.setup.cursor = s.setup.fields.firstIndex(of: .dataset)!
+        s.press(.right)
+        XCTAssertEqual(s.setup.config.dataset, "sst2")
+        s.press(.char("G"), .enter)
+        XCTAssertEqual(s.setup.message, "cannot start: dataset 'sst2' is not on disk: run ./scripts/setup.sh or choose another")
+    }
+
+    func testPresetCycleAndSave() {
+        var s = Fixture.state()
+        s.press(.char("P"))
+        XCTAssertEqual(s.setup.presetIndex, 0)
+        XCTAssertEqual(s.setup.config.runs, 20, "paper defaults")
+        XCTAssertEqual(s.setup.config.dataset, "trec", "the dataset is kept")
+        s.press(.char("P"))
+        XCTAssertEqual(s.setup.config.runs, 3)
+        XCTAssertEqual(s.setup.config.strategies.first { $0.kind == .deni }?.deni.ensembleSize, 3)
+        XCTAssertEqual(s.press(.char("W")), [.savePreset(Preset(name: "quick-look", config: s.setup.config, builtIn: false))])
+    }
+
+    // MARK: live commands
+
+    func testPauseResume() {
+        var s = Fixture.liveState()
+        XCTAssertEqual(s.press(.char("p")), [.pause]); XCTAssertEqual(s.training, .paused)
+        XCTAssertEqual(s.press(.char(" ")), [.resume]); XCTAssertEqual(s.training, .running)
+        s.training = .finished
+        XCTAssertEqual(s.press(.char("p")), [])
+    }
+
+    func testCancelRunAndCancelAllAskFirst() {
+        var s = Fixture.liveState()
+        s.press(.char("c"))
+        XCTAssertEqual(s.overlay, .confirmCancelRun)
+        XCTAssertEqual(s.press(.char("y")), [.cancelRun])
+        XCTAssertEqual(s.training, .running)
+        s.press(.char("C"))
+        XCTAssertEqual(s.overlay, .confirmCancelAll)
+        XCTAssertEqual(s.press(.escape), [])
+        XCTAssertEqual(s.training, .running)
+        s.press(.char("C"))
+        XCTAssertEqual(s.press(.enter), [.cancelAll])
+        XCTAssertEqual(s.training, .stopping)
+        s.press(.char("C"))
+        XCTAssertNil(s.overlay, "nothing left to cancel")
+    }
+
+    func testRunSelectionChartModeMetricAndDrill() {
+        var s = Fixture.liveState()
+        let runs = s.live!.runOrder.count
+        s.press(.char("j"), .char("j"))
+        XCTAssertEqual(s.liveView.selectedRun, 2)
+        s.press(.char("G"))
+        XCTAssertEqual(s.liveView.selectedRun, runs - 1)
+        s.press(.pageUp)
+        XCTAssertEqual(s.liveView.selectedRun, max(0, runs - 11))
+        s.press(.char("g"), .pageDown)
+        XCTAssertEqual(s.liveView.selectedRun, min(runs - 1, 10))
+        s.press(.char("m"))
+        XCTAssertEqual(s.liveView.chartMode, .runs)
+        s.press(.char("f"))
+        XCTAssertEqual(s.liveView.metric, .accuracy)
+        s.press(.char("g"), .enter)
+        XCTAssertEqual(s.screen, .results)
+        XCTAssertEqual(s.results.drill, .run(s.live!.runOrder[0]))
+        s.press(.escape)
+        XCTAssertEqual(s.results.drill, .strategy("Default"))
+        s.press(.escape, .escape)
+        XCTAssertEqual(s.screen, .live)
+    }
+
+    // MARK: results commands
+
+    func testResultsSortAndDrill() {
+        var s = Fixture.liveState()
+        s.press(.char("3"))
+        XCTAssertEqual(s.results.sort, .mean)
+        let means = s.sortedRows.map(\.macroF1.mean)
+        XCTAssertEqual(means, means.sorted(by: >))
+        s.press(.char("S"))
+        XCTAssertEqual(s.sortedRows.map(\.macroF1.mean), means.sorted())
+        s.press(.char("s"))
+        XCTAssertEqual(s.results.sort, .std)
+        for _ in 0..<ResultsColumn.allCases.count { s.press(.char("s")) }
+        XCTAssertEqual(s.results.sort, .std, "sorting cycles through every column")
+        s.results.sort = .strategy; s.results.descending = false
+        XCTAssertEqual(s.sortedRows.map(\.strategy), ["Default", "DENI"])
+        s.press(.char("j"), .enter)
+        XCTAssertEqual(s.results.drill, .strategy("DENI"))
+        s.press(.char("j"), .enter)
+        XCTAssertEqual(s.results.drill, .run(RunID(strategy: "DENI", run: 1)))
+    }
+
+    // MARK: sessions commands
+
+    func testSessionsOpenMarkCompareRefresh() {
+        var s = Fixture.state()
+        s.press(.char("4"))
+        _ = s.reduce(.sessionsListed(try! MemoryCatalog(sessions: ["a": Fixture.session, "b": Fixture.session, "c": Fixture.session]).list()))
+        XCTAssertEqual(s.press(.char("r")), [.listSessions])
+        s.press(.char("j"))
+        XCTAssertEqual(s.press(.enter), [.loadSession("b")])
+        XCTAssertEqual(s.sessions.loading, "b")
+        s.press(.char("c"))
+        XCTAssertEqual(s.sessions.mark, "b")
+        s.press(.char("c"))
+        XCTAssertNil(s.sessions.mark, "marking the same session again unmarks it")
+        s.press(.char("c"), .char("G"))
+        XCTAssertEqual(s.press(.char("c")), [.loadCompare("b", "c")])
+    }
+
+    // MARK: replay commands
+
+    func testReplayControls() {
+        var s = Fixture.state()
+        _ = s.reduce(.sessionLoaded(name: "a", Fixture.session))
+        let total = Fixture.events.count
+        s.press(.char("+")); XCTAssertEqual(s.replay?.speed, 10)
+        s.press(.char("+"), .char("=")); XCTAssertEqual(s.replay?.speed, .infinity)
+        s.press(.char("-"), .char("-")); XCTAssertEqual(s.replay?.speed, 10)
+        s.press(.char(".")); XCTAssertEqual(s.replay?.position, 1); XCTAssertEqual(s.replay?.paused, true)
+        s.press(.char("]")); XCTAssertEqual(s.replay?.position, Int((Double(1) / Double(total) + 0.05) * Double(total) + 0.5))
+        s.press(.char("[")); XCTAssertEqual(s.replay?.position, 1)
+        s.press(.char("i")); XCTAssertEqual(s.replay?.position, total)
+        s.press(.char(" ")); XCTAssertEqual(s.replay?.paused, false)
+        s.press(.char("p")); XCTAssertEqual(s.replay?.paused, true)
+        s.press(.char("m"), .char("f"))
+        XCTAssertEqual(s.replayView.chartMode, .runs); XCTAssertEqual(s.replayView.metric, .accuracy)
+        s.press(.char("j"), .enter)
+        XCTAssertEqual(s.screen, .results)
+        XCTAssertEqual(s.resultsSource, .replay)
+        XCTAssertEqual(s.results.drill, .run(s.replay!.model.runOrder[1]))
+    }
+
+    func testReplayTickPlaysAtSpeed() {
+        var s = Fixture.state()
+        _ = s.reduce(.sessionLoaded(name: "a", Fixture.session))
+        _ = s.reduce(.tick(0))
+        _ = s.reduce(.tick(0.5))
+        let atOne = s.replay!.position
+        XCTAssertGreaterThan(atOne, 0)
+        XCTAssertEqual(s.replay!.clock, 0.5, accuracy: 1e-9)
+        s.press(.char("+"), .char("+"))
+        _ = s.reduce(.tick(0.55))
+        XCTAssertEqual(s.replay!.clock, 0.5 + 0.05 * 100, accuracy: 1e-9, "100× moves the replay clock 100 times as fast")
+        XCTAssertGreaterThan(s.replay!.position, atOne * 5)
+        s.press(.char(" "))
+        let paused = s.replay!.position
+        _ = s.reduce(.tick(1.5))
+        XCTAssertEqual(s.replay!.position, paused)
+    }
+
+    func testCompareMovement() {
+        var s = Fixture.state()
+        _ = s.reduce(.compareLoaded(names: ["a", "b"], sessions: [Fixture.session, Fixture.session]))
+        s.press(.char("j"))
+        XCTAssertEqual(s.compare?.cursor, 1)
+        s.press(.char("k"), .char("k"))
+        XCTAssertEqual(s.compare?.cursor, 0)
+        s.press(.char("q"))
+        XCTAssertEqual(s.screen, .sessions)
+    }
+}

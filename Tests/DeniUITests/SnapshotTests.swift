@@ -1,0 +1,99 @@
+import XCTest
+import DeniExperiments
+import DeniTraining
+@testable import DeniUI
+
+/// Rendered screens as text, compared with Tests/DeniUITests/Snapshots/*.txt (DENI_RECORD=1 rewrites them).
+final class SnapshotTests: XCTestCase {
+    func testSetupScreens() {
+        assertSnapshot(Renderer.render(Fixture.state(width: 120, height: 40)), "setup_120x40")
+        var s = Fixture.state(width: 80, height: 24)
+        s.setup.cursor = s.setup.fields.firstIndex(of: .batchSize)!
+        s.press(.enter, .ctrl("u"))
+        s.type("lots")
+        s.press(.enter)
+        assertSnapshot(Renderer.render(s), "setup_refused_80x24")
+        s.press(.escape)
+        s.press(.char("s"))
+        assertSnapshot(Renderer.render(s), "setup_start_refused_80x24")
+    }
+
+    func testLiveScreens() {
+        assertSnapshot(Renderer.render(Fixture.liveState(width: 120, height: 40)), "live_120x40")
+        var s = Fixture.liveState(width: 200, height: 60, upTo: Fixture.events.count * 2 / 3)
+        s.press(.char("j"), .char("m"))
+        assertSnapshot(Renderer.render(s), "live_runs_mode_200x60")
+        var small = Fixture.liveState(width: 80, height: 24, upTo: 300)
+        small.training = .paused
+        assertSnapshot(Renderer.render(small), "live_paused_80x24")
+        var ascii = Fixture.liveState(width: 100, height: 30)
+        ascii.ascii = true
+        let grid = Renderer.render(ascii)
+        XCTAssertTrue(grid.cells.allSatisfy { $0.scalar.isASCII }, "ASCII mode draws ASCII only")
+        assertSnapshot(grid, "live_ascii_100x30")
+    }
+
+    func testResultsScreens() {
+        var s = Fixture.liveState(width: 120, height: 40)
+        s.press(.char("3"))
+        assertSnapshot(Renderer.render(s), "results_120x40")
+        var narrow = s
+        narrow.width = 80; narrow.height = 24
+        assertSnapshot(Renderer.render(narrow), "results_80x24")
+        s.press(.char("j"), .enter)
+        assertSnapshot(Renderer.render(s), "results_runs_120x40")
+        s.press(.enter)
+        assertSnapshot(Renderer.render(s), "results_run_120x40")
+    }
+
+    func testReplayWithTableShowsSignificance() {
+        var s = Fixture.state(width: 140, height: 40)
+        _ = s.reduce(.sessionLoaded(name: "fixture-session", Fixture.session))
+        s.press(.char("]"), .char("]"), .char("]"), .char("]"), .char("]"), .char("]"), .char(" "))
+        assertSnapshot(Renderer.render(s), "replay_140x40")
+        s.press(.char("i"), .char("3"))
+        assertSnapshot(Renderer.render(s), "replay_results_140x40")
+    }
+
+    func testSessionsAndCompare() {
+        var s = Fixture.state(width: 120, height: 30)
+        s.press(.char("4"))
+        let catalog = MemoryCatalog(sessions: ["trec-default-vs-deni": Fixture.session, "quick": Fixture.session], broken: ["torn"])
+        _ = s.reduce(.sessionsListed(try! catalog.list()))
+        s.press(.char("c"), .char("j"))
+        assertSnapshot(Renderer.render(s), "sessions_120x30")
+        _ = s.reduce(.compareLoaded(names: ["quick", "trec-default-vs-deni"], sessions: [Fixture.session, Fixture.session]))
+        assertSnapshot(Renderer.render(s), "compare_120x30")
+    }
+
+    func testOverlaysAndTooSmall() {
+        var s = Fixture.liveState(width: 80, height: 24)
+        s.press(.ctrl("c"))
+        assertSnapshot(Renderer.render(s), "confirm_quit_80x24")
+        var h = Fixture.state(width: 80, height: 24)
+        h.press(.char("?"))
+        assertSnapshot(Renderer.render(h), "help_setup_80x24")
+        h.press(.pageDown, .pageDown, .pageDown)
+        let scrolled = Renderer.render(h)
+        XCTAssertTrue(scrolled.lines.joined().contains("redraw the screen"), "scrolling reaches the last binding")
+        XCTAssertTrue(scrolled.lines.joined().contains("(end)"))
+        assertSnapshot(scrolled, "help_setup_scrolled_80x24")
+        assertSnapshot(Renderer.render(Fixture.state(width: 20, height: 5)), "too_small_20x5")
+    }
+
+    func testEveryScreenRendersAtOddSizesWithoutTrapping() {
+        var states = [Fixture.state(), Fixture.liveState()]
+        var r = Fixture.liveState(); r.press(.char("3")); states.append(r)
+        r.press(.enter); states.append(r); r.press(.enter); states.append(r)
+        var p = Fixture.state(); _ = p.reduce(.sessionLoaded(name: "a", Fixture.session)); states.append(p)
+        var c = Fixture.state(); _ = c.reduce(.compareLoaded(names: ["a", "b"], sessions: [Fixture.session, Fixture.session])); states.append(c)
+        var o = Fixture.liveState(); o.press(.char("?")); states.append(o)
+        for var st in states {
+            for (w, h) in [(0, 0), (1, 1), (20, 5), (59, 16), (60, 16), (61, 17), (75, 20), (133, 41), (300, 100)] {
+                _ = st.reduce(.resize(width: w, height: h))
+                let g = Renderer.render(st)
+                XCTAssertEqual(g.width, w); XCTAssertEqual(g.height, h)
+            }
+        }
+    }
+}
