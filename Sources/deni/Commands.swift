@@ -3,5 +3,6 @@ import ArgumentParser
 // Every subcommand is listed here, one line each (kept apart so concurrent work merges cleanly).
 extension Deni {
     static let commands: [ParsableCommand.Type] = [
+        DatasetsCommand.self,
     ]
 }
