@@ -7,6 +7,8 @@ import Foundation
 public struct DatasetFile: Sendable, Hashable, Codable {
     /// Path relative to the data folder, e.g. "trec/train_5500.label".
     public var path: String
+    /// Path relative to the dataset's own folder, e.g. "train/seq.in" for "snips/train/seq.in".
+    public var pathInFolder: String { path.split(separator: "/", maxSplits: 1).last.map(String.init) ?? path }
     /// The official split it holds ("train", "dev", "test", …) and that split's role.
     public var split: String
     public var role: SplitRole
@@ -45,8 +47,8 @@ public struct DatasetInfo: Sendable, Hashable, Codable {
     /// What to put where, for a dataset with missing files.
     public func missingMessage(dataDirectory: URL) -> String {
         let folder = dataDirectory.appendingPathComponent(key).path
-        let missing = missingFiles(in: dataDirectory).map { URL(fileURLWithPath: $0.path).lastPathComponent }
-        let all = files.map { "\(URL(fileURLWithPath: $0.path).lastPathComponent) (\($0.split), \($0.format))" }
+        let missing = missingFiles(in: dataDirectory).map(\.pathInFolder)
+        let all = files.map { "\($0.pathInFolder) (\($0.split), \($0.format))" }
         return "dataset '\(key)' (\(title)) is missing \(missing.joined(separator: ", ")): put these files into \(folder)/: \(all.joined(separator: "; ")). Source: \(source). Run ./scripts/setup.sh to copy them from ../shared/data, or see docs/datasets.md."
     }
 }

@@ -37,7 +37,7 @@ enum UserDataLoader {
             table = LabelTable(userNames: names, base: options.labelBase)
         } else {
             var values = Set<String>()
-            for part in parts { for row in part.rows { values.insert(row.label.trimmingCharacters(in: .whitespaces)) } }
+            for part in parts { for row in part.rows { values.insert(row.label.trimmingWhitespace) } }
             values.remove("")
             table = LabelTable(inferredFrom: values)
         }
@@ -72,7 +72,7 @@ enum UserDataLoader {
         }
         guard let first = records.first else { throw DataError(file: file.name, "no readable rows") }
         let firstFields = try first.fields.indices.map { i throws(DataError) in
-            try file.field(first, i, what: "header or first row").trimmingCharacters(in: .whitespaces)
+            try file.field(first, i, what: "header or first row").trimmingWhitespace
         }
         let mapping = options.columns
         let byName = [mapping.text, mapping.pair, mapping.label].contains { if case .name = $0 { true } else { false } }
@@ -141,7 +141,7 @@ enum UserDataLoader {
         }
         var laterLabels: [String] = []
         for r in records.dropFirst().prefix(1000) where labelIndex < r.fields.count {
-            laterLabels.append((try? file.field(r, labelIndex, what: "label"))?.trimmingCharacters(in: .whitespaces) ?? "")
+            laterLabels.append((try? file.field(r, labelIndex, what: "label"))?.trimmingWhitespace ?? "")
         }
         if laterLabels.contains(value) { return false }
         if labelNames.contains(value.lowercased()) { return true }

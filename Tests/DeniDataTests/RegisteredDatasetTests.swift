@@ -86,7 +86,7 @@ final class RegisteredDatasetTests: XCTestCase {
                         file: "trec", line: nil, problem: "put these files into \(dir.url.path)/trec/: train_5500.label")
         for info in DatasetRegistry.all {
             let message = info.missingMessage(dataDirectory: dir.url)
-            for f in info.files { XCTAssertTrue(message.contains(URL(fileURLWithPath: f.path).lastPathComponent), message) }
+            for f in info.files { XCTAssertTrue(message.contains(" \(f.pathInFolder) ("), message) }
         }
     }
 

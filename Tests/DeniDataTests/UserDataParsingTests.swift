@@ -26,6 +26,22 @@ final class UserDataParsingTests: XCTestCase {
         XCTAssertEqual(d.examples[1].text, "short text")
     }
 
+    func testHeaderlessThreeColumnsPicksLabelAndLongestText() throws {
+        let dir = try TemporaryFolder()
+        let path = try dir.write("news.csv", """
+            "3","Short title","A much longer description of the business news of the day."
+            "1","World title","Another long description about events somewhere in the world."
+            "3","Money","Shares rose on Monday after the company reported strong results."
+
+            """)
+        let d = try loadUser(path)
+        XCTAssertEqual(d.classNames, ["1", "3"])
+        XCTAssertEqual(d.examples.map(\.label), [1, 0, 1])
+        XCTAssertTrue(d.examples[0].text.hasPrefix("A much longer"))
+        XCTAssertEqual(ColumnRef(argument: "2"), .index(2))
+        XCTAssertEqual(ColumnRef(argument: "label"), .name("label"))
+    }
+
     func testHeaderDetectionAuto() throws {
         let dir = try TemporaryFolder()
         // Integer labels below a word: a header.
