@@ -32,7 +32,7 @@ public enum ResultsChart {
             }
             canvas.add(g + "</g>")
         }
-        canvas.legend(table.rows.enumerated().map { ("\($0.element.strategy): \(ResultsText.meanStd($0.element.macroF1)) (n=\($0.element.runs))", PlotStyle(index: $0.offset)) })
+        canvas.legend(table.rows.enumerated().map { ("\($0.element.strategy) (n=\($0.element.runs))", PlotStyle(index: $0.offset)) })
         return canvas.document(title: "Final macro-F1 per strategy (mean ± std, dots = runs)")
     }
 }

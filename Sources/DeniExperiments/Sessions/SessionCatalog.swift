@@ -1,0 +1,77 @@
+import DeniData
+import DeniTraining
+import Foundation
+
+/// The best row of a session's results (highest mean macro-F1).
+public struct BestStrategy: Codable, Hashable, Sendable {
+    public var strategy: String
+    public var mean: Double
+    public var std: Double
+    public var runs: Int
+}
+
+/// One line of `deni sessions`.
+public struct SessionListing: Codable, Hashable, Sendable {
+    public var name: String
+    public var path: String
+    public var created: Date?
+    public var dataset: String?
+    public var strategies: [String]
+    /// Runs with a `run_end` (any status) / runs planned (runs × strategies).
+    public var runsDone: Int
+    public var runsPlanned: Int
+    /// Effective status (`running` without a live writer reads `interrupted`), or "unreadable".
+    public var status: String
+    public var best: BestStrategy?
+    /// Why the session could not be read, or the read diagnostics that need attention.
+    public var problems: [String]
+}
+
+/// Finding sessions in the sessions folder.
+public enum SessionCatalog {
+    /// Every sub-folder of `folder` holding a `manifest.json`, oldest first (folder names start with the date).
+    /// Unreadable sessions are listed with status "unreadable" and the reason; other folders are left out.
+    public static func list(in folder: URL) -> [SessionListing] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.sorted().compactMap { name in
+            let url = folder.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: url.appendingPathComponent(SessionFormat.manifestFile).path) else { return nil }
+            do { return listing(try SessionReader.read(url)) }
+            catch {
+                return SessionListing(name: name, path: url.path, created: nil, dataset: nil, strategies: [], runsDone: 0, runsPlanned: 0,
+                                      status: "unreadable", best: nil, problems: ["\(error)"])
+            }
+        }
+    }
+
+    public static func listing(_ s: RecordedSession) -> SessionListing {
+        var ended = Set<RunID>()
+        for case let .runEnd(id, _, _, _, _, _, _) in s.events { ended.insert(id) }
+        let table = SessionExport.results(s)
+        let best = table.rows.filter { $0.macroF1.count > 0 && $0.macroF1.mean.isFinite }.max { $0.macroF1.mean < $1.macroF1.mean }
+        var problems = s.diagnostics.messages
+        if let failure = s.manifest.failure { problems.insert(failure, at: 0) }
+        return SessionListing(name: s.manifest.name, path: s.folder.path, created: s.manifest.created, dataset: s.manifest.dataset.key,
+                              strategies: s.config.strategies.map(\.displayName), runsDone: ended.count,
+                              runsPlanned: s.config.runs * s.config.strategies.count, status: s.status.rawValue,
+                              best: best.map { BestStrategy(strategy: $0.strategy, mean: $0.macroF1.mean, std: $0.macroF1.std, runs: $0.runs) },
+                              problems: problems)
+    }
+
+    /// The session folder `argument` names: an existing folder path, a folder name under `sessions`, or a
+    /// unique part of one (e.g. the config name, or the date).
+    public static func resolve(_ argument: String, in sessions: URL) throws(SessionError) -> URL {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: argument, isDirectory: &isFolder), isFolder.boolValue {
+            return URL(fileURLWithPath: argument)
+        }
+        let direct = sessions.appendingPathComponent(argument)
+        if FileManager.default.fileExists(atPath: direct.appendingPathComponent(SessionFormat.manifestFile).path) { return direct }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: sessions.path)) ?? []).sorted()
+            .filter { FileManager.default.fileExists(atPath: sessions.appendingPathComponent($0).appendingPathComponent(SessionFormat.manifestFile).path) }
+        let matches = names.filter { $0.contains(argument) }
+        if matches.count == 1 { return sessions.appendingPathComponent(matches[0]) }
+        if matches.count > 1 { throw .ambiguous(name: argument, candidates: matches) }
+        throw .notFound(path: "\(argument) (neither a folder nor a session under \(sessions.path))")
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import DeniCore
+import DeniExperiments
+import Foundation
+
+/// `deni show SESSION`: a session's identity and results table.
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show a session's results table (recorded summary, or derived from the events if it has none).")
+
+    @Argument(help: "Session folder, or a (unique part of a) session name under the sessions folder.")
+    var session: String
+
+    @Flag(help: "Print JSON (manifest, results, read diagnostics).")
+    var json = false
+
+    struct Report: Encodable {
+        var manifest: SessionManifest
+        var status: SessionStatus
+        var resultsSource: String
+        var results: ResultsTable
+        var diagnostics: SessionReadDiagnostics
+    }
+
+    func run() throws {
+        let s = try SessionReader.read(SessionCatalog.resolve(session, in: ProjectPaths.sessions()))
+        let source = s.manifest.summary == nil ? "events" : "summary"
+        let results = SessionExport.results(s)
+        if json {
+            print(try SessionFormat.jsonText(Report(manifest: s.manifest, status: s.status, resultsSource: source, results: results,
+                                                    diagnostics: s.diagnostics)))
+            return
+        }
+        let m = s.manifest
+        print("Session  \(m.name)  (\(s.status.rawValue))")
+        print("Dataset  \(m.dataset.key) (\(m.dataset.classCount) classes, \(m.dataset.filesHash))")
+        print("Model    \(m.model.folder)/\(m.model.weightsFile) (\(m.model.weightsSHA256.map { "sha256 \($0)" } ?? "\(m.model.weightsBytes) bytes"))")
+        print("Runs     \(m.config.runs) per strategy, \(m.config.tuning.kind.rawValue), \(m.config.trainSamples) samples, \(m.config.epochs) epochs")
+        print("Machine  \(m.machine.hostname), \(m.machine.cores) cores, deni \(m.machine.toolVersion) (\(m.machine.buildConfiguration))")
+        if let failure = m.failure { print("Failure  \(failure)") }
+        print("")
+        print(ResultsText.plain(results), terminator: "")
+        if source == "events" { print("(derived from the events: the session has no recorded summary)") }
+        for message in s.diagnostics.messages { print("warning: \(message)") }
+    }
+}

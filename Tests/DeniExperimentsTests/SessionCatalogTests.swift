@@ -1,0 +1,94 @@
+import DeniCore
+import DeniData
+import DeniTraining
+import Foundation
+import XCTest
+@testable import DeniExperiments
+
+final class SessionCatalogTests: XCTestCase {
+    var parent: URL!
+    override func setUpWithError() throws { parent = try Fixtures.temporaryFolder(name) }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: parent) }
+
+    /// Writes a finished session whose Default/DENI runs have the given final macro-F1 values.
+    func session(_ name: String, default d: [Double], deni: [Double], seedOffset: UInt64 = 0, finish: Bool = true) throws -> URL {
+        var config = Fixtures.config(runs: d.count)
+        config.name = name
+        let w = try Fixtures.writer(in: parent, config: config)
+        var events: [TrainingEvent] = []
+        for (strategy, values) in [("Default", d), ("DENI", deni)] {
+            for (i, v) in values.enumerated() {
+                var run = Fixtures.run(strategy, i, f1: v)
+                if case let .runStart(id, _, total, examples, time) = run[0] {
+                    run[0] = .runStart(id: id, seeds: Seeds(all: UInt64(i) + seedOffset), totalSteps: total, trainExamples: examples, time: time)
+                }
+                events += run
+            }
+        }
+        for e in events { w.publish(e) }
+        if finish { try w.finish(summary: ResultsTable.derive(config: config, events: events, classCount: 6)) }
+        return w.folder
+    }
+
+    func testListingShowsRunsStatusAndBest() throws {
+        _ = try session("first", default: [70, 72, 74], deni: [75, 76, 77])
+        _ = try session("second", default: [60, 62], deni: [50], finish: false)
+        let broken = parent.appendingPathComponent("zz-broken")
+        try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
+        try "{}".write(to: broken.appendingPathComponent("manifest.json"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: parent.appendingPathComponent("not-a-session"), withIntermediateDirectories: true)
+
+        let list = SessionCatalog.list(in: parent)
+        XCTAssertEqual(list.count, 3)
+        let first = try XCTUnwrap(list.first { $0.name.hasSuffix("-first") })
+        XCTAssertEqual(first.runsDone, 6)
+        XCTAssertEqual(first.runsPlanned, 6)
+        XCTAssertEqual(first.status, "finished")
+        XCTAssertEqual(first.best?.strategy, "DENI")
+        XCTAssertEqual(first.best?.mean ?? 0, 76, accuracy: 1e-12)
+        XCTAssertEqual(first.strategies, ["Default", "DENI"])
+        let second = try XCTUnwrap(list.first { $0.name.hasSuffix("-second") })
+        XCTAssertEqual(second.status, "running", "this test process still holds the lock")
+        XCTAssertEqual(second.runsDone, 3)
+        XCTAssertEqual(second.runsPlanned, 4)
+        XCTAssertEqual(second.best?.strategy, "Default")
+        let bad = try XCTUnwrap(list.last)
+        XCTAssertEqual(bad.status, "unreadable")
+        XCTAssertTrue(bad.problems[0].contains("no schemaVersion field"))
+    }
+
+    func testResolveByPathNameOrUniquePart() throws {
+        let a = try session("alpha", default: [70, 72], deni: [75, 76])
+        _ = try session("alphabet", default: [70, 72], deni: [75, 76])
+        XCTAssertEqual(try SessionCatalog.resolve(a.path, in: parent).path, a.path)
+        XCTAssertEqual(try SessionCatalog.resolve(a.lastPathComponent, in: parent).path, a.path)
+        XCTAssertEqual(try SessionCatalog.resolve("alphabet", in: parent).lastPathComponent.hasSuffix("alphabet"), true)
+        XCTAssertThrowsError(try SessionCatalog.resolve("alpha", in: parent)) {
+            guard case .ambiguous(_, let candidates)? = $0 as? SessionError else { return XCTFail("\($0)") }
+            XCTAssertEqual(candidates.count, 2)
+        }
+        XCTAssertThrowsError(try SessionCatalog.resolve("gamma", in: parent)) {
+            guard case .notFound? = $0 as? SessionError else { return XCTFail("\($0)") }
+        }
+    }
+
+    func testCompareUsesPairedTestWhenSeedsMatchAndWelchOtherwise() throws {
+        let d1 = [70.0, 72, 74, 71], n1 = [75.0, 76, 77, 74]
+        let d2 = [71.0, 74, 75, 73], n2 = [70.0, 71, 69, 72]
+        let s1 = try SessionReader.read(try session("one", default: d1, deni: n1))
+        let same = try SessionReader.read(try session("same-seeds", default: d2, deni: n2))
+        let other = try SessionReader.read(try session("other-seeds", default: d2, deni: n2, seedOffset: 100))
+        let c = SessionComparison([s1, same, other])
+        XCTAssertEqual(c.rows.map(\.strategy), ["Default", "DENI"])
+        let deni = c.rows[1]
+        XCTAssertEqual(deni.results.compactMap { $0?.macroF1.mean }, [75.5, 70.5, 70.5])
+        let paired = try XCTUnwrap(deni.tests[0]), welch = try XCTUnwrap(deni.tests[1])
+        XCTAssertEqual(paired.kind, "paired")
+        XCTAssertEqual(paired.difference, -5, accuracy: 1e-12)
+        XCTAssertEqual(paired.p, 0.125, accuracy: 1e-12)  // scipy.stats.wilcoxon([70,71,69,72], [75,76,77,74]).pvalue
+        XCTAssertEqual(welch.kind, "welch")
+        XCTAssertEqual(welch.n, 8)
+        // scipy.stats.ttest_ind([70,71,69,72], [75,76,77,74], equal_var=False).pvalue
+        XCTAssertEqual(welch.p, 0.0015474212145409388, accuracy: 1e-12)
+    }
+}
