@@ -142,8 +142,9 @@ def main() -> None:
 
     meta = rc.batch_metadata(
         batch,
-        "all-MiniLM-L6-v2 + adapters UniPELT (gated LoRA r64/alpha64 on q,v; gated prefix tuning length 25 with "
-        "MLP reparametrisation; gated sequential bottleneck, reduction 16), eval mode; adapter tensors redrawn "
+        f"all-MiniLM-L6-v2 + adapters UniPELT (gated LoRA on q,v, here r=alpha={FIXTURE_LORA_R} instead of 64; gated "
+        f"prefix tuning length 25 with MLP reparametrisation, here MLP width {FIXTURE_PREFIX_MLP} instead of 512; gated "
+        "sequential bottleneck, reduction 16), eval mode; adapter tensors redrawn "
         f"from seed {ADAPTER_SEED} (N(0,0.05), wte N(0,1)) and stored under their own names; hidden states, "
         "gates, logits, loss and gradients of every trainable tensor + head",
         POOLINGS,
