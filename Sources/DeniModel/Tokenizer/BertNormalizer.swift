@@ -10,7 +10,9 @@ import Foundation
 /// 4. lowercase (if `lowercase`): the full, context-free Unicode lowercase mapping of each scalar;
 /// 5. pre-tokenise: split on whitespace (dropped) and around every punctuation character (kept as a word).
 ///
-/// Text made only of ASCII takes a byte-level path with the same result; other text follows the steps literally.
+/// Every step works scalar by scalar except the reordering inside NFD, which never crosses an ASCII character
+/// (all are starters). So ASCII bytes take a table-driven path, and only each run of non-ASCII scalars goes
+/// through the steps literally; the result equals applying the steps to the whole text.
 struct BertNormalizer: Sendable {
     let lowercase: Bool
     let stripAccents: Bool
@@ -19,47 +21,47 @@ struct BertNormalizer: Sendable {
     func forEachWord(in text: Substring, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         var word: [UInt8] = []
         word.reserveCapacity(64)
-        let isASCII = text.utf8.withContiguousStorageIfAvailable { bytes in
-            bytes.allSatisfy { $0 < 0x80 }
-        } ?? text.utf8.allSatisfy { $0 < 0x80 }
-        if isASCII {
-            asciiWords(text, into: &word, body)
-        } else {
-            unicodeWords(text, into: &word, body)
-        }
-    }
-
-    /// The byte-level path for ASCII text (no decomposition can apply, lowercasing is A–Z → a–z).
-    private func asciiWords(_ text: Substring, into word: inout [UInt8], _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        let table = BertCharacters.asciiClass
-        let scan = { (bytes: UnsafeBufferPointer<UInt8>) in
-            for b in bytes {
-                switch table[Int(b)] {
-                case .kept:
-                    word.append(b)
-                case .uppercase:
-                    word.append(self.lowercase ? b | 0x20 : b)
-                case .whitespace:
-                    Self.flush(&word, body)
-                case .punctuation:
-                    Self.flush(&word, body)
-                    word.append(b)
-                    Self.flush(&word, body)
-                case .removed:
-                    break
-                }
-            }
-        }
-        if text.utf8.withContiguousStorageIfAvailable(scan) == nil {
-            Array(text.utf8).withUnsafeBufferPointer(scan)
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { words(in: $0, into: &word, body) }
+        if done == nil {
+            Array(text.utf8).withUnsafeBufferPointer { words(in: $0, into: &word, body) }
         }
         Self.flush(&word, body)
     }
 
-    /// The general path: the normalisation steps applied literally, then pre-tokenisation.
-    private func unicodeWords(_ text: Substring, into word: inout [UInt8], _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+    private func words(in bytes: UnsafeBufferPointer<UInt8>, into word: inout [UInt8], _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        let table = BertCharacters.asciiClass
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b >= 0x80 {
+                var end = i + 1
+                while end < bytes.count && bytes[end] >= 0x80 { end += 1 }
+                nonASCIIRun(UnsafeBufferPointer(rebasing: bytes[i ..< end]), into: &word, body)
+                i = end
+                continue
+            }
+            switch table[Int(b)] {
+            case .kept:
+                word.append(b)
+            case .uppercase:
+                word.append(lowercase ? b | 0x20 : b)
+            case .whitespace:
+                Self.flush(&word, body)
+            case .punctuation:
+                Self.flush(&word, body)
+                word.append(b)
+                Self.flush(&word, body)
+            case .removed:
+                break
+            }
+            i += 1
+        }
+    }
+
+    /// The steps applied literally to a run of non-ASCII scalars (`run`: their UTF-8 bytes).
+    private func nonASCIIRun(_ run: UnsafeBufferPointer<UInt8>, into word: inout [UInt8], _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         var cleaned = String.UnicodeScalarView()
-        for v in text.unicodeScalars {
+        for v in String(decoding: run, as: UTF8.self).unicodeScalars {
             if BertCharacters.isRemovedByCleaning(v) { continue }
             if BertCharacters.isWhitespace(v) {
                 cleaned.append(" ")
@@ -75,12 +77,12 @@ struct BertNormalizer: Sendable {
         for v in normalized {
             if stripAccents, BertCharacters.isNonspacingMark(v) { continue }
             if lowercase, v.value >= 0x80 || BertCharacters.asciiClass[Int(v.value)] == .uppercase {
+                // Decomposition can yield ASCII capitals (U+212A KELVIN SIGN → K).
                 for l in v.properties.lowercaseMapping.unicodeScalars { Self.pretokenize(l, &word, body) }
             } else {
                 Self.pretokenize(v, &word, body)
             }
         }
-        Self.flush(&word, body)
     }
 
     /// Canonical decomposition (NFD) as the reference computes it: runs of characters its Unicode 9.0 data

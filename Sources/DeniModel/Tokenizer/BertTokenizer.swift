@@ -123,8 +123,8 @@ public final class BertTokenizer: Sendable {
     ///
     /// - Parameter maxLength: the most tokens to return, special tokens included. When the texts are
     ///   longer, tokens are removed from the end: for a pair, from the longer text first (the reference's
-    ///   "longest first": if both exceed half the budget, A keeps ⌊m/2⌋ and B ⌈m/2⌉ of the m free places when
-    ///   A is the shorter or equal one, and the other way round when A is longer). As in the reference, a
+    ///   "longest first": the shorter text is kept whole if it fits in half of the m free places or less; otherwise
+    ///   the shorter (or, on a tie, A) keeps ⌊m/2⌋ tokens and the other ⌈m/2⌉). As in the reference, a
     ///   `maxLength` smaller than the number of special tokens (2 single, 3 pair) disables truncation.
     ///   No padding is added.
     public func encode(_ text: String, pair: String? = nil, maxLength: Int? = nil) -> Encoding {
