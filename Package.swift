@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "DeniExperiments", dependencies: ["DeniTraining"], swiftSettings: optimize),
         .target(name: "DeniUI", dependencies: ["DeniExperiments", "CNcursesw"], swiftSettings: optimize),
         .executableTarget(name: "deni", dependencies: [
-            "DeniUI", "DeniExperiments",
+            "DeniUI", "DeniExperiments", "DeniData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimize),
         .testTarget(name: "DeniCoreTests", dependencies: ["DeniCore"]),
@@ -29,7 +29,7 @@ let package = Package(
         .testTarget(name: "DeniDataTests", dependencies: ["DeniData"]),
         .testTarget(name: "DeniTrainingTests", dependencies: ["DeniTraining"]),
         .testTarget(name: "DeniExperimentsTests", dependencies: ["DeniExperiments"]),
-        .testTarget(name: "DeniUITests", dependencies: ["DeniUI"]),
+        .testTarget(name: "DeniUITests", dependencies: ["DeniUI"], exclude: ["Snapshots"]),
         .testTarget(name: "DeniCLITests", dependencies: ["DeniExperiments"]),
     ]
 )

@@ -71,3 +71,46 @@ public struct ExperimentConfig: Codable, Hashable, Sendable {
         for s in strategies { try s.validate() }
     }
 }
+
+extension TuningConfig {
+    enum CodingKeys: String, CodingKey { case kind, loraRank, loraAlpha, loraDropout, loraTargets, loraBias, poolerTrainable }
+    /// Missing keys take their defaults, so configs (and sessions) written by older versions stay readable.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self = TuningConfig()
+        if let v = try c.decodeIfPresent(TuningKind.self, forKey: .kind) { kind = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .loraRank) { loraRank = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .loraAlpha) { loraAlpha = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .loraDropout) { loraDropout = v }
+        if let v = try c.decodeIfPresent([String].self, forKey: .loraTargets) { loraTargets = v }
+        if let v = try c.decodeIfPresent(String.self, forKey: .loraBias) { loraBias = v }
+        if let v = try c.decodeIfPresent(Bool.self, forKey: .poolerTrainable) { poolerTrainable = v }
+    }
+}
+
+extension ExperimentConfig {
+    enum CodingKeys: String, CodingKey { case name, dataset, modelPath, tuning, strategies, runs, trainSamples, epochs, batchSize, learningRate, maxLength, pooling, headDropout, baseSeeds, variedFactors, evalSubsample, evalEvery, threads }
+    /// Missing keys take their defaults, so configs (and sessions) written by older versions stay readable.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self = ExperimentConfig()
+        if let v = try c.decodeIfPresent(String.self, forKey: .name) { name = v }
+        if let v = try c.decodeIfPresent(String.self, forKey: .dataset) { dataset = v }
+        if let v = try c.decodeIfPresent(String.self, forKey: .modelPath) { modelPath = v }
+        if let v = try c.decodeIfPresent(TuningConfig.self, forKey: .tuning) { tuning = v }
+        if let v = try c.decodeIfPresent([StrategyConfig].self, forKey: .strategies) { strategies = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .runs) { runs = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .trainSamples) { trainSamples = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .epochs) { epochs = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .batchSize) { batchSize = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .learningRate) { learningRate = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .maxLength) { maxLength = v }
+        if let v = try c.decodeIfPresent(Pooling.self, forKey: .pooling) { pooling = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .headDropout) { headDropout = v }
+        if let v = try c.decodeIfPresent(Seeds.self, forKey: .baseSeeds) { baseSeeds = v }
+        if let v = try c.decodeIfPresent([RandomFactor].self, forKey: .variedFactors) { variedFactors = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .evalSubsample) { evalSubsample = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .evalEvery) { evalEvery = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .threads) { threads = v }
+    }
+}

@@ -213,11 +213,59 @@ public struct StrategyConfig: Codable, Hashable, Sendable {
         case .ema where !(emaDecay > 0 && emaDecay < 1): throw ConfigError("EMA decay", "\(emaDecay)", "0 < decay < 1")
         case .mixout where !(mixoutProbability >= 0 && mixoutProbability < 1):
             throw ConfigError("mixout probability", "\(mixoutProbability)", "0 ≤ p < 1")
-        case .augment, .deniAugment:
+        case .augment:
             if augmentCopies < 1 || augmentCopies > 16 { throw ConfigError("augment copies", "\(augmentCopies)", "1...16") }
         default: break
         }
+        if kind == .deniAugment && (augmentCopies < 1 || augmentCopies > 16) {
+            throw ConfigError("augment copies", "\(augmentCopies)", "1...16")
+        }
         if let e = epochs, e < 1 || e > 1000 { throw ConfigError("epochs", "\(e)", "1...1000") }
         if !(0..<1).contains(warmup) { throw ConfigError("warmup", "\(warmup)", "0..<1") }
+    }
+}
+
+extension DENIConfig {
+    enum CodingKeys: String, CodingKey { case ensembleSize, noiseVariance, noiseScaling, noiseScope, interpolationStart, interpolationEnd, period, roundLength, anneal, ensembleStart, vote, copyOptimizer, copyLearningRate, copyDropout }
+    /// Missing keys take their defaults, so configs (and sessions) written by older versions stay readable.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self = DENIConfig()
+        if let v = try c.decodeIfPresent(Int.self, forKey: .ensembleSize) { ensembleSize = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .noiseVariance) { noiseVariance = v }
+        if let v = try c.decodeIfPresent(NoiseScaling.self, forKey: .noiseScaling) { noiseScaling = v }
+        if let v = try c.decodeIfPresent(NoiseScope.self, forKey: .noiseScope) { noiseScope = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .interpolationStart) { interpolationStart = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .interpolationEnd) { interpolationEnd = v }
+        if let v = try c.decodeIfPresent(Span.self, forKey: .period) { period = v }
+        if let v = try c.decodeIfPresent(Span.self, forKey: .roundLength) { roundLength = v }
+        if let v = try c.decodeIfPresent(Bool.self, forKey: .anneal) { anneal = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .ensembleStart) { ensembleStart = v }
+        if let v = try c.decodeIfPresent(Vote.self, forKey: .vote) { vote = v }
+        if let v = try c.decodeIfPresent(CopyOptimizer.self, forKey: .copyOptimizer) { copyOptimizer = v }
+        if let v = try c.decodeIfPresent(CopyLearningRate.self, forKey: .copyLearningRate) { copyLearningRate = v }
+        if let v = try c.decodeIfPresent(CopyDropout.self, forKey: .copyDropout) { copyDropout = v }
+    }
+}
+
+extension StrategyConfig {
+    enum CodingKeys: String, CodingKey { case kind, deni, ensembleSize, noiseVariance, noiseEvery, noiseStart, noiseEnd, swaStart, emaDecay, emaBiasCorrection, mixoutProbability, augmentCopies, epochs, warmup }
+    /// Missing keys take their defaults, so configs (and sessions) written by older versions stay readable.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self = StrategyConfig(kind: try c.decode(StrategyKind.self, forKey: .kind))
+        if let v = try c.decodeIfPresent(DENIConfig.self, forKey: .deni) { deni = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .ensembleSize) { ensembleSize = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .noiseVariance) { noiseVariance = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .noiseEvery) { noiseEvery = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .noiseStart) { noiseStart = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .noiseEnd) { noiseEnd = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .swaStart) { swaStart = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .emaDecay) { emaDecay = v }
+        if let v = try c.decodeIfPresent(Bool.self, forKey: .emaBiasCorrection) { emaBiasCorrection = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .mixoutProbability) { mixoutProbability = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .augmentCopies) { augmentCopies = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .epochs) { epochs = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .warmup) { warmup = v }
     }
 }

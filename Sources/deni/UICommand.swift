@@ -1,5 +1,6 @@
 import ArgumentParser
 import DeniCore
+import DeniData
 import DeniExperiments
 import DeniTraining
 import DeniUI
@@ -24,19 +25,29 @@ struct UICommand: ParsableCommand {
     @Flag(help: "Use a synthetic event generator instead of training (UI demonstration; trains nothing).")
     var demoSynthetic = false
 
+    @Option(help: "Data folder (default: the one setup filled).")
+    var data: String?
+
+    @Option(help: "Sessions folder (default: sessions/ in the project).")
+    var sessions: String?
+
     func run() throws {
         guard let themeKind = ThemeKind(rawValue: theme) else {
             throw ValidationError("unknown theme '\(theme)': use dark, light or mono")
         }
-        let driver: any ExperimentDriver = demoSynthetic ? SyntheticDriver(delayPerStep: 0.01) : PlaceholderDriver()
+        let sessionsURL = ProjectPaths.sessions(sessions)
+        let modelURL = ProjectPaths.model(model), dataURL = ProjectPaths.data(data)
+        let driver: any ExperimentDriver = demoSynthetic
+            ? SyntheticDriver(delayPerStep: 0.01)
+            : RecordingDriver(runner: ExperimentRunner(dataDirectory: dataURL, modelDirectory: modelURL), sessions: sessionsURL)
         let env = UIEnvironment(
             driver: driver,
-            sessions: PlaceholderSessionCatalog(),
-            datasets: PaperDatasets.choices(dataRoot: ProjectPaths.data()),
+            sessions: StoredSessions(folder: sessionsURL),
+            datasets: DatasetChoices.make(dataDirectory: dataURL),
             initialConfig: ExperimentConfig(),
-            modelPath: ProjectPaths.model(model).path,
-            presetsDirectory: ProjectPaths.sessions().deletingLastPathComponent().appendingPathComponent("presets"),
-            logFile: ProjectPaths.sessions().appendingPathComponent("ui.log"),
+            modelPath: modelURL.path,
+            presetsDirectory: sessionsURL.deletingLastPathComponent().appendingPathComponent("presets"),
+            logFile: sessionsURL.appendingPathComponent("ui.log"),
             forceASCII: ascii,
             theme: themeKind)
         let code = try runTerminalUI(env)
@@ -44,34 +55,65 @@ struct UICommand: ParsableCommand {
     }
 }
 
-/// Stands in until the real runner is wired: refuses to train with a clear message.
-final class PlaceholderDriver: ExperimentDriver {
-    struct NotWired: Error, CustomStringConvertible {
-        var description: String { "training engine not wired yet: this build of deni ui cannot train (try --demo-synthetic to see the screens)" }
+/// The UI's driver: runs the real engine and records every experiment as a session (resumable with
+/// `deni resume` when the UI quits or is cancelled mid-way).
+final class RecordingDriver: ExperimentDriver, @unchecked Sendable {
+    let runner: ExperimentRunner
+    let sessions: URL
+    init(runner: ExperimentRunner, sessions: URL) { self.runner = runner; self.sessions = sessions }
+
+    func run(_ config: ExperimentConfig, sink: EventSink, control: RunControl) throws {
+        let model = runner.modelDirectory, data = runner.dataDirectory
+        guard FileManager.default.fileExists(atPath: model.appendingPathComponent("model.safetensors").path) else {
+            throw ValidationError("no model at \(model.path): \(ProjectPaths.modelHowTo)")
+        }
+        let classes = try DatasetRegistry.load(config.dataset, dataDirectory: data).classNames.count
+        let writer = try SessionWriter.create(in: sessions, config: config, modelIdentity: try Identities.model(model),
+                                              datasetIdentity: try Identities.dataset(config.dataset, dataDirectory: data, classCount: classes),
+                                              machine: .current(toolVersion: DeniVersion.string))
+        sink.publish(.log(level: "info", message: "recording session \(writer.folder.lastPathComponent)", time: 0))
+        do {
+            try runner.run(config, sink: FanOut([writer, sink]), control: control)
+        } catch {
+            try? writer.markFailed("\(error)")
+            throw error
+        }
+        if control.isCancelled {
+            try writer.markInterrupted()
+            sink.publish(.log(level: "info", message: "session interrupted: deni resume \(writer.folder.lastPathComponent)", time: 0))
+            return
+        }
+        let recorded = try SessionReader.read(writer.folder)
+        try writer.finish(summary: recorded.derivedResults())
     }
-    func run(_ config: ExperimentConfig, sink: EventSink, control: RunControl) throws { throw NotWired() }
 }
 
-/// Stands in until the real sessions store is wired.
-struct PlaceholderSessionCatalog: SessionCatalog {
-    struct NotWired: Error, CustomStringConvertible { var description: String { "sessions store not wired yet" } }
-    func list() throws -> [SessionListing] { throw NotWired() }
-    func load(_ name: String) throws -> LoadedSession { throw NotWired() }
+/// Saved sessions for the UI's browser and replay.
+struct StoredSessions: DeniUI.SessionCatalog {
+    let folder: URL
+    func list() throws -> [DeniUI.SessionListing] {
+        DeniExperiments.SessionCatalog.list(in: folder).map { s in
+            let date = s.created.map { ISO8601DateFormatter().string(from: $0) } ?? "?"
+            let best = s.best.map { String(format: "%@ %.2f ± %.2f", $0.strategy, $0.mean, $0.std) }
+            return DeniUI.SessionListing(name: s.name, date: date, dataset: s.dataset ?? "?", strategies: s.strategies,
+                                         runs: s.runsDone, status: s.status, best: best)
+        }
+    }
+    func load(_ name: String) throws -> LoadedSession {
+        let url = try DeniExperiments.SessionCatalog.resolve(name, in: folder)
+        let recorded = try SessionReader.read(url)
+        return LoadedSession(config: recorded.config, events: recorded.events,
+                             table: recorded.manifest.summary ?? recorded.derivedResults())
+    }
 }
 
-/// The paper's datasets with pooled sizes and classes (data/README.md) and whether their folder is present.
-enum PaperDatasets {
-    static func choices(dataRoot: URL) -> [DatasetChoice] {
-        let table: [(String, String, Int, Int, Int)] = [
-            ("trec", "TREC question type", 6, 5_952, 25), ("sst2", "SST-2 sentiment", 2, 70_042, 50),
-            ("cola", "CoLA acceptability", 2, 9_594, 25), ("mrpc", "MRPC paraphrase", 2, 5_801, 50),
-            ("snips", "SNIPS intent", 7, 14_484, 25), ("ag_news", "AG News topic", 4, 15_600, 50),
-            ("dbpedia", "DBpedia ontology", 14, 14_000, 50), ("boolq", "BoolQ yes/no", 2, 3_270, 128),
-        ]
-        return table.map { key, title, classes, size, maxLength in
-            var isDir: ObjCBool = false
-            let present = FileManager.default.fileExists(atPath: dataRoot.appendingPathComponent(key).path, isDirectory: &isDir) && isDir.boolValue
-            return DatasetChoice(key: key, title: title, classes: classes, size: size, present: present, maxLength: maxLength)
+/// The registered datasets as the setup screen lists them.
+enum DatasetChoices {
+    static func make(dataDirectory: URL) -> [DatasetChoice] {
+        DatasetRegistry.all.map { info in
+            DatasetChoice(key: info.key, title: info.title, classes: info.classNames.count,
+                          size: info.files.reduce(0) { $0 + $1.documentedRows }, present: info.isPresent(in: dataDirectory),
+                          maxLength: info.maxLength)
         }
     }
 }
