@@ -44,7 +44,14 @@ public final class BertModel: @unchecked Sendable {
         embeddingsTrainable = [wordEmb, posEmb, typeEmb, embLNw, embLNb].contains { layout.tensors[$0].trainable }
     }
 
+    /// A workspace for batches up to `batch`'s size (and any shape with no more rows and attention cells).
     public func makeWorkspace(for batch: Batch) -> Workspace { Workspace(model: self, batch: batch) }
+
+    /// A workspace for up to `batchSize` sequences of up to `length` tokens.
+    public func makeWorkspace(batchSize: Int, length: Int) -> Workspace {
+        makeWorkspace(for: Batch(ids: [Int32](repeating: 0, count: batchSize * length), typeIDs: [Int32](repeating: 0, count: batchSize * length),
+                                 mask: [Float](repeating: 1, count: batchSize * length), labels: [], size: batchSize, length: length))
+    }
 
     /// Options of one forward pass.
     public struct ForwardOptions {
@@ -67,7 +74,7 @@ public final class BertModel: @unchecked Sendable {
     /// Logits are left in `ws.logits` (B, C).
     @discardableResult
     public func forward(_ m: ModelWeights, _ batch: Batch, _ ws: Workspace, _ options: inout ForwardOptions) -> Float {
-        precondition(batch.size == ws.B && batch.length == ws.T, "workspace shape mismatch")
+        ws.reshape(for: batch)
         let B = ws.B, T = ws.T, H = ws.H, BT = B * T, NH = ws.NH, hd = config.headSize, FF = ws.FF
         let training = options.dropout != nil
         ws.training = training

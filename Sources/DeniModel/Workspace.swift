@@ -1,8 +1,10 @@
 import DeniCore
 
-/// Activations of one forward pass kept for backward, allocated once per (batch, length) shape and reused.
+/// Activations of one forward pass kept for backward. Buffers are allocated for a capacity (batch size and
+/// length) and reused by every batch that fits, whatever its shape: all strides follow the current B and T.
 public final class Workspace: @unchecked Sendable {
-    public let B: Int, T: Int
+    public private(set) var B: Int, T: Int
+    public let capacityBatch: Int, capacityLength: Int
     let H: Int, FF: Int, NH: Int, C: Int
     var BT: Int { B * T }
 
@@ -37,6 +39,17 @@ public final class Workspace: @unchecked Sendable {
     // Backward scratch
     let dA: FloatBuffer, dB: FloatBuffer, dFF: FloatBuffer, dFF2: FloatBuffer, dQ: FloatBuffer, dK: FloatBuffer, dV: FloatBuffer
     let dAtt: FloatBuffer, tmp: FloatBuffer
+    /// Whether `batch` fits this workspace's capacity.
+    public func fits(_ batch: Batch) -> Bool {
+        batch.size <= capacityBatch && batch.length <= capacityLength
+    }
+
+    /// Adopts the shape of `batch` (which must fit).
+    func reshape(for batch: Batch) {
+        precondition(fits(batch), "batch \(batch.size)×\(batch.length) exceeds the workspace capacity")
+        B = batch.size; T = batch.length
+    }
+
     var training = false
     var usedHeadMask = false
 
@@ -45,6 +58,7 @@ public final class Workspace: @unchecked Sendable {
         let (B, T, H, FF, NH) = (batch.size, batch.length, c.hiddenSize, c.intermediateSize, c.numHeads)
         self.B = B; self.T = T; self.H = H; self.FF = FF; self.NH = NH; C = model.layout.spec.numLabels
         let BT = B * T, att = B * NH * T * T
+        capacityBatch = B; capacityLength = T
         embSum = FloatBuffer(count: BT * H); embMean = FloatBuffer(count: BT); embRstd = FloatBuffer(count: BT)
         embLN = FloatBuffer(count: BT * H); embMask = FloatBuffer(count: BT * H); x0 = FloatBuffer(count: BT * H)
         keyBias = FloatBuffer(count: BT)

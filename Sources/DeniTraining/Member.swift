@@ -15,20 +15,25 @@ public final class Member: @unchecked Sendable {
     public var scheduleOffset = 0
     /// The learning rate of the next step.
     public var currentRate: Double { schedule.rate(step: steps + scheduleOffset + 1) }
-    private var workspaces: [Int: Workspace] = [:]
+    /// One workspace for training batches and one for evaluation batches, grown when a batch does not fit.
+    private var trainSpace: Workspace?
+    private var evalSpace: Workspace?
 
     public init(weights: ModelWeights, adam: Adam, schedule: LearningRateSchedule, dropout: RandomStream) {
         self.weights = weights; self.adam = adam; self.schedule = schedule; self.dropout = dropout
         grads = Gradients(layout: weights.layout)
     }
 
-    func workspace(_ model: BertModel, _ batch: Batch) -> Workspace {
-        let key = batch.size << 20 | batch.length
-        if let ws = workspaces[key] { return ws }
-        let ws = model.makeWorkspace(for: batch)
-        workspaces[key] = ws
+    func workspace(_ model: BertModel, _ batch: Batch, eval: Bool = false) -> Workspace {
+        if let ws = eval ? evalSpace : trainSpace, ws.fits(batch) { return ws }
+        let old = eval ? evalSpace : trainSpace
+        let ws = model.makeWorkspace(batchSize: max(batch.size, old?.capacityBatch ?? 0), length: max(batch.length, old?.capacityLength ?? 0))
+        if eval { evalSpace = ws } else { trainSpace = ws }
         return ws
     }
+
+    /// Releases the evaluation workspace (copies that only train once more do not need it).
+    public func dropEvaluationSpace() { evalSpace = nil }
 
     /// Hooks a strategy can set for one training step.
     public struct StepHooks {
@@ -78,7 +83,7 @@ public final class Member: @unchecked Sendable {
         let w = override ?? weights
         let C = w.layout.spec.numLabels
         for b in batches {
-            let ws = workspace(model, b)
+            let ws = workspace(model, b, eval: true)
             var o = BertModel.ForwardOptions()
             model.forward(w, b, ws, &o)
             let p = model.probabilities(ws)

@@ -126,6 +126,9 @@ public final class TrainingRun: @unchecked Sendable {
 
     enum RunStop: Error { case cancelled(step: Int), diverged(step: Int, loss: Float) }
 
+    /// Creates the main member without training (tests drive the loop themselves).
+    func mainForTesting() { main = makeMember(index: 0, schedule: schedule) }
+
     /// Runs the strategy end to end: train, then evaluate once on the whole test split.
     public func run() -> RunOutcome {
         let strategy = makeStrategy(setup.strategy)

@@ -89,13 +89,13 @@ final class RecordingDriver: ExperimentDriver, @unchecked Sendable {
 }
 
 /// Saved sessions for the UI's browser and replay.
-struct StoredSessions: DeniUI.SessionCatalog {
+struct StoredSessions: DeniUI.SessionStore {
     let folder: URL
-    func list() throws -> [DeniUI.SessionListing] {
+    func list() throws -> [SessionRow] {
         DeniExperiments.SessionCatalog.list(in: folder).map { s in
             let date = s.created.map { ISO8601DateFormatter().string(from: $0) } ?? "?"
             let best = s.best.map { String(format: "%@ %.2f ± %.2f", $0.strategy, $0.mean, $0.std) }
-            return DeniUI.SessionListing(name: s.name, date: date, dataset: s.dataset ?? "?", strategies: s.strategies,
+            return SessionRow(name: s.name, date: date, dataset: s.dataset ?? "?", strategies: s.strategies,
                                          runs: s.runsDone, status: s.status, best: best)
         }
     }

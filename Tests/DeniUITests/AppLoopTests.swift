@@ -6,7 +6,7 @@ import DeniTraining
 /// The app loop with an in-memory terminal and a synthetic driver on the background queue.
 final class AppLoopTests: XCTestCase {
     func env(driver: any ExperimentDriver = SyntheticDriver(delayPerStep: 0, stepsPerRun: 30),
-             catalog: any SessionCatalog = MemoryCatalog(sessions: [:]), presets: URL? = nil) throws -> UIEnvironment {
+             catalog: any SessionStore = MemoryCatalog(sessions: [:]), presets: URL? = nil) throws -> UIEnvironment {
         UIEnvironment(driver: driver, sessions: catalog, datasets: Fixture.datasets, initialConfig: Fixture.config,
                       modelPath: try Fixture.modelFolder(), presetsDirectory: presets)
     }

@@ -74,12 +74,12 @@ enum Fixture {
 }
 
 /// Sessions held in memory; `broken` fails to load with a message.
-struct MemoryCatalog: SessionCatalog {
+struct MemoryCatalog: SessionStore {
     var sessions: [String: LoadedSession]
     var broken: Set<String> = []
-    func list() throws -> [SessionListing] {
+    func list() throws -> [SessionRow] {
         (Array(sessions.keys) + Array(broken)).sorted().map {
-            SessionListing(name: $0, date: "2026-11-29", dataset: "trec", strategies: ["Default", "DENI"], runs: 3,
+            SessionRow(name: $0, date: "2026-11-29", dataset: "trec", strategies: ["Default", "DENI"], runs: 3,
                            status: broken.contains($0) ? "failed" : "finished", best: "DENI 73.1")
         }
     }

@@ -20,7 +20,7 @@ public struct DatasetChoice: Hashable, Sendable {
 }
 
 /// One saved session as the Sessions screen lists it.
-public struct SessionListing: Hashable, Sendable {
+public struct SessionRow: Hashable, Sendable {
     public var name: String
     /// When it was created, as text (ISO-8601 or similar; shown verbatim).
     public var date: String
@@ -55,8 +55,8 @@ public struct SessionLoadError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Saved sessions, as the UI needs them. Called only from the UI thread.
-public protocol SessionCatalog: Sendable {
-    func list() throws -> [SessionListing]
+public protocol SessionStore: Sendable {
+    func list() throws -> [SessionRow]
     /// Loads one session; throws (any error, its description is shown) when it cannot be read.
     func load(_ name: String) throws -> LoadedSession
 }
@@ -64,7 +64,7 @@ public protocol SessionCatalog: Sendable {
 /// What `runTerminalUI` needs from the rest of the workbench.
 public struct UIEnvironment: Sendable {
     public var driver: any ExperimentDriver
-    public var sessions: any SessionCatalog
+    public var sessions: any SessionStore
     public var datasets: [DatasetChoice]
     public var initialConfig: ExperimentConfig
     /// The default model folder (shown in Setup when the config leaves `modelPath` nil).
@@ -78,7 +78,7 @@ public struct UIEnvironment: Sendable {
     /// Start in this theme (NO_COLOR in the environment forces `.mono`).
     public var theme: ThemeKind
 
-    public init(driver: any ExperimentDriver, sessions: any SessionCatalog, datasets: [DatasetChoice],
+    public init(driver: any ExperimentDriver, sessions: any SessionStore, datasets: [DatasetChoice],
                 initialConfig: ExperimentConfig, modelPath: String, presetsDirectory: URL? = nil, logFile: URL? = nil,
                 forceASCII: Bool = false, theme: ThemeKind = .dark) {
         self.driver = driver; self.sessions = sessions; self.datasets = datasets; self.initialConfig = initialConfig

@@ -72,7 +72,7 @@ public struct ResultsState: Hashable, Sendable {
 public enum ExperimentSource: Hashable, Sendable { case live, replay }
 
 public struct SessionsState: Hashable, Sendable {
-    public var listings: [SessionListing] = []
+    public var listings: [SessionRow] = []
     public var cursor = 0
     public var mark: String?
     public var loading: String?

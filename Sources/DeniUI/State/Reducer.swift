@@ -9,7 +9,7 @@ public enum Action: Hashable, Sendable {
     case resize(width: Int, height: Int)
     /// The driver returned; `failure` is its error message when it threw.
     case trainingEnded(failure: String?)
-    case sessionsListed([SessionListing])
+    case sessionsListed([SessionRow])
     case sessionsFailed(String)
     case sessionLoaded(name: String, LoadedSession)
     case sessionFailed(name: String, message: String)

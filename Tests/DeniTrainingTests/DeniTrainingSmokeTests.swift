@@ -1,6 +1,0 @@
-import XCTest
-@testable import DeniTraining
-
-final class DeniTrainingSmokeTests: XCTestCase {
-    func testModuleLoads() {}
-}
