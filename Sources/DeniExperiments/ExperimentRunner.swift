@@ -31,6 +31,21 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
         return ModelSpec(config: bert, adapter: a, numLabels: numLabels, pooling: config.pooling, headDropout: Float(config.headDropout))
     }
 
+    /// Refuses DENI-family settings that cannot happen within the run's length (before any training).
+    public static func checkSchedules(_ config: ExperimentConfig, trainExamples: Int) throws {
+        for s in config.strategies where [.de, .ni, .deni, .deniAugment].contains(s.kind) {
+            let perEpoch = (trainExamples * (s.kind == .deniAugment ? 1 + s.augmentCopies : 1) + config.batchSize - 1) / config.batchSize
+            let total = (s.epochs ?? config.epochs) * perEpoch
+            let period = s.deni.period.steps(perEpoch: perEpoch), round = s.deni.roundLength.steps(perEpoch: perEpoch)
+            if s.kind != .de && period >= total {
+                throw ConfigError("interpolation period", "\(s.deni.period) = \(period) steps", "< the \(total) training steps")
+            }
+            if s.kind != .de && round >= total {
+                throw ConfigError("round length", "\(s.deni.roundLength) = \(round) steps", "< the \(total) training steps")
+            }
+        }
+    }
+
     public func run(_ config: ExperimentConfig, sink: EventSink, control: RunControl) throws {
         try config.validate()
         if config.tuning.kind == .unipelt {
@@ -43,6 +58,7 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
         let bert = try BertConfig.load(modelDirectory.appendingPathComponent("config.json"))
         let data = try PreparedData.make(config: config, seeds: config.baseSeeds, dataDirectory: dataDirectory, tokenizer: tokenizer)
         log("\(data.dataset.name): \(data.train.count) training examples, \(data.test.count) test, \(data.evalSubset.count) for live curves, max length \(data.maxLength)" + (data.split.capped ? " — \(data.split.capReport)" : ""))
+        try Self.checkSchedules(config, trainExamples: data.train.count)
         let spec = Self.modelSpec(config, bert: bert, numLabels: data.classCount)
         let base = try ModelWeights.load(folder: modelDirectory, spec: spec, initStream: config.baseSeeds.stream(.initialization))
         let model = BertModel(layout: base.layout)
