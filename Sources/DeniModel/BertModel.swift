@@ -48,9 +48,10 @@ public final class BertModel: @unchecked Sendable {
     public func makeWorkspace(for batch: Batch) -> Workspace { Workspace(model: self, batch: batch) }
 
     /// A workspace for up to `batchSize` sequences of up to `length` tokens.
-    public func makeWorkspace(batchSize: Int, length: Int) -> Workspace {
-        makeWorkspace(for: Batch(ids: [Int32](repeating: 0, count: batchSize * length), typeIDs: [Int32](repeating: 0, count: batchSize * length),
-                                 mask: [Float](repeating: 1, count: batchSize * length), labels: [], size: batchSize, length: length))
+    public func makeWorkspace(batchSize: Int, length: Int, forTraining: Bool = true) -> Workspace {
+        Workspace(model: self, batch: Batch(ids: [Int32](repeating: 0, count: batchSize * length), typeIDs: [Int32](repeating: 0, count: batchSize * length),
+                                            mask: [Float](repeating: 1, count: batchSize * length), labels: [], size: batchSize, length: length),
+                  forTraining: forTraining)
     }
 
     /// Options of one forward pass.
@@ -239,6 +240,7 @@ public final class BertModel: @unchecked Sendable {
     /// `headWeight` must be the weight the forward used (Mixout).
     public func backward(_ m: ModelWeights, _ g: Gradients, _ batch: Batch, _ ws: Workspace,
                          headOnly: Bool = false, headWeight: UnsafePointer<Float>? = nil) {
+        precondition(ws.forTraining, "backward needs a training workspace")
         let B = ws.B, T = ws.T, H = ws.H, BT = B * T, C = ws.C, FF = ws.FF, NH = ws.NH, hd = config.headSize
         // dlogits = (softmax − onehot) / B   (B, C)
         let dlogits = ws.tmp.pointer
@@ -385,7 +387,7 @@ extension BertModel {
     /// (dense + tanh over [CLS]) and the masked mean of the last layer. Each (H).
     public func inspect(_ m: ModelWeights, ids: [Int32], typeIDs: [Int32]) -> (cls: [Float], pooled: [Float], mean: [Float]) {
         let batch = Batch(sequences: [(ids, typeIDs)], labels: [])
-        let ws = makeWorkspace(for: batch)
+        let ws = makeWorkspace(batchSize: 1, length: batch.length, forTraining: false)
         var o = ForwardOptions()
         o.encoderOnly = true
         forward(m, batch, ws, &o)

@@ -73,8 +73,9 @@ func fastExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     p = p * r + 1.6666665459e-1
     p = p * r + 5.0000001201e-1
     let e = p * r * r + r + 1
-    let bits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-    return e * unsafeBitCast(bits, to: SIMD8<Float>.self)
+    // 2ⁿ from the bits: adding 1.5·2²³ puts the integer n in the low mantissa bits.
+    let shifted = unsafeBitCast(n + 12_582_912, to: SIMD8<Int32>.self) &- 0x4B40_0000
+    return e * unsafeBitCast((shifted &+ 127) &<< 23, to: SIMD8<Float>.self)
 }
 
 /// erf(x) for 8 lanes (Abramowitz–Stegun 7.1.26: absolute error ≤ 1.5e-7).

@@ -53,7 +53,12 @@ public final class Workspace: @unchecked Sendable {
     var training = false
     var usedHeadMask = false
 
-    init(model: BertModel, batch: Batch) {
+    /// An evaluation-only workspace keeps one layer's activations (shared by every layer, each of which
+    /// reads its input before writing its output) and no backward buffers.
+    public let forTraining: Bool
+
+    init(model: BertModel, batch: Batch, forTraining: Bool = true) {
+        self.forTraining = forTraining
         let c = model.layout.spec.config
         let (B, T, H, FF, NH) = (batch.size, batch.length, c.hiddenSize, c.intermediateSize, c.numHeads)
         self.B = B; self.T = T; self.H = H; self.FF = FF; self.NH = NH; C = model.layout.spec.numLabels
@@ -63,12 +68,18 @@ public final class Workspace: @unchecked Sendable {
         embLN = FloatBuffer(count: BT * H); embMask = FloatBuffer(count: BT * H); x0 = FloatBuffer(count: BT * H)
         keyBias = FloatBuffer(count: BT)
         ids = batch.ids
-        layers = (0..<c.numLayers).map { _ in Layer(BT: BT, H: H, FF: FF, att: att) }
+        if forTraining {
+            layers = (0..<c.numLayers).map { _ in Layer(BT: BT, H: H, FF: FF, att: att) }
+        } else {
+            let shared = Layer(BT: BT, H: H, FF: FF, att: att)
+            layers = Array(repeating: shared, count: c.numLayers)
+        }
         siteScratch = model.sites.flatMap { $0 }.map { $0.makeScratch(rows: BT) }
         poolIn = FloatBuffer(count: B * H); pooled = FloatBuffer(count: B * H); headMask = FloatBuffer(count: B * H)
         headIn = FloatBuffer(count: B * H); logits = FloatBuffer(count: B * model.layout.spec.numLabels); probsOut = FloatBuffer(count: B * model.layout.spec.numLabels)
-        dA = FloatBuffer(count: BT * H); dB = FloatBuffer(count: BT * H); dFF = FloatBuffer(count: BT * FF); dFF2 = FloatBuffer(count: BT * FF)
-        dQ = FloatBuffer(count: BT * H); dK = FloatBuffer(count: BT * H); dV = FloatBuffer(count: BT * H)
-        dAtt = FloatBuffer(count: att); tmp = FloatBuffer(count: BT * max(H, FF))
+        let g = forTraining ? 1 : 0   // backward buffers only for training
+        dA = FloatBuffer(count: g * BT * H); dB = FloatBuffer(count: g * BT * H); dFF = FloatBuffer(count: g * BT * FF)
+        dFF2 = FloatBuffer(count: g * BT * FF); dQ = FloatBuffer(count: g * BT * H); dK = FloatBuffer(count: g * BT * H)
+        dV = FloatBuffer(count: g * BT * H); dAtt = FloatBuffer(count: g * att); tmp = FloatBuffer(count: max(g * BT * max(H, FF), B * C))
     }
 }

@@ -27,7 +27,8 @@ public final class Member: @unchecked Sendable {
     func workspace(_ model: BertModel, _ batch: Batch, eval: Bool = false) -> Workspace {
         if let ws = eval ? evalSpace : trainSpace, ws.fits(batch) { return ws }
         let old = eval ? evalSpace : trainSpace
-        let ws = model.makeWorkspace(batchSize: max(batch.size, old?.capacityBatch ?? 0), length: max(batch.length, old?.capacityLength ?? 0))
+        let ws = model.makeWorkspace(batchSize: max(batch.size, old?.capacityBatch ?? 0), length: max(batch.length, old?.capacityLength ?? 0),
+                                     forTraining: !eval)
         if eval { evalSpace = ws } else { trainSpace = ws }
         return ws
     }
