@@ -30,6 +30,6 @@ let package = Package(
         .testTarget(name: "DeniTrainingTests", dependencies: ["DeniTraining"]),
         .testTarget(name: "DeniExperimentsTests", dependencies: ["DeniExperiments"]),
         .testTarget(name: "DeniUITests", dependencies: ["DeniUI"], exclude: ["Snapshots"]),
-        .testTarget(name: "DeniCLITests", dependencies: ["DeniExperiments"]),
+        .testTarget(name: "DeniCLITests", dependencies: ["DeniExperiments", "DeniModel"]),
     ]
 )

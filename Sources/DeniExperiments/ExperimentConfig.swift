@@ -1,4 +1,5 @@
 import DeniCore
+import DeniData
 import DeniTraining
 
 /// Tuning strategy with its hyperparameters.
@@ -21,6 +22,8 @@ public struct ExperimentConfig: Codable, Hashable, Sendable {
     public var name = "experiment"
     /// A registered dataset key (trec, sst2, …) or a path to a user file.
     public var dataset = "trec"
+    /// How the dataset's files are read (user files: columns, encoding, a separate test file; skipping bad rows).
+    public var data = LoadOptions()
     /// Model folder; nil means the one installed by setup.
     public var modelPath: String? = nil
     public var tuning = TuningConfig()
@@ -89,13 +92,14 @@ extension TuningConfig {
 }
 
 extension ExperimentConfig {
-    enum CodingKeys: String, CodingKey { case name, dataset, modelPath, tuning, strategies, runs, trainSamples, epochs, batchSize, learningRate, maxLength, pooling, headDropout, baseSeeds, variedFactors, evalSubsample, evalEvery, threads }
+    enum CodingKeys: String, CodingKey { case name, dataset, data, modelPath, tuning, strategies, runs, trainSamples, epochs, batchSize, learningRate, maxLength, pooling, headDropout, baseSeeds, variedFactors, evalSubsample, evalEvery, threads }
     /// Missing keys take their defaults, so configs (and sessions) written by older versions stay readable.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self = ExperimentConfig()
         if let v = try c.decodeIfPresent(String.self, forKey: .name) { name = v }
         if let v = try c.decodeIfPresent(String.self, forKey: .dataset) { dataset = v }
+        if let v = try c.decodeIfPresent(LoadOptions.self, forKey: .data) { data = v }
         if let v = try c.decodeIfPresent(String.self, forKey: .modelPath) { modelPath = v }
         if let v = try c.decodeIfPresent(TuningConfig.self, forKey: .tuning) { tuning = v }
         if let v = try c.decodeIfPresent([StrategyConfig].self, forKey: .strategies) { strategies = v }

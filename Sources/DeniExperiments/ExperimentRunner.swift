@@ -58,6 +58,7 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
         let bert = try BertConfig.load(modelDirectory.appendingPathComponent("config.json"))
         let data = try PreparedData.make(config: config, seeds: config.baseSeeds, dataDirectory: dataDirectory, tokenizer: tokenizer)
         log("\(data.dataset.name): \(data.train.count) training examples, \(data.test.count) test, \(data.evalSubset.count) for live curves, max length \(data.maxLength)" + (data.split.capped ? " — \(data.split.capReport)" : ""))
+        if data.dataset.skipped.count > 0 { sink.publish(.log(level: "warning", message: data.dataset.skipped.summary, time: 0)) }
         try Self.checkSchedules(config, trainExamples: data.train.count)
         let spec = Self.modelSpec(config, bert: bert, numLabels: data.classCount)
         let base = try ModelWeights.load(folder: modelDirectory, spec: spec, initStream: config.baseSeeds.stream(.initialization))

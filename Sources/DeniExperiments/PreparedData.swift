@@ -17,9 +17,8 @@ public struct PreparedData: Sendable {
     public var classCount: Int { dataset.classNames.count }
 
     /// Loads, splits (split and sample seeds of `seeds`) and tokenizes.
-    public static func make(config: ExperimentConfig, seeds: Seeds, dataDirectory: URL, tokenizer: BertTokenizer,
-                            loadOptions: LoadOptions = LoadOptions()) throws -> PreparedData {
-        let dataset = try DatasetRegistry.load(config.dataset, dataDirectory: dataDirectory, options: loadOptions)
+    public static func make(config: ExperimentConfig, seeds: Seeds, dataDirectory: URL, tokenizer: BertTokenizer) throws -> PreparedData {
+        let dataset = try DatasetRegistry.load(config.dataset, dataDirectory: dataDirectory, options: config.data)
         let options = ProtocolOptions(trainSamples: config.trainSamples, evalSubsample: config.evalSubsample)
         let split = try makeProtocolSplit(dataset, seeds: seeds, options: options)
         let maxLength = config.maxLength ?? dataset.maxLength

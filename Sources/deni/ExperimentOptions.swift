@@ -1,5 +1,6 @@
 import ArgumentParser
 import DeniCore
+import DeniData
 import DeniExperiments
 import DeniTraining
 import Foundation
@@ -37,6 +38,14 @@ struct ExperimentOptions: ParsableArguments {
     @Option(name: .customLong("noise-variance"), help: "DENI and noise baselines' variance.") var noiseVariance: Double?
     @Option(name: .customLong("interpolation-period"), help: "DENI: steps between interpolation rounds (default: one epoch).") var period: Int?
     @Option(name: .customLong("vote"), help: "DENI vote: hard or soft.") var vote: Vote?
+    @Flag(name: .customLong("skip-bad-rows"), help: "Skip malformed rows (reported: count and first line numbers) instead of failing.")
+    var skipBadRows = false
+    @Option(name: .customLong("text-column"), help: "User files: the text column (name or 0-based index).") var textColumn: String?
+    @Option(name: .customLong("pair-column"), help: "User files: the second text column, for sentence pairs.") var pairColumn: String?
+    @Option(name: .customLong("label-column"), help: "User files: the label column.") var labelColumn: String?
+    @Option(help: "User files: utf8 or latin1.") var encoding: TextEncoding?
+    @Option(name: .customLong("test-file"), help: "User files: a separate test file (same format); the official split is then kept.")
+    var testFile: String?
     @Option(help: "Model folder (default: the one setup installed).") var model: String?
     @Option(help: "Data folder (default: the one setup filled).") var data: String?
 
@@ -54,6 +63,12 @@ struct ExperimentOptions: ParsableArguments {
         }
         if let v = dataset { c.dataset = v }
         if let v = tuning { c.tuning.kind = v }
+        if skipBadRows { c.data.skipBadRows = true }
+        if let v = textColumn { c.data.columns.text = ColumnRef(argument: v) }
+        if let v = pairColumn { c.data.columns.pair = ColumnRef(argument: v) }
+        if let v = labelColumn { c.data.columns.label = ColumnRef(argument: v) }
+        if let v = encoding { c.data.encoding = v }
+        if let v = testFile { c.data.testFile = v }
         if !strategies.isEmpty { c.strategies = strategies.map(StrategyConfig.init(kind:)) }
         if let v = runs { c.runs = v }
         if let v = samples { c.trainSamples = v }
@@ -100,3 +115,4 @@ extension TuningKind: ExpressibleByArgument {}
 extension StrategyKind: ExpressibleByArgument {}
 extension Pooling: ExpressibleByArgument {}
 extension Vote: ExpressibleByArgument {}
+extension TextEncoding: ExpressibleByArgument {}

@@ -36,7 +36,7 @@ enum DeniVersion { static let string = "0.1.0" }
 
 enum PreparedDataInfo {
     static func classCount(_ config: ExperimentConfig, dataDirectory: URL) throws -> Int {
-        try DeniData.DatasetRegistry.load(config.dataset, dataDirectory: dataDirectory).classNames.count
+        try DeniData.DatasetRegistry.load(config.dataset, dataDirectory: dataDirectory, options: config.data).classNames.count
     }
 }
 

@@ -67,7 +67,7 @@ final class RecordingDriver: ExperimentDriver, @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: model.appendingPathComponent("model.safetensors").path) else {
             throw ValidationError("no model at \(model.path): \(ProjectPaths.modelHowTo)")
         }
-        let classes = try DatasetRegistry.load(config.dataset, dataDirectory: data).classNames.count
+        let classes = try DatasetRegistry.load(config.dataset, dataDirectory: data, options: config.data).classNames.count
         let writer = try SessionWriter.create(in: sessions, config: config, modelIdentity: try Identities.model(model),
                                               datasetIdentity: try Identities.dataset(config.dataset, dataDirectory: data, classCount: classes),
                                               machine: .current(toolVersion: DeniVersion.string))

@@ -1,0 +1,177 @@
+import XCTest
+import DeniCore
+import DeniExperiments
+import DeniModel
+import DeniTraining
+
+/// End-to-end tests of the built `deni` binary on the real model: inspection commands, a recorded
+/// experiment, and a process killed with SIGKILL mid-experiment that `deni resume` completes with the same
+/// results as an uninterrupted run. Experiments use a small synthetic 3-class file (written here) so that
+/// the real model trains and evaluates in seconds.
+final class ExperimentCLITests: XCTestCase {
+    var tmp: URL!
+
+    override func setUpWithError() throws {
+        let model = ProjectPaths.model()
+        guard FileManager.default.fileExists(atPath: model.appendingPathComponent("model.safetensors").path) else {
+            throw XCTSkip("model not installed: \(ProjectPaths.modelHowTo)")
+        }
+        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("deni-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        addTeardownBlock { [tmp] in try? FileManager.default.removeItem(at: tmp!) }
+    }
+
+    /// 3 classes with distinct vocabularies; 40 rows each.
+    func writeDataset() throws -> URL {
+        let words = [["goal", "match", "team", "coach", "league", "score"],
+                     ["court", "judge", "law", "trial", "verdict", "appeal"],
+                     ["recipe", "oven", "flour", "sugar", "bake", "dough"]]
+        var r = RandomStream(seed: 1, factor: .sample)
+        var lines = ["text\tlabel"]
+        for i in 0..<120 {
+            let c = i % 3
+            let text = (0..<6).map { _ in words[c][r.nextInt(below: 6)] }.joined(separator: " ")
+            lines.append("the \(text) today\t\(["sport", "law", "food"][c])")
+        }
+        let url = tmp.appendingPathComponent("topics.tsv")
+        try lines.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    func testTokenizeJSON() throws {
+        let out = try runDeni(["tokenize", "--json", "Hello, naïve world!", "second one"], timeout: 60)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(obj["ids"] as? [Int], [101, 7592, 1010, 15743, 2088, 999, 102, 2117, 2028, 102])
+        XCTAssertEqual(obj["type_ids"] as? [Int], [0, 0, 0, 0, 0, 0, 0, 1, 1, 1])
+    }
+
+    /// `deni forward` agrees with the PyTorch fixture: padding never changes real positions, so the unpadded
+    /// first fixture text's [CLS] state and pooler output equal hidden.6[0, 0] and pooled.pooler[0].
+    func testForwardMatchesPyTorchCLSState() throws {
+        let out = try runDeni(["forward", "--json", "The movie was great!"], timeout: 60)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let cls = try XCTUnwrap(obj["cls_hidden"] as? [Double]), pooled = try XCTUnwrap(obj["pooled"] as? [Double])
+        let mean = try XCTUnwrap(obj["mean"] as? [Double])
+        XCTAssertEqual(cls.count, 384); XCTAssertEqual(pooled.count, 384); XCTAssertEqual(mean.count, 384)
+        XCTAssertEqual(obj["ids"] as? [Int], [101, 1996, 3185, 2001, 2307, 999, 102])
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("DeniModelTests/Fixtures/model_parity.safetensors")
+        let file = try SafeTensorsFile(url: fixture)
+        let h6 = try file.floats("hidden.6"), pooledRef = try file.floats("pooled.pooler")
+        for i in 0..<384 {
+            XCTAssertEqual(cls[i], Double(h6[i]), accuracy: 1e-4)
+            XCTAssertEqual(pooled[i], Double(pooledRef[i]), accuracy: 1e-4)
+        }
+    }
+
+    func testMissingModelSaysHowToGetIt() throws {
+        let out = try runDeni(["forward", "--model", tmp.appendingPathComponent("nothing").path, "x"], timeout: 30)
+        XCTAssertNotEqual(out.status, 0)
+        XCTAssertTrue(out.stderr.contains("setup.sh"), out.stderr)
+    }
+
+    func testBadHyperparameterIsRefusedBeforeTraining() throws {
+        let data = try writeDataset()
+        let out = try runDeni(["run", "--dataset", data.path, "--strategy", "deni", "--ensemble-size", "0", "--runs", "1"],
+                              env: ["DENI_SESSIONS": tmp.path], timeout: 30)
+        XCTAssertNotEqual(out.status, 0)
+        XCTAssertTrue(out.stderr.contains("ensemble size"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("1...64"), out.stderr)
+    }
+
+    func experimentArgs(_ data: URL, runs: Int) -> [String] {
+        ["run", "--dataset", data.path, "--tuning", "lora", "--strategy", "default", "deni", "--ensemble-size", "2",
+         "--runs", "\(runs)", "--samples", "30", "--epochs", "2", "--batch-size", "4", "--eval-subsample", "6", "--seed", "5", "--json"]
+    }
+
+    func session(in folder: URL) throws -> URL {
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") && $0 != "ui.log" }
+        XCTAssertEqual(names.count, 1, "\(names)")
+        return folder.appendingPathComponent(try XCTUnwrap(names.first))
+    }
+
+    /// run → session on disk → show and replay re-derive the same table.
+    func testRunRecordsASessionThatReplaysToItsSummary() throws {
+        let data = try writeDataset()
+        let sessions = tmp.appendingPathComponent("s1")
+        let out = try runDeni(experimentArgs(data, runs: 1), env: ["DENI_SESSIONS": sessions.path], timeout: 600)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let folder = try session(in: sessions)
+        let recorded = try SessionReader.read(folder)
+        XCTAssertEqual(recorded.status, .finished)
+        XCTAssertEqual(recorded.finishedRuns.count, 2)
+        XCTAssertTrue(recorded.events.contains { if case .phase(_, _, .ensemble, _, _, _) = $0 { true } else { false } })
+        let replay = try runDeni(["replay", folder.path, "--headless"], timeout: 60)
+        XCTAssertEqual(replay.status, 0, replay.stderr + replay.stdout)
+        let show = try runDeni(["show", folder.path], timeout: 60)
+        XCTAssertTrue(show.stdout.contains("DENI"), show.stdout)
+        // The saved config reproduces the experiment bit for bit.
+        let again = tmp.appendingPathComponent("s2")
+        let rerun = try runDeni(["run", "--config", folder.appendingPathComponent("config.json").path, "--json"],
+                                env: ["DENI_SESSIONS": again.path], timeout: 600)
+        XCTAssertEqual(rerun.status, 0, rerun.stderr)
+        XCTAssertEqual(try finalF1(SessionReader.read(session(in: again))), try finalF1(recorded))
+    }
+
+    func finalF1(_ s: RecordedSession) -> [String: Double] {
+        var out: [String: Double] = [:]
+        for e in s.events { if case let .runEnd(id, .finished, m?, _, _, _, _) = e { out[id.description] = m.macroF1 } }
+        return out
+    }
+
+    /// SIGKILL in the middle of an experiment leaves a readable, interrupted session with every finished run;
+    /// `deni resume` completes it with the results of an uninterrupted experiment.
+    func testKilledExperimentResumesToTheSameResults() throws {
+        let data = try writeDataset()
+        let sessions = tmp.appendingPathComponent("killed")
+        let process = try startDeni(experimentArgs(data, runs: 2), env: ["DENI_SESSIONS": sessions.path])
+        // Wait until the first run has ended, then kill without warning.
+        let deadline = Date().addingTimeInterval(600)
+        var folder: URL?
+        while Date() < deadline {
+            if folder == nil, let names = try? FileManager.default.contentsOfDirectory(atPath: sessions.path), let n = names.first(where: { !$0.hasPrefix(".") }) {
+                folder = sessions.appendingPathComponent(n)
+            }
+            if let f = folder, let text = try? String(contentsOf: f.appendingPathComponent("events.jsonl"), encoding: .utf8),
+               text.contains("\"run_end\"") { break }
+            usleep(100_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let f = try XCTUnwrap(folder)
+        let interrupted = try SessionReader.read(f)
+        XCTAssertEqual(interrupted.status, .interrupted)
+        XCTAssertGreaterThanOrEqual(interrupted.finishedRuns.count, 1)
+        XCTAssertLessThan(interrupted.finishedRuns.count, 4)
+        let before = finalF1(interrupted)
+
+        let resumed = try runDeni(["resume", f.path, "--json"], timeout: 600)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let done = try SessionReader.read(f)
+        XCTAssertEqual(done.status, .finished)
+        XCTAssertEqual(done.finishedRuns.count, 4)
+        let after = finalF1(done)
+        for (k, v) in before { XCTAssertEqual(after[k], v, "finished run \(k) changed on resume") }
+
+        let clean = tmp.appendingPathComponent("clean")
+        let full = try runDeni(experimentArgs(data, runs: 2), env: ["DENI_SESSIONS": clean.path], timeout: 600)
+        XCTAssertEqual(full.status, 0, full.stderr)
+        XCTAssertEqual(after, finalF1(try SessionReader.read(session(in: clean))))
+        XCTAssertEqual(try XCTUnwrap(done.manifest.summary).rows.map(\.macroF1.mean),
+                       try XCTUnwrap(SessionReader.read(session(in: clean)).manifest.summary).rows.map(\.macroF1.mean))
+    }
+}
+
+/// Starts the built binary without waiting (for tests that signal it).
+func startDeni(_ args: [String], env: [String: String]) throws -> Process {
+    let p = Process()
+    p.executableURL = deniBinary()
+    p.arguments = args
+    p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    return p
+}
