@@ -35,7 +35,7 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
     public static func checkSchedules(_ config: ExperimentConfig, trainExamples: Int) throws {
         for s in config.strategies where [.de, .ni, .deni, .deniAugment].contains(s.kind) {
             let perEpoch = (trainExamples * (s.kind == .deniAugment ? 1 + s.augmentCopies : 1) + config.batchSize - 1) / config.batchSize
-            let total = (s.epochs ?? config.epochs) * perEpoch
+            let total = s.epochs(base: config.epochs) * perEpoch
             let period = s.deni.period.steps(perEpoch: perEpoch), round = s.deni.roundLength.steps(perEpoch: perEpoch)
             if s.kind != .de && period >= total {
                 throw ConfigError("interpolation period", "\(s.deni.period) = \(period) steps", "< the \(total) training steps")
@@ -76,11 +76,10 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
                 if skip.contains(id) { continue }
                 var train = runData.train
                 if strategy.kind == .augment || strategy.kind == .deniAugment { train = runData.augmented[strategy.augmentCopies] ?? train }
-                var setup = RunSetup(id: id, strategy: strategy, seeds: seeds, train: train, test: runData.test,
+                let setup = RunSetup(id: id, strategy: strategy, seeds: seeds, train: train, test: runData.test,
                                      evalSubset: runData.evalSubset, epochs: config.epochs, batchSize: config.batchSize,
                                      learningRate: config.effectiveLearningRate, evalEvery: config.evalEvery,
                                      fullFineTuning: config.tuning.kind == .full)
-                if strategy.kind == .deniAugment && strategy.epochs == nil { setup.epochs = config.epochs }
                 let training = TrainingRun(setup: setup, model: model, base: base, sink: sink, control: gate)
                 let outcome = training.run()
                 if let url = saveWeights, outcome.status == .finished { try training.main.weights.save(to: url) }

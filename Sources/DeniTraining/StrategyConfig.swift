@@ -181,19 +181,24 @@ public struct StrategyConfig: Codable, Hashable, Sendable {
     public var mixoutProbability = 0.9
     /// Augment: augmented copies per sample.
     public var augmentCopies = 1
-    /// Best practices / Augment: epochs override (nil keeps the experiment's).
+    /// An explicit number of epochs for this strategy (nil: `epochScale` × the experiment's epochs).
     public var epochs: Int? = nil
+    /// Best practices train 2× longer (20 epochs against 10), Augment 1.2× (12 against 10).
+    public var epochScale = 1.0
     /// Best practices: warmup fraction.
     public var warmup = 0.0
 
     public init(kind: StrategyKind) {
         self.kind = kind
         switch kind {
-        case .bestPractices: epochs = 20; warmup = 0.1
-        case .augment: epochs = 12
+        case .bestPractices: epochScale = 2; warmup = 0.1
+        case .augment: epochScale = 1.2
         default: break
         }
     }
+
+    /// The epochs this strategy trains when the experiment trains `base` epochs.
+    public func epochs(base: Int) -> Int { epochs ?? max(1, Int((epochScale * Double(base)).rounded())) }
 
     public var displayName: String {
         kind == .augment ? "Augment x\(augmentCopies)" : kind.displayName
@@ -221,6 +226,7 @@ public struct StrategyConfig: Codable, Hashable, Sendable {
             throw ConfigError("augment copies", "\(augmentCopies)", "1...16")
         }
         if let e = epochs, e < 1 || e > 1000 { throw ConfigError("epochs", "\(e)", "1...1000") }
+        if !(epochScale > 0 && epochScale <= 100) { throw ConfigError("epoch scale", "\(epochScale)", "0 < scale ≤ 100") }
         if !(0..<1).contains(warmup) { throw ConfigError("warmup", "\(warmup)", "0..<1") }
     }
 }
@@ -249,7 +255,7 @@ extension DENIConfig {
 }
 
 extension StrategyConfig {
-    enum CodingKeys: String, CodingKey { case kind, deni, ensembleSize, noiseVariance, noiseEvery, noiseStart, noiseEnd, swaStart, emaDecay, emaBiasCorrection, mixoutProbability, augmentCopies, epochs, warmup }
+    enum CodingKeys: String, CodingKey { case kind, deni, ensembleSize, noiseVariance, noiseEvery, noiseStart, noiseEnd, swaStart, emaDecay, emaBiasCorrection, mixoutProbability, augmentCopies, epochs, epochScale, warmup }
     /// Missing keys take their defaults, so configs (and sessions) written by older versions stay readable.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -266,6 +272,7 @@ extension StrategyConfig {
         if let v = try c.decodeIfPresent(Double.self, forKey: .mixoutProbability) { mixoutProbability = v }
         if let v = try c.decodeIfPresent(Int.self, forKey: .augmentCopies) { augmentCopies = v }
         if let v = try c.decodeIfPresent(Int.self, forKey: .epochs) { epochs = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .epochScale) { epochScale = v }
         if let v = try c.decodeIfPresent(Double.self, forKey: .warmup) { warmup = v }
     }
 }

@@ -29,8 +29,8 @@ public struct RunSetup: Sendable {
         self.evalEvery = evalEvery; self.fullFineTuning = fullFineTuning
     }
 
-    /// Epochs after the strategy's override (Best practices: 20, Augment: 12).
-    public var effectiveEpochs: Int { strategy.epochs ?? epochs }
+    /// Epochs after the strategy's override (Best practices: 2×, Augment: 1.2× the experiment's).
+    public var effectiveEpochs: Int { strategy.epochs(base: epochs) }
     public var stepsPerEpoch: Int { (train.count + batchSize - 1) / batchSize }
     public var totalSteps: Int { effectiveEpochs * stepsPerEpoch }
 }
