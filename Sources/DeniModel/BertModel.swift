@@ -214,15 +214,7 @@ public final class BertModel: @unchecked Sendable {
                 let qb = q + b * T * H + h * hd, kbh = k + b * T * H + h * hd, vb = v + b * T * H + h * hd
                 let S = probs + bh * T * T
                 GEMM.sgemm(.none, .transpose, m: T, n: T, k: hd, alpha: scale, a: qb, lda: H, b: kbh, ldb: H, c: S, ldc: T)
-                for i in 0..<T {
-                    let row = S + i * T, bias = kb + b * T
-                    var mx = -Float.infinity
-                    for j in 0..<T { row[j] += bias[j]; mx = max(mx, row[j]) }
-                    var s: Float = 0
-                    for j in 0..<T { row[j] = expf(row[j] - mx); s += row[j] }
-                    let inv = 1 / s
-                    for j in 0..<T { row[j] *= inv }
-                }
+                for i in 0..<T { softmaxRow(S + i * T, bias: kb + b * T, n: T) }
                 var P = UnsafePointer(S)
                 if dropout {
                     multiply(pd + bh * T * T, S, am + bh * T * T, count: T * T)

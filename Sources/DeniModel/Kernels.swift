@@ -163,3 +163,22 @@ func addBias(_ out: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, r
 func biasBackward(_ dbias: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, rows: Int, n: Int) {
     for r in 0..<rows { let d = dout + r &* n; for i in 0..<n { dbias[i] += d[i] } }
 }
+
+/// In-place softmax of one row after adding `bias` (0 or -1e30 for padded keys): row[j] = softmax(row + bias)[j].
+/// Vectorised exp (≈1 ulp). row, bias: (n)
+@inline(__always)
+func softmaxRow(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, n: Int) {
+    var mx = -Float.infinity
+    for j in 0..<n { row[j] += bias[j]; mx = max(mx, row[j]) }
+    var sum = SIMD8<Float>(repeating: 0)
+    let m = SIMD8<Float>(repeating: mx)
+    map8(n) { i, k in
+        let e = fastExp(load8(row, i, k) - m)
+        var masked = e
+        if k < 8 { for j in k..<8 { masked[j] = 0 } }
+        sum += masked
+        store8(row, i, k, e)
+    }
+    let inv = 1 / sum.sum()
+    for j in 0..<n { row[j] *= inv }
+}
