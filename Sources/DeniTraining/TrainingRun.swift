@@ -100,8 +100,13 @@ public final class TrainingRun: @unchecked Sendable {
             let batch = batches.next()
             let hooks = strategy.hooks(self, step: step, batch: batch)
             let flops0 = GEMM.flops
-            let loss = member.trainStep(model, batch, hooks: hooks)
-            for c in copies { c.trainStep(model, batch, hooks: strategy.copyHooks(self, step: step, batch: batch)) }
+            let loss: Float
+            if copies.isEmpty || Threads.count < 2 {
+                loss = member.trainStep(model, batch, hooks: hooks)
+                for c in copies { c.trainStep(model, batch, hooks: strategy.copyHooks(self, step: step, batch: batch)) }
+            } else {
+                loss = stepSideBySide(member, hooks: hooks, copies: copies, copyHooks: strategy.copyHooks(self, step: step, batch: batch), batch: batch)
+            }
             cost.modelSteps += 1 + copies.count
             cost.trainingFLOPs += Double(GEMM.flops - flops0)
             guard loss.isFinite else { throw RunStop.diverged(step: step, loss: loss) }
@@ -122,6 +127,24 @@ public final class TrainingRun: @unchecked Sendable {
             strategy.afterEvaluation(self, step: step)
         }
         return T
+    }
+
+    /// Trains the main model and its copies on `batch`, one model per thread (`deni bench cores`: side by
+    /// side beats splitting each model's products over both threads, 1.15× for LoRA, 1.0× for full
+    /// fine-tuning). Model i goes to thread i mod n, so the layout is fixed by the thread count.
+    private func stepSideBySide(_ main: Member, hooks: Member.StepHooks, copies: [Member], copyHooks: Member.StepHooks, batch: Batch) -> Float {
+        let models = UncheckedSendable([main] + copies)
+        let n = Threads.count
+        let mainLoss = UncheckedSendable(UnsafeMutablePointer<Float>.allocate(capacity: 1))
+        defer { mainLoss.value.deallocate() }
+        let h = UncheckedSendable((hooks, copyHooks)), m = UncheckedSendable(model), b = UncheckedSendable(batch)
+        Threads.parallel(n) { worker in
+            for i in stride(from: worker, to: models.value.count, by: n) {
+                let l = models.value[i].trainStep(m.value, b.value, hooks: i == 0 ? h.value.0 : h.value.1)
+                if i == 0 { mainLoss.value.pointee = l }
+            }
+        }
+        return mainLoss.value.pointee
     }
 
     enum RunStop: Error { case cancelled(step: Int), diverged(step: Int, loss: Float) }

@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Benchmarks: engine (training/eval examples/s, GFLOP/s, sgemm fraction, peak memory) or ui.",
         discussion: "With --pytorch PYTHON (or a .venv-ref/ in the project), the same shapes run in PyTorch in the same invocation and the ratio is printed.")
 
-    @Argument(help: "engine or ui") var target: String = "engine"
+    @Argument(help: "engine, ui, or cores (two copies one at a time vs side by side)") var target: String = "engine"
     @Flag(help: "Machine-readable rows.") var json = false
     @Flag(help: "Fewer, shorter measurements.") var quick = false
     @Option(help: "Tuning strategies to measure (comma-separated: full,lora,ia3).") var tuning = "full,lora,ia3"
@@ -21,7 +21,8 @@ struct BenchCommand: ParsableCommand {
         switch target {
         case "engine": try engine()
         case "ui": try ui()
-        default: throw ValidationError("unknown benchmark '\(target)' (engine or ui)")
+        case "cores": try cores()
+        default: throw ValidationError("unknown benchmark '\(target)' (engine, ui or cores)")
         }
     }
 
@@ -32,6 +33,30 @@ struct BenchCommand: ParsableCommand {
         } else {
             for (k, v) in figures.sorted(by: { $0.key < $1.key }) { print(String(format: "%-36@ %10.3f", k as NSString, v)) }
         }
+    }
+
+    /// Decides how independent model copies (ensemble members, DENI copies, runs) should use the cores.
+    func cores() throws {
+        let folder = ProjectPaths.model(model)
+        Threads.set(2)
+        let config = try BertConfig.load(folder.appendingPathComponent("config.json"))
+        var out: [[String: Any]] = []
+        for t in tuning.split(separator: ",").map(String.init) {
+            var a = AdapterSpec(kind: t == "lora" ? .lora : t == "ia3" ? .ia3 : .full)
+            a.loraRank = 64; a.loraAlpha = 64
+            let base = try ModelWeights.load(folder: folder, spec: ModelSpec(config: config, adapter: a, numLabels: 6, pooling: .mean),
+                                             initStream: Seeds(all: 1).stream(.initialization))
+            for (b, l) in [(8, 25), (8, 50)] {
+                let r = EngineBenchmark.coreLayouts(base: base, batch: b, length: l, seconds: quick ? 2 : 5)
+                out.append(["tuning": t, "batch": b, "length": l, "sequential_examples_per_s": r.sequential,
+                            "parallel_examples_per_s": r.parallel, "parallel_over_sequential": r.parallel / r.sequential])
+                if !json {
+                    print(String(format: "%-5@ %d × %-3d one at a time (2 threads each) %6.1f ex/s   side by side (1 thread each) %6.1f ex/s   → %.2f×",
+                                 t as NSString, b, l, r.sequential, r.parallel, r.parallel / r.sequential))
+                }
+            }
+        }
+        if json { print(String(decoding: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), as: UTF8.self)) }
     }
 
     func engine() throws {

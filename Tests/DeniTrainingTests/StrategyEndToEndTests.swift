@@ -64,6 +64,21 @@ final class StrategyEndToEndTests: XCTestCase {
         XCTAssertNotEqual(c.predictions, d.predictions)
     }
 
+    /// With two threads DENI's copies train side by side; the result is still a function of the seeds.
+    func testTwoThreadsAreDeterministic() throws {
+        let base = try Tiny.base()
+        func once() -> (RunOutcome, [Double]) {
+            Threads.set(2)
+            defer { Threads.set(1) }
+            let rec = Recorder()
+            let o = TrainingRun(setup: Tiny.setup(.deni), model: BertModel(layout: base.layout), base: base, sink: rec, control: nil).run()
+            return (o, rec.events.compactMap { e -> Double? in if case let .step(_, _, _, l, _, _) = e { return l } else { return nil } })
+        }
+        let (a, la) = once(), (b, lb) = once()
+        XCTAssertEqual(a.predictions, b.predictions)
+        XCTAssertEqual(la, lb)
+    }
+
     /// Ensemble member 0 uses the run's own streams, so it is the Default run with the same seeds.
     func testEnsembleMemberZeroIsTheDefaultRun() throws {
         let (_, e1) = try run(Tiny.setup(.standard))

@@ -63,3 +63,32 @@ public enum EngineBenchmark {
                    sgemm_fraction: gflops / sgemm, peak_rss_mb: Double(TrainingRun.peakMemory()) / 1_048_576, steps: steps)
     }
 }
+
+extension EngineBenchmark {
+    /// Whether two model copies train faster one at a time (each step's GEMMs split over both threads) or
+    /// side by side (one copy per thread, single-threaded inside). Returns examples/s of both layouts.
+    public static func coreLayouts(base: ModelWeights, batch B: Int, length T: Int, seconds: Double = 4) -> (sequential: Double, parallel: Double) {
+        let model = BertModel(layout: base.layout)
+        var r = RandomStream(seed: 7, factor: .sample)
+        let vocab = base.layout.spec.config.vocabSize
+        let seqs: [([Int32], [Int32])] = (0..<B).map { _ in
+            ([101] + (0..<(T - 2)).map { _ in Int32(1000 + r.nextInt(below: vocab - 1000)) } + [102], [Int32](repeating: 0, count: T))
+        }
+        let batch = Batch(sequences: seqs, labels: (0..<B).map { $0 % base.layout.spec.numLabels })
+        let members = (0..<2).map { i in
+            Member(weights: base.clone(), adam: Adam(layout: base.layout),
+                   schedule: LearningRateSchedule(base: 1e-5, totalSteps: 1_000_000), dropout: RandomStream(seed: UInt64(i), factor: .dropout))
+        }
+        for m in members { m.trainStep(model, batch) }
+        func measure(_ step: () -> Void) -> Double {
+            var n = 0
+            let start = Date()
+            while n < 3 || Date().timeIntervalSince(start) < seconds { step(); n += 1 }
+            return Double(2 * B * n) / Date().timeIntervalSince(start)
+        }
+        let sequential = measure { for m in members { m.trainStep(model, batch) } }
+        let boxed = UncheckedSendable(members)
+        let parallel = measure { Threads.parallel(2) { i in boxed.value[i].trainStep(model, batch) } }
+        return (sequential, parallel)
+    }
+}
