@@ -94,7 +94,10 @@ struct ExperimentOptions: ParsableArguments {
             if let v = period { c.strategies[i].deni.period = .steps(v) }
             if let v = vote { c.strategies[i].deni.vote = v }
         }
-        if config == nil && name == nil { c.name = "\(c.dataset)-\(c.tuning.kind.rawValue)" }
+        if config == nil && name == nil {
+            let dataName = DatasetRegistry.info(c.dataset) != nil ? c.dataset : URL(fileURLWithPath: c.dataset).deletingPathExtension().lastPathComponent
+            c.name = "\(dataName)-\(c.tuning.kind.rawValue)"
+        }
         do { try c.validate() } catch { throw ValidationError("\(error)") }
         return c
     }

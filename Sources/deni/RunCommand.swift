@@ -66,8 +66,7 @@ enum ExperimentExecution {
         let table = recorded.derivedResults()
         try writer.finish(summary: table)
         if json {
-            let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try enc.encode(table), as: UTF8.self))
+            print(String(decoding: try SessionFormat.encoder(pretty: true).encode(table), as: UTF8.self))
         } else {
             print(ResultsText.plain(table))
             print("session: \(writer.folder.path)")
