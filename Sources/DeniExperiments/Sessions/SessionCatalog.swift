@@ -29,11 +29,23 @@ public struct SessionListing: Codable, Hashable, Sendable {
 
 /// Finding sessions in the sessions folder.
 public enum SessionCatalog {
-    /// Every sub-folder of `folder` holding a `manifest.json`, oldest first (folder names start with the date).
-    /// Unreadable sessions are listed with status "unreadable" and the reason; other folders are left out.
+    /// The committed example sessions live here, under the sessions folder.
+    public static let examplesFolder = "examples"
+
+    /// Session folders directly under `folder` and under its `examples/` (listed as `examples/<name>`).
+    static func candidates(in folder: URL) -> [String] {
+        let fm = FileManager.default
+        let own = ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+        let examples = ((try? fm.contentsOfDirectory(atPath: folder.appendingPathComponent(examplesFolder).path)) ?? []).sorted()
+        return (own + examples.map { examplesFolder + "/" + $0 }).filter {
+            fm.fileExists(atPath: folder.appendingPathComponent($0).appendingPathComponent(SessionFormat.manifestFile).path)
+        }
+    }
+
+    /// Every sub-folder of `folder` (and of its `examples/`) holding a `manifest.json`, oldest first (folder
+    /// names start with the date). Unreadable sessions are listed with status "unreadable" and the reason.
     public static func list(in folder: URL) -> [SessionListing] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return names.sorted().compactMap { name in
+        return candidates(in: folder).compactMap { name in
             let url = folder.appendingPathComponent(name)
             guard FileManager.default.fileExists(atPath: url.appendingPathComponent(SessionFormat.manifestFile).path) else { return nil }
             do { return listing(try SessionReader.read(url)) }
@@ -67,9 +79,7 @@ public enum SessionCatalog {
         }
         let direct = sessions.appendingPathComponent(argument)
         if FileManager.default.fileExists(atPath: direct.appendingPathComponent(SessionFormat.manifestFile).path) { return direct }
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: sessions.path)) ?? []).sorted()
-            .filter { FileManager.default.fileExists(atPath: sessions.appendingPathComponent($0).appendingPathComponent(SessionFormat.manifestFile).path) }
-        let matches = names.filter { $0.contains(argument) }
+        let matches = candidates(in: sessions).filter { $0.contains(argument) }
         if matches.count == 1 { return sessions.appendingPathComponent(matches[0]) }
         if matches.count > 1 { throw .ambiguous(name: argument, candidates: matches) }
         throw .notFound(path: "\(argument) (neither a folder nor a session under \(sessions.path))")
