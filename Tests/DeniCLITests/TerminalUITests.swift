@@ -121,7 +121,7 @@ final class TerminalUITests: XCTestCase {
             return s.contains("finished · 2/2 runs")
         }
         XCTAssertTrue(screen.contains("Runs 2/2 done"), screen)
-        XCTAssertEqual(screen.components(separatedBy: "F1 ").count - 1 >= 2, true, "two finished runs with F1\n\(screen)")
+        XCTAssertGreaterThanOrEqual(screen.components(separatedBy: "F1 ").count - 1, 2, "two finished runs with F1\n\(screen)")
         XCTAssertGreaterThan(percents.count, 1, "overall progress never moved: \(percents.sorted())")
 
         // Quit: Live → Setup → exit, no question once training is over.
