@@ -35,7 +35,7 @@ private func isFolder(_ url: URL) -> Bool {
     return FileManager.default.fileExists(atPath: url.path, isDirectory: &dir) && dir.boolValue
 }
 
-/// Why a `runDeni` call did not complete.
+/// Why a `runDeni` or `runProcess` call did not complete.
 struct DeniRunError: Error, CustomStringConvertible {
     let description: String
 }
@@ -47,41 +47,66 @@ func runDeni(_ args: [String], env: [String: String] = [:], timeout: TimeInterva
     guard FileManager.default.isExecutableFile(atPath: binary.path) else {
         throw DeniRunError(description: "no deni binary at \(binary.path): build it first (swift build)")
     }
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = args
-    process.environment = ProcessInfo.processInfo.environment.merging(env) { _, new in new }
-    process.standardInput = FileHandle.nullDevice
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    // Drain both pipes while the process runs so a chatty child never blocks on a full pipe.
-    let outData = PipeCollector(out.fileHandleForReading), errData = PipeCollector(err.fileHandleForReading)
-    let done = DispatchSemaphore(value: 0)
-    process.terminationHandler = { _ in done.signal() }
-    try process.run()
-    if done.wait(timeout: .now() + timeout) == .timedOut {
-        process.terminate()
-        if done.wait(timeout: .now() + 5) == .timedOut { kill(process.processIdentifier, SIGKILL); done.wait() }
-        throw DeniRunError(description: "deni \(args.joined(separator: " ")) did not finish within \(Int(timeout)) s; stderr: \(errData.text())")
-    }
-    return (process.terminationStatus, outData.text(), errData.text())
+    return try runProcess(binary.path, args, environment: ProcessInfo.processInfo.environment.merging(env) { _, new in new },
+                          timeout: timeout)
 }
 
-/// Reads a pipe to its end on a background queue.
-private final class PipeCollector: @unchecked Sendable {
-    private var data = Data()
-    private let finished = DispatchSemaphore(value: 0)
-    init(_ handle: FileHandle) {
-        DispatchQueue.global().async { [self] in
-            data = handle.readDataToEndOfFile()
-            finished.signal()
+/// Runs `executable` with `args` and exactly `environment`: stdin from /dev/null, stdout and stderr to
+/// temporary files, no other descriptors inherited. Returns the exit status (128 + signal when killed by
+/// one) and the output; kills the process and throws past `timeout` seconds.
+///
+/// Uses posix_spawn and waitpid directly: Foundation's `Process` on Linux was seen to miss the exit of a
+/// child that forks a daemon (tmux), hanging `waitUntilExit`.
+func runProcess(_ executable: String, _ args: [String], environment: [String: String],
+                timeout: TimeInterval) throws -> (status: Int32, stdout: String, stderr: String) {
+    let tmp = FileManager.default.temporaryDirectory
+    let id = UUID().uuidString
+    let outURL = tmp.appendingPathComponent("deni-cli-\(id).out"), errURL = tmp.appendingPathComponent("deni-cli-\(id).err")
+    defer { try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL) }
+
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outURL.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(&actions, 2, errURL.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    closeInheritedDescriptors(&actions)
+
+    let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + args).map { strdup($0) } + [nil]
+    let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { for p in argv + envp { free(p) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+    guard spawned == 0 else {
+        throw DeniRunError(description: "cannot start \(executable): \(String(cString: strerror(spawned)))")
+    }
+
+    let deadline = Date().addingTimeInterval(timeout)
+    var status: Int32 = 0
+    var timedOut = false
+    while true {
+        let r = waitpid(pid, &status, WNOHANG)
+        if r == pid { break }
+        if r < 0 && errno != EINTR { throw DeniRunError(description: "waitpid failed for \(executable): errno \(errno)") }
+        if !timedOut && Date() > deadline {
+            timedOut = true
+            kill(pid, SIGKILL)
         }
+        usleep(timedOut ? 1_000 : 10_000)
     }
-    /// Everything read, once the writer closed the pipe.
-    func text() -> String {
-        finished.wait()
-        finished.signal()
-        return String(decoding: data, as: UTF8.self)
+    let read = { (url: URL) in (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
+    let (out, err) = (read(outURL), read(errURL))
+    if timedOut {
+        throw DeniRunError(description: "\(executable) \(args.joined(separator: " ")) did not finish within \(Int(timeout)) s; stderr: \(err.suffix(2000))")
     }
+    let signal = status & 0x7f
+    return (signal == 0 ? (status >> 8) & 0xff : 128 + signal, out, err)
+}
+
+/// Adds "close every descriptor from 3 up" to `actions` (glibc ≥ 2.34; looked up at run time because the
+/// Glibc module does not import this GNU extension), so a child that daemonizes keeps none of ours open.
+private func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return }
+    _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
 }
