@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-swift build -c release 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+swift build -c release 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }
 exec .build/release/deni "$@"
