@@ -29,7 +29,9 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         guard headless else {
-            print("The interactive replay arrives with the terminal UI; use `deni replay \(session) --headless` for now.")
+            var ui = try UICommand.parse([])
+            ui.replay = session
+            try ui.run()
             return
         }
         let s = try SessionReader.read(SessionCatalog.resolve(session, in: ProjectPaths.sessions()))

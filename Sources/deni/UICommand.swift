@@ -31,6 +31,9 @@ struct UICommand: ParsableCommand {
     @Option(help: "Sessions folder (default: sessions/ in the project).")
     var sessions: String?
 
+    @Option(help: "Open this session's replay at start (a folder, or a unique part of a session name).")
+    var replay: String?
+
     func run() throws {
         guard let themeKind = ThemeKind(rawValue: theme) else {
             throw ValidationError("unknown theme '\(theme)': use dark, light or mono")
@@ -40,7 +43,7 @@ struct UICommand: ParsableCommand {
         let driver: any ExperimentDriver = demoSynthetic
             ? SyntheticDriver(delayPerStep: 0.01)
             : RecordingDriver(runner: ExperimentRunner(dataDirectory: dataURL, modelDirectory: modelURL), sessions: sessionsURL)
-        let env = UIEnvironment(
+        var env = UIEnvironment(
             driver: driver,
             sessions: StoredSessions(folder: sessionsURL),
             datasets: DatasetChoices.make(dataDirectory: dataURL),
@@ -50,6 +53,7 @@ struct UICommand: ParsableCommand {
             logFile: sessionsURL.appendingPathComponent("ui.log"),
             forceASCII: ascii,
             theme: themeKind)
+        env.initialSession = try replay.map { try DeniExperiments.SessionCatalog.resolve($0, in: sessionsURL).path }
         let code = try runTerminalUI(env)
         if code != 0 { throw ExitCode(code) }
     }

@@ -43,6 +43,10 @@ public final class TerminalApp {
     /// Runs until the state asks to exit; returns the exit code.
     public func run() -> Int32 {
         draw(force: true)
+        if let name = env.initialSession {
+            state.sessions.loading = name
+            perform(.loadSession(name))
+        }
         while true {
             if let code = step() { return code }
         }

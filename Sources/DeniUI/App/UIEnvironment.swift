@@ -77,6 +77,8 @@ public struct UIEnvironment: Sendable {
     public var forceASCII: Bool
     /// Start in this theme (NO_COLOR in the environment forces `.mono`).
     public var theme: ThemeKind
+    /// Open this session's replay at start (`deni replay SESSION`).
+    public var initialSession: String? = nil
 
     public init(driver: any ExperimentDriver, sessions: any SessionStore, datasets: [DatasetChoice],
                 initialConfig: ExperimentConfig, modelPath: String, presetsDirectory: URL? = nil, logFile: URL? = nil,
