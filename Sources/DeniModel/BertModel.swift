@@ -118,7 +118,7 @@ public final class BertModel: @unchecked Sendable {
                              rows: BT, n: H, eps: config.layerNormEps)
             // Feed-forward: dense → GELU → dense → dropout → + h1 → LayerNorm
             s[4].forward(m, L.ff1.pointer, L.h1.pointer, rows: BT, scratch: sc(4), dropout: &options.dropout)
-            geluForward(L.ffg.pointer, L.ff1.pointer, count: BT * FF)
+            geluForward(L.ffg.pointer, L.ff1.pointer, count: BT * FF, derivative: ws.forTraining ? L.geluGrad.pointer : nil)
             s[5].forward(m, L.fo.pointer, L.ffg.pointer, rows: BT, scratch: sc(5), dropout: &options.dropout)
             applyDropout(L.res2.pointer, L.fo.pointer, L.foMask.pointer, count: BT * H, p: pHidden, &options.dropout)
             for i in 0..<(BT * H) { L.res2[i] += L.h1[i] }
@@ -298,7 +298,7 @@ public final class BertModel: @unchecked Sendable {
             // fo = site5(ffg): dffg (BT, FF)
             s[5].backward(m, g, dy: dRes, x: L.ffg.pointer, dx: ws.dFF.pointer, accumulate: false, rows: BT, scratch: sc(5), tmp: dTmp)
             // ffg = GELU(ff1)
-            geluBackward(ws.dFF2.pointer, ws.dFF.pointer, L.ff1.pointer, count: BT * FF)
+            geluBackward(ws.dFF2.pointer, ws.dFF.pointer, derivative: L.geluGrad.pointer, count: BT * FF)
             // ff1 = site4(h1): dh1 += dff1 W
             s[4].backward(m, g, dy: ws.dFF2.pointer, x: L.h1.pointer, dx: dX, accumulate: true, rows: BT, scratch: sc(4), tmp: dTmp)
             // h1 = LN1(res1)

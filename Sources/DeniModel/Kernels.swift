@@ -6,6 +6,14 @@ import Glibc
 // Elementwise and row-wise kernels, each a forward/backward pair. Shapes in comments; backward kernels
 // accumulate (+=) into parameter gradients and write (or accumulate, where noted) activation gradients.
 
+/// Σ x[i] and Σ x[i]·y[i] over n elements with 8-lane accumulators (fixed order: deterministic).
+@inline(__always)
+func sum8(_ x: UnsafePointer<Float>, n: Int) -> Float {
+    var acc = SIMD8<Float>(repeating: 0)
+    map8(n) { i, k in acc += load8(x, i, k) }
+    return acc.sum()
+}
+
 /// out[r, :] = (x[r, :] - mean) * rstd * gamma + beta, saving mean and rstd per row.
 /// x, out: (rows, n); gamma, beta: (n); mean, rstd: (rows)
 func layerNormForward(_ out: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Float>, _ rstd: UnsafeMutablePointer<Float>,
@@ -14,13 +22,19 @@ func layerNormForward(_ out: UnsafeMutablePointer<Float>, _ mean: UnsafeMutableP
     parallelFor(rows, minimumPerChunk: 16) { range in
         for r in range {
             let xr = x + r &* n, orow = out + r &* n
-            var s: Float = 0
-            for i in 0..<n { s += xr[i] }
-            let m = s / Float(n)
-            var v: Float = 0
-            for i in 0..<n { let d = xr[i] - m; v += d * d }
-            let rs = 1 / (v / Float(n) + eps).squareRoot()
-            for i in 0..<n { orow[i] = (xr[i] - m) * rs * gamma[i] + beta[i] }
+            let m = sum8(xr, n: n) / Float(n)
+            let mv = SIMD8<Float>(repeating: m)
+            var vacc = SIMD8<Float>(repeating: 0)
+            map8(n) { i, k in
+                var d = load8(xr, i, k) - mv
+                if k < 8 { for j in k..<8 { d[j] = 0 } }
+                vacc += d * d
+            }
+            let rs = 1 / (vacc.sum() / Float(n) + eps).squareRoot()
+            let rv = SIMD8<Float>(repeating: rs)
+            map8(n) { i, k in
+                store8(orow, i, k, (load8(xr, i, k) - mv) * rv * load8(gamma, i, k) + load8(beta, i, k))
+            }
             mean[r] = m; rstd[r] = rs
         }
     }
@@ -34,18 +48,18 @@ func layerNormBackward(_ dx: UnsafeMutablePointer<Float>, _ dgamma: UnsafeMutabl
     parallelFor(rows, minimumPerChunk: 16) { range in
         for r in range {
             let d = dout + r &* n, xr = x + r &* n, dxr = dx + r &* n
-            let m = mean[r], rs = rstd[r]
+            let mv = SIMD8<Float>(repeating: mean[r]), rv = SIMD8<Float>(repeating: rstd[r])
             // dnorm = dout * gamma; dx = rstd * (dnorm - mean(dnorm) - xhat * mean(dnorm * xhat))
-            var sumD: Float = 0, sumDX: Float = 0
-            for i in 0..<n {
-                let xhat = (xr[i] - m) * rs
-                let dn = d[i] * gamma[i]
+            var sumD = SIMD8<Float>(repeating: 0), sumDX = SIMD8<Float>(repeating: 0)
+            map8(n) { i, k in
+                let xhat = (load8(xr, i, k) - mv) * rv
+                let dn = load8(d, i, k) * load8(gamma, i, k)
                 sumD += dn; sumDX += dn * xhat
             }
-            let meanD = sumD / Float(n), meanDX = sumDX / Float(n)
-            for i in 0..<n {
-                let xhat = (xr[i] - m) * rs
-                dxr[i] = rs * (d[i] * gamma[i] - meanD - xhat * meanDX)
+            let meanD = SIMD8<Float>(repeating: sumD.sum() / Float(n)), meanDX = SIMD8<Float>(repeating: sumDX.sum() / Float(n))
+            map8(n) { i, k in
+                let xhat = (load8(xr, i, k) - mv) * rv
+                store8(dxr, i, k, rv * (load8(d, i, k) * load8(gamma, i, k) - meanD - xhat * meanDX))
             }
         }
     }
@@ -53,9 +67,12 @@ func layerNormBackward(_ dx: UnsafeMutablePointer<Float>, _ dgamma: UnsafeMutabl
     if dgamma != nil || dbeta != nil {
         for r in 0..<rows {
             let d = dout + r &* n, xr = x + r &* n
-            let m = mean[r], rs = rstd[r]
-            if let dg = dgamma { for i in 0..<n { dg[i] += d[i] * (xr[i] - m) * rs } }
-            if let db = dbeta { for i in 0..<n { db[i] += d[i] } }
+            let mv = SIMD8<Float>(repeating: mean[r]), rv = SIMD8<Float>(repeating: rstd[r])
+            map8(n) { i, k in
+                let dv = load8(d, i, k)
+                if let dg = dgamma { store8(dg, i, k, load8(dg, i, k) + dv * (load8(xr, i, k) - mv) * rv) }
+                if let db = dbeta { store8(db, i, k, load8(db, i, k) + dv) }
+            }
         }
     }
 }
@@ -63,7 +80,8 @@ func layerNormBackward(_ dx: UnsafeMutablePointer<Float>, _ dgamma: UnsafeMutabl
 /// exp(x) for 8 lanes: Cody–Waite range reduction and Cephes' degree-6 polynomial (≈1 ulp on [-87, 88]).
 @inline(__always)
 func fastExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let x = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
+    let lo = SIMD8<Float>(repeating: -87.3), hi = SIMD8<Float>(repeating: 88.3)
+    let x = x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
     let n = (x * 1.44269504088896341).rounded(.toNearestOrEven)
     let r = x - n * SIMD8<Float>(repeating: 0.693359375) + n * SIMD8<Float>(repeating: 2.12194440e-4)
     var p = SIMD8<Float>(repeating: 1.9875691500e-4)
@@ -78,9 +96,9 @@ func fastExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     return e * unsafeBitCast((shifted &+ 127) &<< 23, to: SIMD8<Float>.self)
 }
 
-/// erf(x) for 8 lanes (Abramowitz–Stegun 7.1.26: absolute error ≤ 1.5e-7).
+/// erf(x) for 8 lanes (Abramowitz–Stegun 7.1.26: absolute error ≤ 1.5e-7), given e = exp(−x²).
 @inline(__always)
-func fastErf(_ x: SIMD8<Float>) -> SIMD8<Float> {
+func fastErf(_ x: SIMD8<Float>, expMinusSquare e: SIMD8<Float>) -> SIMD8<Float> {
     let a = x.replacing(with: -x, where: x .< 0)
     let t = 1 / (1 + 0.3275911 * a)
     var p = SIMD8<Float>(repeating: 1.061405429)
@@ -88,7 +106,7 @@ func fastErf(_ x: SIMD8<Float>) -> SIMD8<Float> {
     p = p * t + 1.421413741
     p = p * t + SIMD8<Float>(repeating: -0.284496736)
     p = p * t + 0.254829592
-    let y = 1 - p * t * fastExp(SIMD8<Float>(repeating: 0) - a * a)
+    let y = 1 - p * t * e
     return y.replacing(with: -y, where: x .< 0)
 }
 
@@ -111,27 +129,27 @@ func map8(_ count: Int, _ body: (Int, Int) -> Void) {
     for j in 0..<n { p[i + j] = v[j] }
 }
 
-/// GELU, erf form: 0.5 x (1 + erf(x / √2)), with a vectorised erf (absolute error ≤ 1.5e-7). x, out: (count)
-func geluForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+/// GELU, erf form: out = x Φ(x) = 0.5 x (1 + erf(x / √2)), with a vectorised erf (|error| ≤ 1.5e-7).
+/// In training `derivative` receives GELU'(x) = Φ(x) + x φ(x) (φ shares Φ's exp(−x²/2)), so backward is one
+/// multiplication. x, out, derivative: (count)
+func geluForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int, derivative: UnsafeMutablePointer<Float>? = nil) {
+    let d = derivative.map(UncheckedSendable.init)
     parallelFor(count, minimumPerChunk: 8192) { range in
         let base = range.lowerBound
         map8(range.count) { i, n in
             let v = load8(x, base + i, n)
-            store8(out, base + i, n, 0.5 * v * (1 + fastErf(v * 0.70710678118654752)))
+            let e = fastExp(SIMD8<Float>(repeating: -0.5) * v * v)            // exp(−x²/2)
+            let cdf = 0.5 * (1 + fastErf(v * 0.70710678118654752, expMinusSquare: e))
+            store8(out, base + i, n, v * cdf)
+            if let d { store8(d.value, base + i, n, cdf + v * e * 0.39894228040143268) }
         }
     }
 }
 
-/// dx = dout · GELU'(x) = dout · (Φ(x) + x φ(x)), recomputing erf (written, not accumulated).
-func geluBackward(_ dx: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
-    parallelFor(count, minimumPerChunk: 8192) { range in
-        let base = range.lowerBound
-        map8(range.count) { i, n in
-            let v = load8(x, base + i, n), d = load8(dout, base + i, n)
-            let cdf = 0.5 * (1 + fastErf(v * 0.70710678118654752))
-            let pdf = fastExp(SIMD8<Float>(repeating: -0.5) * v * v) * 0.39894228040143268
-            store8(dx, base + i, n, d * (cdf + v * pdf))
-        }
+/// dx = dout · GELU'(x), from the derivative the forward saved (written, not accumulated).
+func geluBackward(_ dx: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, derivative: UnsafePointer<Float>, count: Int) {
+    parallelFor(count, minimumPerChunk: 16384) { range in
+        for i in range { dx[i] = dout[i] * derivative[i] }
     }
 }
 

@@ -17,7 +17,9 @@ public final class Workspace: @unchecked Sendable {
     final class Layer {
         let q, k, v, ctx, ao, aoMask, res1, ln1Mean, ln1Rstd, h1, ff1, ffg, fo, foMask, res2, ln2Mean, ln2Rstd, out: FloatBuffer
         let probs: FloatBuffer, probsDrop: FloatBuffer, attMask: FloatBuffer   // (B, NH, T, T)
-        init(BT: Int, H: Int, FF: Int, att: Int) {
+        let geluGrad: FloatBuffer   // (BT, FF) GELU'(ff1), training only
+        init(BT: Int, H: Int, FF: Int, att: Int, training: Bool) {
+            geluGrad = FloatBuffer(count: training ? BT * FF : 0)
             q = FloatBuffer(count: BT * H); k = FloatBuffer(count: BT * H); v = FloatBuffer(count: BT * H); ctx = FloatBuffer(count: BT * H)
             ao = FloatBuffer(count: BT * H); aoMask = FloatBuffer(count: BT * H); res1 = FloatBuffer(count: BT * H)
             ln1Mean = FloatBuffer(count: BT); ln1Rstd = FloatBuffer(count: BT); h1 = FloatBuffer(count: BT * H)
@@ -69,9 +71,9 @@ public final class Workspace: @unchecked Sendable {
         keyBias = FloatBuffer(count: BT)
         ids = batch.ids
         if forTraining {
-            layers = (0..<c.numLayers).map { _ in Layer(BT: BT, H: H, FF: FF, att: att) }
+            layers = (0..<c.numLayers).map { _ in Layer(BT: BT, H: H, FF: FF, att: att, training: true) }
         } else {
-            let shared = Layer(BT: BT, H: H, FF: FF, att: att)
+            let shared = Layer(BT: BT, H: H, FF: FF, att: att, training: false)
             layers = Array(repeating: shared, count: c.numLayers)
         }
         siteScratch = model.sites.flatMap { $0 }.map { $0.makeScratch(rows: BT) }
