@@ -8,6 +8,12 @@ import DeniCore
 /// 1e-4 absolute; loss 1e-5; every gradient tensor's L2 norm and its sampled entries within 1e-3 relative
 /// L2 error; analytically zero gradients (attention key biases) below 1e-6.
 final class PyTorchParityTests: XCTestCase {
+    /// Worst differences seen, printed at the end of the class (figures for the notes).
+    nonisolated(unsafe) static var report: [String: Double] = [:]
+    override class func tearDown() {
+        for (k, v) in report.sorted(by: { $0.key < $1.key }) { print(String(format: "parity %-32@ %.3g", k as NSString, v)) }
+    }
+
     struct Fixture {
         let file: SafeTensorsFile
         let batch: Batch
@@ -49,6 +55,7 @@ final class PyTorchParityTests: XCTestCase {
         var worst: Float = 0
         for i in 0..<min(a.count, b.count) { worst = max(worst, abs(a[i] - b[i])) }
         XCTAssertLessThanOrEqual(worst, tol, "\(what): max abs difference \(worst)", file: file, line: line)
+        Self.report[what] = max(Self.report[what] ?? 0, Double(worst))
     }
 
     func checkForward(_ fx: Fixture, _ model: BertModel, _ w: ModelWeights, pooling: Pooling, hiddenLayers: Bool) throws -> Workspace {
@@ -66,7 +73,9 @@ final class PyTorchParityTests: XCTestCase {
         }
         assertClose(UnsafeBufferPointer(start: ws.pooled.pointer, count: fx.batch.size * 384), try fx.file.floats("pooled.\(pooling)"), 1e-4, "pooled.\(pooling)")
         assertClose(UnsafeBufferPointer(start: ws.logits.pointer, count: fx.batch.size * 3), try fx.file.floats("logits.\(pooling)"), 1e-4, "logits.\(pooling)")
-        XCTAssertEqual(loss, try fx.file.floats("loss.\(pooling)")[0], accuracy: 1e-5, "loss.\(pooling)")
+        let refLoss = try fx.file.floats("loss.\(pooling)")[0]
+        XCTAssertEqual(loss, refLoss, accuracy: 1e-5, "loss.\(pooling)")
+        Self.report["loss"] = max(Self.report["loss"] ?? 0, Double(abs(loss - refLoss)))
         return ws
     }
 
@@ -91,10 +100,12 @@ final class PyTorchParityTests: XCTestCase {
                 XCTAssertLessThan(norm, 1e-6, "\(name) should have a zero gradient"); checked += 1; continue
             }
             XCTAssertLessThanOrEqual(abs(norm - refNorm) / refNorm, 1e-3, "\(name): gradient norm \(norm) vs \(refNorm)")
+            Self.report["grad norm rel (\(pooling))"] = max(Self.report["grad norm rel (\(pooling))"] ?? 0, abs(norm - refNorm) / refNorm)
             let idx = try fx.file.ints("grad.\(pooling).\(fixtureName).index"), ref = try fx.file.floats("grad.\(pooling).\(fixtureName).value")
             var diff = 0.0, base = 0.0
             for (i, r) in zip(idx, ref) { let d = Double(gp[i]) - Double(r); diff += d * d; base += Double(r) * Double(r) }
             XCTAssertLessThanOrEqual((diff / max(base, 1e-30)).squareRoot(), 1e-3, "\(name): sampled gradient relative L2 error")
+            Self.report["grad sample rel L2 (\(pooling))"] = max(Self.report["grad sample rel L2 (\(pooling))"] ?? 0, (diff / max(base, 1e-30)).squareRoot())
             checked += 1
         }
         // Every trainable tensor of ours must have a reference gradient (or be declared gradient-free).
