@@ -31,8 +31,12 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
         return ModelSpec(config: bert, adapter: a, numLabels: numLabels, pooling: config.pooling, headDropout: Float(config.headDropout))
     }
 
-    /// Refuses DENI-family settings that cannot happen within the run's length (before any training).
-    public static func checkSchedules(_ config: ExperimentConfig, trainExamples: Int) throws {
+    /// Refuses DENI-family periods and rounds longer than the run (before any training) and returns
+    /// warnings for schedules that degenerate at this run length (a round still open when training ends,
+    /// no round inside the window, no delayed ensemble).
+    @discardableResult
+    public static func checkSchedules(_ config: ExperimentConfig, trainExamples: Int) throws -> [String] {
+        var warnings: [String] = []
         for s in config.strategies where [.de, .ni, .deni, .deniAugment].contains(s.kind) {
             let perEpoch = (trainExamples * (s.kind == .deniAugment ? 1 + s.augmentCopies : 1) + config.batchSize - 1) / config.batchSize
             let total = s.epochs(base: config.epochs) * perEpoch
@@ -43,7 +47,30 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
             if s.kind != .de && round >= total {
                 throw ConfigError("round length", "\(s.deni.roundLength) = \(round) steps", "< the \(total) training steps")
             }
+            // Simulate the schedule: every round must end inside training, and the parts asked for must happen.
+            let interpolation = s.kind != .de, ensemble = s.kind != .ni
+            var schedule = DENISchedule(totalSteps: total, stepsPerEpoch: perEpoch, config: s.deni, interpolation: interpolation, ensemble: ensemble)
+            var rounds = 0, openRound: Int? = nil, ensembleAt: Int? = nil
+            for step in 1...max(1, total) {
+                switch schedule.before(step: step) {
+                case .startRound?: openRound = step
+                case .endRound?: openRound = nil; rounds += 1
+                case .startEnsemble?: ensembleAt = step
+                case nil: break
+                }
+                schedule.after()
+            }
+            let window = "window \(schedule.windowStart)-\(schedule.windowEnd) of \(total) steps (\(perEpoch) per epoch)"
+            if let start = openRound {
+                warnings.append("\(s.displayName): the interpolation round starting at step \(start) lasts \(round) steps and never ends before training does (\(window)); its copies are dropped — shorten the period or round length, or train longer")
+            } else if interpolation && rounds == 0 {
+                warnings.append("\(s.displayName): no interpolation round fits the \(window) with a period of \(period) steps")
+            }
+            if ensemble && ensembleAt == nil {
+                warnings.append("\(s.displayName): the delayed ensemble never starts (an interpolation round is still open at step \(Int(s.deni.ensembleStart * Double(total))))")
+            }
         }
+        return warnings
     }
 
     public func run(_ config: ExperimentConfig, sink: EventSink, control: RunControl) throws {
@@ -59,7 +86,7 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
         let data = try PreparedData.make(config: config, seeds: config.baseSeeds, dataDirectory: dataDirectory, tokenizer: tokenizer)
         log("\(data.dataset.name): \(data.train.count) training examples, \(data.test.count) test, \(data.evalSubset.count) for live curves, max length \(data.maxLength)" + (data.split.capped ? " — \(data.split.capReport)" : ""))
         if data.dataset.skipped.count > 0 { sink.publish(.log(level: "warning", message: data.dataset.skipped.summary, time: 0)) }
-        try Self.checkSchedules(config, trainExamples: data.train.count)
+        for w in try Self.checkSchedules(config, trainExamples: data.train.count) { sink.publish(.log(level: "warning", message: w, time: 0)) }
         let spec = Self.modelSpec(config, bert: bert, numLabels: data.classCount)
         let base = try ModelWeights.load(folder: modelDirectory, spec: spec, initStream: config.baseSeeds.stream(.initialization))
         let model = BertModel(layout: base.layout)
