@@ -106,7 +106,7 @@ public enum PEFTFormat {
             c["peft_type"] = "LORA"
             c["r"] = a.loraRank
             c["lora_alpha"] = Double(a.loraAlpha)
-            c["lora_dropout"] = Double(a.loraDropout)
+            c["lora_dropout"] = (Double(a.loraDropout) * 1e6).rounded() / 1e6   // 0.1, not 0.10000000149
             c["use_rslora"] = a.rsLoRA
             c["target_modules"] = a.loraTargets
             c["bias"] = a.loraBias.rawValue
@@ -155,7 +155,7 @@ extension ModelWeights {
             throw ModelError(dir.path, "cannot create the adapter folder (\(error.localizedDescription))")
         }
         let json = try JSONSerialization.data(withJSONObject: PEFTFormat.config(spec, baseModelPath: baseModelPath),
-                                              options: [.sortedKeys, .prettyPrinted])
+                                              options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
         try writer.write(to: dir.appendingPathComponent(PEFTFormat.weightsFile))
         try json.write(to: dir.appendingPathComponent(PEFTFormat.configFile), options: .atomic)
         if spec.pooling != .pooler {
