@@ -172,7 +172,9 @@ extension ModelWeights {
     /// Everything is checked before any value is written: the adapter type and settings match the layout
     /// (LoRA rank, alpha, rsLoRA, targets, bias; IA3's modules), the base model named in adapter_config.json is
     /// `expectedBaseModel` (compared by folder name; skipped when nil), every tensor is present with its shape and
-    /// finite values, and no tensor is left over. Errors name the file and the problem.
+    /// finite values, and no tensor is left over. Errors name the file and the problem. Saved tensors that are
+    /// frozen in this layout (LoRA `lora_only` biases, a frozen pooler bias under `bias="all"`) are written into
+    /// the frozen buffer, which copies share: import into the base model before cloning it.
     public func importPEFT(from dir: URL, expectedBaseModel: String? = nil) throws {
         let configURL = dir.appendingPathComponent(PEFTFormat.configFile)
         let weightsURL = dir.appendingPathComponent(PEFTFormat.weightsFile)
