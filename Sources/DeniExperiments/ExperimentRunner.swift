@@ -14,6 +14,11 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
     public var skip: Set<RunID> = []
     /// Save the main model's weights after each run to this file (the last run wins).
     public var saveWeights: URL?
+    /// Export the main model's adapter and classifier as a peft folder after each run (the last run wins),
+    /// with `deni_check_logits.json` (logits on up to 8 test examples) for scripts/reference/check_peft_export.py.
+    public var savePEFT: URL?
+    /// Start from the adapter, classifier and biases of this peft folder instead of fresh ones (checked before training).
+    public var initPEFT: URL?
 
     public init(dataDirectory: URL = ProjectPaths.data(), modelDirectory: URL = ProjectPaths.model()) {
         self.dataDirectory = dataDirectory; self.modelDirectory = modelDirectory
@@ -91,6 +96,18 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
         let base = try ModelWeights.load(folder: modelDirectory, spec: spec, initStream: config.baseSeeds.stream(.initialization))
         let model = BertModel(layout: base.layout)
         log("model: \(spec.adapter.kind.rawValue), \(base.layout.trainableParameters) trainable parameters, pooling \(spec.pooling.rawValue)")
+        if let dir = initPEFT {
+            try base.importPEFT(from: dir, expectedBaseModel: modelDirectory.path)
+            // Each run draws its adapter and classifier afresh (ModelWeights.freshCopy in TrainingRun.makeMember),
+            // which would silently discard the import: refuse until freshCopy can keep imported tensors.
+            throw ModelError(dir.path, "the peft folder is valid, but continuing training from it is not supported yet (each run re-draws the adapter and classifier)")
+        }
+        if savePEFT != nil {
+            try base.checkPEFTExport()
+            if spec.pooling != .pooler {
+                sink.publish(.log(level: "warning", message: "--save-peft with pooling \(spec.pooling.rawValue): peft's BertForSequenceClassification classifies the pooler output, so its logits will differ (use --pooling pooler)", time: 0))
+            }
+        }
         let gate = ControlGate(control)
         let splitVaries = config.variedFactors.contains(.split) || config.variedFactors.contains(.sample)
         for run in 0..<config.runs {
@@ -110,6 +127,13 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
                 let training = TrainingRun(setup: setup, model: model, base: base, sink: sink, control: gate)
                 let outcome = training.run()
                 if let url = saveWeights, outcome.status == .finished { try training.main.weights.save(to: url) }
+                if let dir = savePEFT, outcome.status == .finished {
+                    try training.main.weights.exportPEFT(to: dir, baseModelPath: modelDirectory.path)
+                    let sample = runData.test.prefix(8).map { (ids: $0.ids, typeIDs: $0.typeIDs) }
+                    try training.main.weights.writeCheckLogits(model: model, sequences: Array(sample),
+                                                               to: dir.appendingPathComponent("deni_check_logits.json"))
+                    log("saved the peft adapter folder \(dir.path)")
+                }
                 _ = control.takeRunCancellation()
             }
         }

@@ -1,0 +1,298 @@
+import Foundation
+
+/// Hugging Face `peft` adapter folders (the layout peft 0.21 writes with `save_pretrained` for
+/// `task_type="SEQ_CLS"` on a `BertForSequenceClassification`): `adapter_config.json` plus
+/// `adapter_model.safetensors`, so `PeftModel.from_pretrained(BertForSequenceClassification.from_pretrained(base,
+/// num_labels=C), folder)` rebuilds the model this engine trained.
+///
+/// Saved names (observed from peft 0.21.2, see PEFTFormatTests): `base_model.model.` + the classifier's module
+/// path (`bert.` for the encoder, none for `classifier`), no adapter name (`default`) in the key. LoRA matrices are
+/// `….query.lora_A.weight` [r, in] / `lora_B.weight` [out, r]; IA3 vectors `….key.ia3_l` [out, 1] on output-scaling
+/// sites and [1, in] on feed-forward (input-scaling) sites. The classifier is a module to save, stored as
+/// `base_model.model.classifier.weight` / `.bias`. With LoRA `bias="all"` peft also saves every bias of the model
+/// (a wrapped module's as `….query.base_layer.bias`) and, because the classifier's wrapper holds biases too,
+/// `classifier.modules_to_save.bias` (the trained bias again) and `classifier.original_module.bias` (the
+/// untrained head's bias: zeros, as transformers initialises it). On load peft takes `classifier.bias`.
+///
+/// The engine's own settings that peft has no field for (pooling, number of labels) go into the safetensors
+/// metadata (`deni.pooling`, `deni.num_labels`, `deni.adapter`); peft ignores it. `BertForSequenceClassification`
+/// classifies the pooler output, so only a model trained with pooling = pooler gives the same logits in peft.
+public enum PEFTFormat {
+    public static let configFile = "adapter_config.json"
+    public static let weightsFile = "adapter_model.safetensors"
+    /// Prefix of every saved key (peft's `PeftModel.base_model.model`).
+    static let prefix = "base_model.model."
+    /// The classifier's module names peft's SEQ_CLS task marks as modules to save.
+    static let modulesToSave = ["classifier", "score"]
+    /// IA3's target and feed-forward modules as peft 0.21.2 configures them for BERT (ParameterLayout.ia3Site).
+    static let ia3Targets = ["key", "value", "output.dense"]
+    static let ia3FeedForward = ["output.dense"]
+
+    /// Where a saved tensor's values come from.
+    enum Source: Equatable {
+        /// A tensor of the layout (same values in row-major order; only the shape may differ, for IA3).
+        case tensor(Int)
+        /// A duplicate peft writes but does not read back (`classifier.modules_to_save.bias`): the layout tensor's values.
+        case duplicate(Int)
+        /// The untrained head's bias peft writes (`classifier.original_module.bias`): zeros on export, ignored on import.
+        case zeros
+    }
+
+    struct Entry {
+        let name: String
+        let shape: [Int]
+        let source: Source
+    }
+
+    /// The peft name of a layout tensor: `bert.` for encoder tensors, `base_layer` inside LoRA-wrapped modules.
+    static func savedName(_ t: TensorSpec, loraModules: Set<String>) -> String {
+        if t.isHead { return prefix + t.name }
+        let module = t.name.split(separator: ".").dropLast().joined(separator: ".")
+        let leaf = t.name.split(separator: ".").last.map(String.init) ?? t.name
+        if t.role != .adapter && loraModules.contains(module) { return prefix + "bert." + module + ".base_layer." + leaf }
+        return prefix + "bert." + t.name
+    }
+
+    /// Every tensor a peft folder for `layout` holds, in layout order. Refuses layouts peft cannot express:
+    /// full fine-tuning, or a trainable tensor that has no place in the folder (a trainable pooler weight).
+    static func entries(_ layout: ParameterLayout) throws -> [Entry] {
+        let a = layout.spec.adapter
+        guard a.kind != .full else {
+            throw ModelError("PEFT export", "full fine-tuning has no adapter to export (save the whole model with --save instead)")
+        }
+        var loraModules = Set<String>()
+        if a.kind == .lora {
+            for t in layout.tensors where t.name.hasSuffix(".lora_A.weight") {
+                loraModules.insert(String(t.name.dropLast(".lora_A.weight".count)))
+            }
+        }
+        var out: [Entry] = []
+        var headBias: Int?
+        for (id, t) in layout.tensors.enumerated() {
+            let module = t.name.split(separator: ".").dropLast().joined(separator: ".")
+            let isBias = t.name.hasSuffix(".bias") && !t.isHead
+            let saved: Bool
+            if t.role == .adapter || t.isHead { saved = true }
+            else if isBias && a.kind == .lora && a.loraBias == .all { saved = true }
+            else if isBias && a.kind == .lora && a.loraBias == .loraOnly { saved = loraModules.contains(module) }
+            else { saved = false }
+            if !saved {
+                if t.trainable {
+                    throw ModelError("PEFT export", "trainable tensor '\(t.name)' has no place in a peft \(a.kind.rawValue) folder (a trainable pooler weight is not a peft setting; train with the pooler frozen)")
+                }
+                continue
+            }
+            var shape = t.shape
+            if t.name.hasSuffix(".ia3_l"), let onInput = ParameterLayout.ia3Site(module) {
+                shape = onInput ? [1, t.count] : [t.count, 1]
+            }
+            out.append(Entry(name: savedName(t, loraModules: loraModules), shape: shape, source: .tensor(id)))
+            if t.name == "classifier.bias" { headBias = id }
+        }
+        if a.kind == .lora && a.loraBias == .all, let hb = headBias {
+            let n = layout.tensors[hb].shape
+            out.append(Entry(name: prefix + "classifier.modules_to_save.bias", shape: n, source: .duplicate(hb)))
+            out.append(Entry(name: prefix + "classifier.original_module.bias", shape: n, source: .zeros))
+        }
+        return out
+    }
+
+    /// The `adapter_config.json` object peft reads for this layout.
+    static func config(_ spec: ModelSpec, baseModelPath: String) -> [String: Any] {
+        var c: [String: Any] = ["base_model_name_or_path": baseModelPath, "task_type": "SEQ_CLS", "inference_mode": true,
+                                "modules_to_save": modulesToSave, "fan_in_fan_out": false, "revision": NSNull()]
+        let a = spec.adapter
+        if a.kind == .lora {
+            c["peft_type"] = "LORA"
+            c["r"] = a.loraRank
+            c["lora_alpha"] = Double(a.loraAlpha)
+            c["lora_dropout"] = (Double(a.loraDropout) * 1e6).rounded() / 1e6   // 0.1, not 0.10000000149
+            c["use_rslora"] = a.rsLoRA
+            c["target_modules"] = a.loraTargets
+            c["bias"] = a.loraBias.rawValue
+            c["init_lora_weights"] = true
+            c["use_dora"] = false
+            c["lora_bias"] = false
+            c["rank_pattern"] = [String: Any]()
+            c["alpha_pattern"] = [String: Any]()
+            c["layers_to_transform"] = NSNull()
+            c["layers_pattern"] = NSNull()
+        } else {
+            c["peft_type"] = "IA3"
+            c["target_modules"] = ia3Targets
+            c["feedforward_modules"] = ia3FeedForward
+            c["init_ia3_weights"] = true
+        }
+        return c
+    }
+
+    /// The folder name part of a model path ("sentence-transformers/all-MiniLM-L6-v2/" → "all-MiniLM-L6-v2").
+    static func modelName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+}
+
+extension ModelWeights {
+    /// Writes these weights' adapter and classifier as a peft folder `dir` (created if needed), recording
+    /// `baseModelPath` as the base model. Returns warnings: a pooling other than `pooler` does not give the same
+    /// logits in `BertForSequenceClassification`. Throws for full fine-tuning or a trainable pooler weight.
+    @discardableResult
+    public func exportPEFT(to dir: URL, baseModelPath: String) throws -> [String] {
+        let entries = try PEFTFormat.entries(layout)
+        var writer = SafeTensorsWriter()
+        for e in entries {
+            switch e.source {
+            case .tensor(let id), .duplicate(let id):
+                writer.add(e.name, shape: e.shape, Array(UnsafeBufferPointer(start: pointer(id), count: layout.tensors[id].count)))
+            case .zeros:
+                writer.add(e.name, shape: e.shape, [Float](repeating: 0, count: e.shape.reduce(1, *)))
+            }
+        }
+        let spec = layout.spec
+        writer.metadata = ["format": "pt", "deni.pooling": spec.pooling.rawValue, "deni.num_labels": "\(spec.numLabels)",
+                           "deni.adapter": spec.adapter.kind.rawValue]
+        do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
+            throw ModelError(dir.path, "cannot create the adapter folder (\(error.localizedDescription))")
+        }
+        let json = try JSONSerialization.data(withJSONObject: PEFTFormat.config(spec, baseModelPath: baseModelPath),
+                                              options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+        try writer.write(to: dir.appendingPathComponent(PEFTFormat.weightsFile))
+        try json.write(to: dir.appendingPathComponent(PEFTFormat.configFile), options: .atomic)
+        if spec.pooling != .pooler {
+            return ["\(dir.path): pooling is '\(spec.pooling.rawValue)', but BertForSequenceClassification classifies the pooler output: peft will load the adapter but its logits will differ (train with --pooling pooler for an exact export)"]
+        }
+        return []
+    }
+
+    /// Throws the error `exportPEFT` would throw for this layout (full fine-tuning, a trainable pooler weight),
+    /// so a run can refuse before training.
+    public func checkPEFTExport() throws { _ = try PEFTFormat.entries(layout) }
+
+    /// Loads a peft folder written by `exportPEFT` (or by peft itself for the same setting) into these weights.
+    /// Everything is checked before any value is written: the adapter type and settings match the layout
+    /// (LoRA rank, alpha, rsLoRA, targets, bias; IA3's modules), the base model named in adapter_config.json is
+    /// `expectedBaseModel` (compared by folder name; skipped when nil), every tensor is present with its shape and
+    /// finite values, and no tensor is left over. Errors name the file and the problem. Saved tensors that are
+    /// frozen in this layout (LoRA `lora_only` biases, a frozen pooler bias under `bias="all"`) are written into
+    /// the frozen buffer, which copies share: import into the base model before cloning it.
+    public func importPEFT(from dir: URL, expectedBaseModel: String? = nil) throws {
+        let configURL = dir.appendingPathComponent(PEFTFormat.configFile)
+        let weightsURL = dir.appendingPathComponent(PEFTFormat.weightsFile)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+            throw ModelError(dir.path, "not a folder (expected a peft adapter folder with \(PEFTFormat.configFile) and \(PEFTFormat.weightsFile))")
+        }
+        guard let raw = FileManager.default.contents(atPath: configURL.path) else {
+            throw ModelError(configURL.path, "file not found (is \(dir.path) a peft adapter folder?)")
+        }
+        guard let config = (try? JSONSerialization.jsonObject(with: raw)) as? [String: Any] else {
+            throw ModelError(configURL.path, "not a JSON object")
+        }
+        try checkPEFTConfig(config, file: configURL.path, expectedBaseModel: expectedBaseModel)
+        if !FileManager.default.fileExists(atPath: weightsURL.path),
+           FileManager.default.fileExists(atPath: dir.appendingPathComponent("adapter_model.bin").path) {
+            throw ModelError(dir.path, "holds adapter_model.bin (pickle); only \(PEFTFormat.weightsFile) is read (save with safe_serialization=True)")
+        }
+        let file = try SafeTensorsFile(url: weightsURL)
+        let entries = try PEFTFormat.entries(layout)
+        var pending: [(Int, [Float])] = []
+        for e in entries {
+            guard let info = file.tensors[e.name] else {
+                if case .tensor = e.source {
+                    throw ModelError(weightsURL.path, "missing tensor '\(e.name)' (\(file.tensors.count) tensors in the file; an adapter for other target modules or another model?)")
+                }
+                continue   // duplicates peft writes are optional
+            }
+            guard info.shape == e.shape else {
+                throw ModelError(weightsURL.path, "tensor '\(e.name)' has shape \(info.shape), expected \(e.shape)" +
+                                 (e.name.hasSuffix("classifier.weight") ? " (\(layout.spec.numLabels) classes here)" : ""))
+            }
+            guard [.f32, .f16, .bf16, .f64].contains(info.dtype) else {
+                throw ModelError(weightsURL.path, "tensor '\(e.name)' has dtype \(info.dtype.rawValue), expected a float type")
+            }
+            guard case .tensor(let id) = e.source else { continue }
+            let values = try file.floats(e.name)
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw ModelError(weightsURL.path, "tensor '\(e.name)' holds a non-finite value at element \(bad)")
+            }
+            pending.append((id, values))
+        }
+        let known = Set(entries.map(\.name))
+        if let extra = file.tensors.keys.sorted().first(where: { !known.contains($0) }) {
+            throw ModelError(weightsURL.path, "tensor '\(extra)' has no place in this model (\(layout.spec.adapter.kind.rawValue), targets \(layout.spec.adapter.kind == .lora ? layout.spec.adapter.loraTargets : PEFTFormat.ia3Targets), \(layout.spec.config.numLayers) layers): an adapter for other modules or another model?")
+        }
+        for (id, values) in pending {
+            values.withUnsafeBufferPointer { pointer(id).update(from: $0.baseAddress!, count: values.count) }
+        }
+    }
+
+    private func checkPEFTConfig(_ c: [String: Any], file: String, expectedBaseModel: String?) throws {
+        let a = layout.spec.adapter
+        func fail(_ problem: String) -> ModelError { ModelError(file, problem) }
+        let type = c["peft_type"] as? String ?? "(none)"
+        let wanted = a.kind == .lora ? "LORA" : a.kind == .ia3 ? "IA3" : "none (full fine-tuning)"
+        guard type == wanted else {
+            throw fail("peft_type is \(type), but this run uses \(a.kind.rawValue) (peft_type \(wanted))")
+        }
+        if let task = c["task_type"] as? String, task != "SEQ_CLS" {
+            throw fail("task_type is \(task); only SEQ_CLS adapters (with a classifier) can be loaded")
+        }
+        if let base = c["base_model_name_or_path"] as? String, let ours = expectedBaseModel,
+           PEFTFormat.modelName(base) != PEFTFormat.modelName(ours) {
+            throw fail("the adapter was trained on base model '\(base)', but this run uses '\(ours)'")
+        }
+        if c["fan_in_fan_out"] as? Bool == true { throw fail("fan_in_fan_out is true (only BERT's nn.Linear layout is supported)") }
+        func strings(_ key: String) throws -> [String] {
+            guard let v = c[key] as? [String] else {
+                throw fail("\(key) is \(c[key].map { "\($0)" } ?? "missing"); expected a list of module names")
+            }
+            return v
+        }
+        if a.kind == .lora {
+            guard let r = c["r"] as? Int, r == a.loraRank else {
+                throw fail("rank r is \(c["r"].map { "\($0)" } ?? "missing"), but this run uses --lora-rank \(a.loraRank)")
+            }
+            guard let alpha = (c["lora_alpha"] as? NSNumber)?.floatValue, alpha == a.loraAlpha else {
+                throw fail("lora_alpha is \(c["lora_alpha"].map { "\($0)" } ?? "missing"), but this run uses \(a.loraAlpha)")
+            }
+            let rs = c["use_rslora"] as? Bool ?? false
+            guard rs == a.rsLoRA else { throw fail("use_rslora is \(rs), but this run uses \(a.rsLoRA) (the scaling would differ)") }
+            let targets = try strings("target_modules")
+            guard Set(targets) == Set(a.loraTargets) else {
+                throw fail("target_modules are \(targets.sorted()), but this run targets \(a.loraTargets.sorted())")
+            }
+            let bias = c["bias"] as? String ?? "none"
+            guard bias == a.loraBias.rawValue else { throw fail("bias is '\(bias)', but this run uses '\(a.loraBias.rawValue)'") }
+            if c["use_dora"] as? Bool == true { throw fail("use_dora is true (DoRA is not supported)") }
+            for key in ["rank_pattern", "alpha_pattern"] {
+                if let p = c[key] as? [String: Any], !p.isEmpty { throw fail("\(key) is not empty (per-module ranks/alphas are not supported)") }
+            }
+        } else {
+            let targets = try strings("target_modules"), ff = try strings("feedforward_modules")
+            guard Set(targets) == Set(PEFTFormat.ia3Targets), Set(ff) == Set(PEFTFormat.ia3FeedForward) else {
+                throw fail("IA3 target_modules \(targets) / feedforward_modules \(ff); only peft's BERT defaults \(PEFTFormat.ia3Targets) / \(PEFTFormat.ia3FeedForward) are supported")
+            }
+        }
+    }
+}
+
+extension ModelWeights {
+    /// Writes, for a development check against peft (scripts/reference/check_peft_export.py), the eval-mode
+    /// logits of `model` with these weights on `sequences` (unpadded token and type ids), as JSON
+    /// `{"pooling", "examples": [{"ids", "type_ids", "logits"}]}`.
+    public func writeCheckLogits(model: BertModel, sequences: [(ids: [Int32], typeIDs: [Int32])], to url: URL) throws {
+        guard !sequences.isEmpty else { throw ModelError(url.path, "no examples to compute check logits on") }
+        let batch = Batch(sequences: sequences, labels: [])
+        let ws = model.makeWorkspace(batchSize: batch.size, length: batch.length, forTraining: false)
+        var options = BertModel.ForwardOptions()
+        model.forward(self, batch, ws, &options)
+        let C = layout.spec.numLabels
+        let logits = ws.logits.array
+        let examples: [[String: Any]] = sequences.enumerated().map { b, s in
+            ["ids": s.ids.map(Int.init), "type_ids": s.typeIDs.map(Int.init), "logits": (0..<C).map { Double(logits[b * C + $0]) }]
+        }
+        let json = try JSONSerialization.data(withJSONObject: ["pooling": layout.spec.pooling.rawValue, "examples": examples],
+                                              options: [.sortedKeys])
+        try json.write(to: url, options: .atomic)
+    }
+}
