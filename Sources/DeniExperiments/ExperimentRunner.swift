@@ -98,9 +98,9 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
         log("model: \(spec.adapter.kind.rawValue), \(base.layout.trainableParameters) trainable parameters, pooling \(spec.pooling.rawValue)")
         if let dir = initPEFT {
             try base.importPEFT(from: dir, expectedBaseModel: modelDirectory.path)
-            // Each run draws its adapter and classifier afresh (ModelWeights.freshCopy in TrainingRun.makeMember),
-            // which would silently discard the import: refuse until freshCopy can keep imported tensors.
-            throw ModelError(dir.path, "the peft folder is valid, but continuing training from it is not supported yet (each run re-draws the adapter and classifier)")
+            // Every run (and every extra member) starts from the imported adapter and classifier.
+            base.keepsNewTensors = true
+            log("adapter and classifier initialised from the peft folder \(dir.path)")
         }
         if savePEFT != nil {
             try base.checkPEFTExport()

@@ -6,6 +6,9 @@ public final class ModelWeights: @unchecked Sendable {
     public let layout: ParameterLayout
     public let frozen: FloatBuffer
     public let params: FloatBuffer
+    /// When set (weights imported from an adapter folder), `freshCopy` keeps the head and adapters instead
+    /// of drawing them afresh.
+    public var keepsNewTensors = false
 
     public init(layout: ParameterLayout, frozen: FloatBuffer, params: FloatBuffer) {
         precondition(frozen.count == layout.frozenCount && params.count == layout.trainableCount)
@@ -97,7 +100,7 @@ extension ModelWeights {
     /// from `initStream`. The frozen buffer is shared.
     public func freshCopy(initStream: RandomStream) -> ModelWeights {
         let w = clone()
-        w.initialiseNewTensors(initStream)
+        if !keepsNewTensors { w.initialiseNewTensors(initStream) }
         return w
     }
 }
