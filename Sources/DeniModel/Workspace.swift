@@ -16,7 +16,7 @@ public final class Workspace: @unchecked Sendable {
     // Layers
     final class Layer {
         let q, k, v, ctx, ao, aoMask, res1, ln1Mean, ln1Rstd, h1, ff1, ffg, fo, foMask, res2, ln2Mean, ln2Rstd, out: FloatBuffer
-        let probs: FloatBuffer, probsDrop: FloatBuffer, attMask: FloatBuffer   // (B, NH, T, P + T)
+        let probs: FloatBuffer, probsDrop: FloatBuffer, attMask: FloatBuffer   // (B, NH, T, T)
         init(BT: Int, H: Int, FF: Int, att: Int) {
             q = FloatBuffer(count: BT * H); k = FloatBuffer(count: BT * H); v = FloatBuffer(count: BT * H); ctx = FloatBuffer(count: BT * H)
             ao = FloatBuffer(count: BT * H); aoMask = FloatBuffer(count: BT * H); res1 = FloatBuffer(count: BT * H)
@@ -67,7 +67,7 @@ public final class Workspace: @unchecked Sendable {
         let (B, T, H, FF, NH) = (batch.size, batch.length, c.hiddenSize, c.intermediateSize, c.numHeads)
         self.B = B; self.T = T; self.H = H; self.FF = FF; self.NH = NH; C = model.layout.spec.numLabels
         P = model.unipelt?.P ?? 0
-        let BT = B * T, att = B * NH * T * (P + T)
+        let BT = B * T, att = B * NH * T * (P + T)   // attention cells: T queries × (P + T) keys
         capacityBatch = B; capacityLength = T
         embSum = FloatBuffer(count: BT * H); embMean = FloatBuffer(count: BT); embRstd = FloatBuffer(count: BT)
         embLN = FloatBuffer(count: BT * H); embMask = FloatBuffer(count: BT * H); x0 = FloatBuffer(count: BT * H)
