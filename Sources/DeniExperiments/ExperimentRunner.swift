@@ -26,7 +26,13 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
 
     /// The model spec an experiment implies.
     public static func modelSpec(_ config: ExperimentConfig, bert: BertConfig, numLabels: Int, strategy: StrategyConfig? = nil) -> ModelSpec {
-        var a = AdapterSpec(kind: config.tuning.kind == .full ? .full : config.tuning.kind == .ia3 ? .ia3 : .lora)
+        let kind: AdapterSpec.Kind = switch config.tuning.kind {
+        case .full: .full
+        case .lora: .lora
+        case .ia3: .ia3
+        case .unipelt: .unipelt
+        }
+        var a = AdapterSpec(kind: kind)
         a.loraRank = config.tuning.loraRank
         a.loraAlpha = Float(config.tuning.loraAlpha)
         a.loraDropout = Float(config.tuning.loraDropout)
@@ -80,9 +86,6 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
 
     public func run(_ config: ExperimentConfig, sink: EventSink, control: RunControl) throws {
         try config.validate()
-        if config.tuning.kind == .unipelt {
-            throw ConfigError("tuning", "unipelt", "full, lora or ia3 (UniPELT is not implemented yet)")
-        }
         Threads.set(config.threads)
         let started = Date()
         func log(_ s: String) { sink.publish(.log(level: "info", message: s, time: Date().timeIntervalSince(started))) }

@@ -15,6 +15,8 @@ public final class BertModel: @unchecked Sendable {
     let poolerW: Int, poolerB: Int, headW: Int, headB: Int
     /// Whether any tensor below layer 0 is trainable (otherwise layer 0 skips its input gradient).
     let embeddingsTrainable: Bool
+    /// UniPELT's tensors and computation (nil for other adapters).
+    let unipelt: UniPELT?
 
     public init(layout: ParameterLayout) {
         self.layout = layout
@@ -41,6 +43,7 @@ public final class BertModel: @unchecked Sendable {
         ln2b = (0..<config.numLayers).map { layout.id("encoder.layer.\($0).output.LayerNorm.bias")! }
         poolerW = layout.id("pooler.dense.weight")!; poolerB = layout.id("pooler.dense.bias")!
         headW = layout.id("classifier.weight")!; headB = layout.id("classifier.bias")!
+        unipelt = UniPELT(layout: layout)
         embeddingsTrainable = [wordEmb, posEmb, typeEmb, embLNw, embLNb].contains { layout.tensors[$0].trainable }
     }
 
@@ -96,7 +99,12 @@ public final class BertModel: @unchecked Sendable {
         layerNormForward(ws.embLN.pointer, ws.embMean.pointer, ws.embRstd.pointer, es, m.pointer(embLNw), m.pointer(embLNb),
                          rows: BT, n: H, eps: config.layerNormEps)
         applyDropout(ws.x0.pointer, ws.embLN.pointer, ws.embMask.pointer, count: BT * H, p: pHidden, &options.dropout)
-        for i in 0..<BT { ws.keyBias[i] = batch.mask[i] > 0 ? 0 : -1e30 }
+        let P = ws.P, Tk = P + T
+        for b in 0..<B {
+            for p in 0..<P { ws.keyBias[b * Tk + p] = 0 }
+            for t in 0..<T { ws.keyBias[b * Tk + P + t] = batch.mask[b * T + t] > 0 ? 0 : -1e30 }
+        }
+        if let u = unipelt { u.prefixForward(m, ws.uni!) }
 
         var x = UnsafePointer(ws.x0.pointer)
         for l in 0..<config.numLayers {
@@ -106,10 +114,16 @@ public final class BertModel: @unchecked Sendable {
             s[0].forward(m, L.q.pointer, x, rows: BT, scratch: sc(0), dropout: &options.dropout)
             s[1].forward(m, L.k.pointer, x, rows: BT, scratch: sc(1), dropout: &options.dropout)
             s[2].forward(m, L.v.pointer, x, rows: BT, scratch: sc(2), dropout: &options.dropout)
-            if training && pAtt > 0 {
-                dropoutMask(L.attMask.pointer, count: B * NH * T * T, p: pAtt, stream: &options.dropout!)
+            var keys = UnsafePointer(L.k.pointer), values = UnsafePointer(L.v.pointer)
+            if let u = unipelt {
+                u.queryForward(m, ws.uni!, layer: l, y: L.q.pointer, x: x, B: B, T: T, dropout: &options.dropout)
+                u.valueForward(m, ws.uni!, layer: l, y: L.v.pointer, x: x, B: B, T: T, dropout: &options.dropout)
+                (keys, values) = u.extendKeysValues(m, ws.uni!, layer: l, x: x, k: L.k.pointer, v: L.v.pointer, B: B, T: T)
             }
-            attentionForward(L, ws, B: B, T: T, H: H, NH: NH, hd: hd, dropout: training && pAtt > 0)
+            if training && pAtt > 0 {
+                dropoutMask(L.attMask.pointer, count: B * NH * T * Tk, p: pAtt, stream: &options.dropout!)
+            }
+            attentionForward(L, ws, keys: keys, values: values, B: B, T: T, Tk: Tk, H: H, NH: NH, hd: hd, dropout: training && pAtt > 0)
             // Attention output: dense → dropout → + x → LayerNorm
             s[3].forward(m, L.ao.pointer, L.ctx.pointer, rows: BT, scratch: sc(3), dropout: &options.dropout)
             applyDropout(L.res1.pointer, L.ao.pointer, L.aoMask.pointer, count: BT * H, p: pHidden, &options.dropout)
@@ -122,8 +136,13 @@ public final class BertModel: @unchecked Sendable {
             s[5].forward(m, L.fo.pointer, L.ffg.pointer, rows: BT, scratch: sc(5), dropout: &options.dropout)
             applyDropout(L.res2.pointer, L.fo.pointer, L.foMask.pointer, count: BT * H, p: pHidden, &options.dropout)
             for i in 0..<(BT * H) { L.res2[i] += L.h1[i] }
-            layerNormForward(L.out.pointer, L.ln2Mean.pointer, L.ln2Rstd.pointer, L.res2.pointer, m.pointer(ln2w[l]), m.pointer(ln2b[l]),
-                             rows: BT, n: H, eps: config.layerNormEps)
+            if let u = unipelt {
+                u.adapterForward(m, ws.uni!, layer: l, out: L.out.pointer, res2: L.res2.pointer, lnW: ln2w[l], lnB: ln2b[l],
+                                 mean2: L.ln2Mean.pointer, rstd2: L.ln2Rstd.pointer, eps: config.layerNormEps, B: B, T: T)
+            } else {
+                layerNormForward(L.out.pointer, L.ln2Mean.pointer, L.ln2Rstd.pointer, L.res2.pointer, m.pointer(ln2w[l]), m.pointer(ln2b[l]),
+                                 rows: BT, n: H, eps: config.layerNormEps)
+            }
             x = UnsafePointer(L.out.pointer)
         }
 
@@ -204,23 +223,25 @@ public final class BertModel: @unchecked Sendable {
     public func probabilities(_ ws: Workspace) -> [Float] { ws.probsOut.array }
 
     /// Per-(batch, head) attention: S = Q Kᵀ/√d + keyBias; P = softmax(S); ctx = drop(P) V.
-    private func attentionForward(_ L: Workspace.Layer, _ ws: Workspace, B: Int, T: Int, H: Int, NH: Int, hd: Int, dropout: Bool) {
+    /// Q: (B, T, H); keys, values: (B, Tk, H) with Tk = T, or P + T under UniPELT (prefix first).
+    private func attentionForward(_ L: Workspace.Layer, _ ws: Workspace, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>,
+                                  B: Int, T: Int, Tk: Int, H: Int, NH: Int, hd: Int, dropout: Bool) {
         let scale = 1 / Float(hd).squareRoot()
-        let q = L.q.pointer, k = L.k.pointer, v = L.v.pointer, ctx = L.ctx.pointer
+        let q = L.q.pointer, ctx = L.ctx.pointer
         let probs = L.probs.pointer, pd = L.probsDrop.pointer, am = L.attMask.pointer, kb = ws.keyBias.pointer
         parallelFor(B * NH, minimumPerChunk: 1) { range in
             for bh in range {
                 let b = bh / NH, h = bh % NH
-                let qb = q + b * T * H + h * hd, kbh = k + b * T * H + h * hd, vb = v + b * T * H + h * hd
-                let S = probs + bh * T * T
-                GEMM.sgemm(.none, .transpose, m: T, n: T, k: hd, alpha: scale, a: qb, lda: H, b: kbh, ldb: H, c: S, ldc: T)
-                for i in 0..<T { softmaxRow(S + i * T, bias: kb + b * T, n: T) }
+                let qb = q + b * T * H + h * hd, kbh = k + b * Tk * H + h * hd, vb = v + b * Tk * H + h * hd
+                let S = probs + bh * T * Tk
+                GEMM.sgemm(.none, .transpose, m: T, n: Tk, k: hd, alpha: scale, a: qb, lda: H, b: kbh, ldb: H, c: S, ldc: Tk)
+                for i in 0..<T { softmaxRow(S + i * Tk, bias: kb + b * Tk, n: Tk) }
                 var P = UnsafePointer(S)
                 if dropout {
-                    multiply(pd + bh * T * T, S, am + bh * T * T, count: T * T)
-                    P = UnsafePointer(pd + bh * T * T)
+                    multiply(pd + bh * T * Tk, S, am + bh * T * Tk, count: T * Tk)
+                    P = UnsafePointer(pd + bh * T * Tk)
                 }
-                GEMM.sgemm(.none, .none, m: T, n: hd, k: T, a: P, lda: T, b: vb, ldb: H, c: ctx + b * T * H + h * hd, ldc: H)
+                GEMM.sgemm(.none, .none, m: T, n: hd, k: Tk, a: P, lda: Tk, b: vb, ldb: H, c: ctx + b * T * H + h * hd, ldc: H)
             }
         }
     }
@@ -285,13 +306,19 @@ public final class BertModel: @unchecked Sendable {
 
         // Encoder layers in reverse. dX holds the gradient of layer l's output.
         let dRes = ws.dA.pointer, dTmp = ws.tmp.pointer
+        if let u = unipelt { u.beginBackward(ws.uni!) }
         for l in stride(from: config.numLayers - 1, through: 0, by: -1) {
             let L = ws.layers[l], s = sites[l]
             let sc = { (i: Int) in ws.siteScratch[s[i].slot] }
             let xin = l == 0 ? UnsafePointer(ws.x0.pointer) : UnsafePointer(ws.layers[l - 1].out.pointer)
             // out = LN2(res2): dres2
-            layerNormBackward(dRes, g.pointer(ln2w[l]), g.pointer(ln2b[l]), dX, L.res2.pointer, m.pointer(ln2w[l]),
-                              L.ln2Mean.pointer, L.ln2Rstd.pointer, rows: BT, n: H)
+            if let u = unipelt {
+                u.adapterBackward(m, g, ws.uni!, layer: l, dres2: dRes, dout: dX, res2: L.res2.pointer, lnW: ln2w[l], lnB: ln2b[l],
+                                  mean2: L.ln2Mean.pointer, rstd2: L.ln2Rstd.pointer, B: B, T: T)
+            } else {
+                layerNormBackward(dRes, g.pointer(ln2w[l]), g.pointer(ln2b[l]), dX, L.res2.pointer, m.pointer(ln2w[l]),
+                                  L.ln2Mean.pointer, L.ln2Rstd.pointer, rows: BT, n: H)
+            }
             // res2 = drop(fo) + h1: dh1 = dres2 (kept in dX); dfo = dres2 ⊙ mask (in dRes)
             dX.update(from: dRes, count: BT * H)
             multiply(dRes, dRes, L.foMask.pointer, count: BT * H)
@@ -310,13 +337,23 @@ public final class BertModel: @unchecked Sendable {
             // ao = site3(ctx): dctx (BT, H), kept in dFF2 (free again at this point)
             let dctx = ws.dFF2.pointer
             s[3].backward(m, g, dy: dRes, x: L.ctx.pointer, dx: dctx, accumulate: false, rows: BT, scratch: sc(3), tmp: dTmp)
-            attentionBackward(L, ws, dctx: dctx, B: B, T: T, H: H, NH: NH, hd: hd)
-            // q, k, v = site(xin): dxin += dq Wq + dk Wk + dv Wv
             let needInput = l > 0 || embeddingsTrainable
+            if let u = unipelt {
+                let us = ws.uni!, ls = us.layers[l]
+                attentionBackward(L, ws, dctx: dctx, keys: ls.kExt.pointer, values: ls.vExt.pointer, dK: us.dKext.pointer, dV: us.dVext.pointer,
+                                  B: B, T: T, Tk: T + u.P, H: H, NH: NH, hd: hd)
+                u.extendBackward(m, g, us, layer: l, x: xin, dk: ws.dK.pointer, dv: ws.dV.pointer, dx: needInput ? dX : nil, B: B, T: T)
+                u.loraBackward(m, g, us, layer: l, dq: ws.dQ.pointer, dv: ws.dV.pointer, x: xin, dx: needInput ? dX : nil, B: B, T: T)
+            } else {
+                attentionBackward(L, ws, dctx: dctx, keys: L.k.pointer, values: L.v.pointer, dK: ws.dK.pointer, dV: ws.dV.pointer,
+                                  B: B, T: T, Tk: T, H: H, NH: NH, hd: hd)
+            }
+            // q, k, v = site(xin): dxin += dq Wq + dk Wk + dv Wv
             s[0].backward(m, g, dy: ws.dQ.pointer, x: xin, dx: needInput ? dX : nil, accumulate: true, rows: BT, scratch: sc(0), tmp: dTmp)
             s[1].backward(m, g, dy: ws.dK.pointer, x: xin, dx: needInput ? dX : nil, accumulate: true, rows: BT, scratch: sc(1), tmp: dTmp)
             s[2].backward(m, g, dy: ws.dV.pointer, x: xin, dx: needInput ? dX : nil, accumulate: true, rows: BT, scratch: sc(2), tmp: dTmp)
         }
+        if let u = unipelt { u.prefixBackward(m, g, ws.uni!) }
         guard embeddingsTrainable else { return }
         // x0 = drop(LN(embSum))
         multiply(dX, dX, ws.embMask.pointer, count: BT * H)
@@ -338,37 +375,40 @@ public final class BertModel: @unchecked Sendable {
         }
     }
 
-    /// Backward of attention. Reads dctx (BT, H); writes dQ, dK, dV (BT, H); dAtt (B, NH, T, T) is scratch.
+    /// Backward of attention. Reads dctx (BT, H) and the forward's keys and values (B, Tk, H); writes dQ (BT, H)
+    /// and dK, dV (B, Tk, H); dAtt (B, NH, T, Tk) is scratch.
     private func attentionBackward(_ L: Workspace.Layer, _ ws: Workspace, dctx: UnsafeMutablePointer<Float>,
-                                   B: Int, T: Int, H: Int, NH: Int, hd: Int) {
+                                   keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>,
+                                   dK: UnsafeMutablePointer<Float>, dV: UnsafeMutablePointer<Float>,
+                                   B: Int, T: Int, Tk: Int, H: Int, NH: Int, hd: Int) {
         let scale = 1 / Float(hd).squareRoot()
-        let q = L.q.pointer, k = L.k.pointer, v = L.v.pointer
+        let q = L.q.pointer
         let probs = L.probs.pointer, am = L.attMask.pointer
-        let dQ = ws.dQ.pointer, dK = ws.dK.pointer, dV = ws.dV.pointer
+        let dQ = ws.dQ.pointer
         let dropout = ws.training && config.attentionDropout > 0
         let pd = L.probsDrop.pointer
-        let dP = ws.dAtt.pointer   // (B·NH, T, T)
+        let dP = ws.dAtt.pointer   // (B·NH, T, Tk)
         parallelFor(B * NH, minimumPerChunk: 1) { range in
             for bh in range {
                 let b = bh / NH, h = bh % NH
-                let off = b * T * H + h * hd
-                let P = probs + bh * T * T
-                let PD = dropout ? UnsafePointer(pd + bh * T * T) : UnsafePointer(P)
-                let dp = dP + bh * T * T
-                // ctx = PD V: dPD = dctx Vᵀ (T, T); dV = PDᵀ dctx (T, hd)
-                GEMM.sgemm(.none, .transpose, m: T, n: T, k: hd, a: dctx + off, lda: H, b: v + off, ldb: H, c: dp, ldc: T)
-                GEMM.sgemm(.transpose, .none, m: T, n: hd, k: T, a: PD, lda: T, b: dctx + off, ldb: H, c: dV + off, ldc: H)
-                if dropout { multiply(dp, dp, am + bh * T * T, count: T * T) }
+                let off = b * T * H + h * hd, koff = b * Tk * H + h * hd
+                let P = probs + bh * T * Tk
+                let PD = dropout ? UnsafePointer(pd + bh * T * Tk) : UnsafePointer(P)
+                let dp = dP + bh * T * Tk
+                // ctx = PD V: dPD = dctx Vᵀ (T, Tk); dV = PDᵀ dctx (Tk, hd)
+                GEMM.sgemm(.none, .transpose, m: T, n: Tk, k: hd, a: dctx + off, lda: H, b: v + koff, ldb: H, c: dp, ldc: Tk)
+                GEMM.sgemm(.transpose, .none, m: Tk, n: hd, k: T, a: PD, lda: Tk, b: dctx + off, ldb: H, c: dV + koff, ldc: H)
+                if dropout { multiply(dp, dp, am + bh * T * Tk, count: T * Tk) }
                 // softmax backward: dS = P ⊙ (dP − Σ_j dP P), then the 1/√d scale
                 for i in 0..<T {
-                    let pr = P + i * T, dr = dp + i * T
+                    let pr = P + i * Tk, dr = dp + i * Tk
                     var dot: Float = 0
-                    for j in 0..<T { dot += dr[j] * pr[j] }
-                    for j in 0..<T { dr[j] = pr[j] * (dr[j] - dot) * scale }
+                    for j in 0..<Tk { dot += dr[j] * pr[j] }
+                    for j in 0..<Tk { dr[j] = pr[j] * (dr[j] - dot) * scale }
                 }
                 // S = Q Kᵀ: dQ = dS K; dK = dSᵀ Q
-                GEMM.sgemm(.none, .none, m: T, n: hd, k: T, a: dp, lda: T, b: k + off, ldb: H, c: dQ + off, ldc: H)
-                GEMM.sgemm(.transpose, .none, m: T, n: hd, k: T, a: dp, lda: T, b: q + off, ldb: H, c: dK + off, ldc: H)
+                GEMM.sgemm(.none, .none, m: T, n: hd, k: Tk, a: dp, lda: Tk, b: k + koff, ldb: H, c: dQ + off, ldc: H)
+                GEMM.sgemm(.transpose, .none, m: Tk, n: hd, k: T, a: dp, lda: Tk, b: q + off, ldb: H, c: dK + koff, ldc: H)
             }
         }
     }

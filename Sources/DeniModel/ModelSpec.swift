@@ -2,9 +2,12 @@
 public enum Pooling: String, Codable, CaseIterable, Sendable { case pooler, cls, mean }
 
 /// How the encoder is adapted. Full fine-tuning, LoRA and IA3 are configs over one model (peft's shape:
-/// a config value, a layer wrapper — `LinearSite` — and an injector — `ParameterLayout`).
+/// a config value, a layer wrapper — `LinearSite` — and an injector — `ParameterLayout`). UniPELT (the
+/// `adapters` library's union of gated LoRA on query/value, gated prefix tuning and a gated bottleneck adapter;
+/// see `UniPELT`) uses loraRank and loraDropout (not alpha: the gate replaces the scaling), prefixLength,
+/// prefixHiddenSize and reductionFactor.
 public struct AdapterSpec: Codable, Hashable, Sendable {
-    public enum Kind: String, Codable, Sendable { case full, lora, ia3 }
+    public enum Kind: String, Codable, Sendable { case full, lora, ia3, unipelt }
     public enum Bias: String, Codable, Sendable { case none, all, loraOnly = "lora_only" }
 
     public var kind: Kind = .full
@@ -16,6 +19,11 @@ public struct AdapterSpec: Codable, Hashable, Sendable {
     public var loraBias = Bias.all
     /// Rank-stabilised scaling alpha / sqrt(r) (otherwise alpha / r).
     public var rsLoRA = true
+    /// UniPELT: prefix length (virtual tokens per layer), width of the prefix reparametrisation MLP, and the
+    /// bottleneck adapter's reduction factor (width = hidden size / factor).
+    public var prefixLength = 25
+    public var prefixHiddenSize = 512
+    public var reductionFactor = 16
     /// The pooler is trained under full fine-tuning and frozen under PEFT by default.
     public var poolerTrainable: Bool? = nil
 
@@ -53,6 +61,17 @@ public struct ModelSpec: Hashable, Sendable {
             if adapter.loraTargets.isEmpty { throw ModelError("LoRA", "no target modules (available: \(AdapterSpec.linearModules.joined(separator: ", ")))") }
             for t in adapter.loraTargets where !AdapterSpec.linearModules.contains(where: { $0.hasSuffix(t) }) {
                 throw ModelError("LoRA", "unknown target module '\(t)' (available: \(AdapterSpec.linearModules.joined(separator: ", ")))")
+            }
+        }
+        if adapter.kind == .unipelt {
+            if adapter.loraRank < 1 || adapter.loraRank > config.hiddenSize {
+                throw ModelError("UniPELT", "LoRA rank \(adapter.loraRank) (valid: 1...\(config.hiddenSize), the hidden size)")
+            }
+            if !(0..<1).contains(adapter.loraDropout) { throw ModelError("UniPELT", "LoRA dropout \(adapter.loraDropout) (valid: 0 ≤ p < 1)") }
+            if adapter.prefixLength < 1 { throw ModelError("UniPELT", "prefix length \(adapter.prefixLength) (valid: ≥ 1)") }
+            if adapter.prefixHiddenSize < 1 { throw ModelError("UniPELT", "prefix MLP width \(adapter.prefixHiddenSize) (valid: ≥ 1)") }
+            if adapter.reductionFactor < 1 || adapter.reductionFactor > config.hiddenSize {
+                throw ModelError("UniPELT", "reduction factor \(adapter.reductionFactor) (valid: 1...\(config.hiddenSize), the hidden size)")
             }
         }
     }

@@ -35,7 +35,8 @@ public final class ModelWeights: @unchecked Sendable {
     }
 
     /// Loads a pre-trained BERT folder (config.json + model.safetensors) and initialises the new tensors
-    /// (classifier head: N(0, 0.02²) weight, zero bias; LoRA A: Kaiming-uniform, B: zero; IA3: ones) from
+    /// (classifier head: N(0, 0.02²) weight, zero bias; LoRA A: Kaiming-uniform, B: zero; IA3: ones;
+    /// UniPELT: see `UniPELT.initialise`) from
     /// the init stream. Accepts tensor names with or without the `bert.` prefix.
     public static func load(folder: URL, spec: ModelSpec, initStream: RandomStream) throws -> ModelWeights {
         let layout = try ParameterLayout(spec)
@@ -85,6 +86,7 @@ public final class ModelWeights: @unchecked Sendable {
         var r = stream
         for (id, t) in layout.tensors.enumerated() where t.role == .adapter || t.isHead {
             let p = UnsafeMutableBufferPointer(start: pointer(id), count: t.count)
+            if UniPELT.initialise(t, p, spec: layout.spec, &r) { continue }
             if t.name == "classifier.weight" { r.fillNormal(p, std: 0.02) }
             else if t.name.hasSuffix("lora_A.weight") {
                 let bound = 1 / Float(t.shape[1]).squareRoot()   // kaiming_uniform(a = sqrt 5) → U(±1/sqrt(fan_in))

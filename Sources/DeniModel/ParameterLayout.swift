@@ -55,6 +55,10 @@ public struct ParameterLayout: Sendable {
             add(p + "attention.output.LayerNorm.bias", [H], biasTrainable, .norm)
             add(p + "output.LayerNorm.weight", [H], full, .norm)
             add(p + "output.LayerNorm.bias", [H], biasTrainable, .norm)
+            if a.kind == .unipelt {
+                if l == 0 { for (n, shape) in UniPELT.sharedTensors(a, c) { add(n, shape, true, .adapter) } }
+                for (n, shape) in UniPELT.layerTensors(l, a, hidden: H) { add(n, shape, true, .adapter) }
+            }
         }
         add("pooler.dense.weight", [H, H], a.isPoolerTrainable, .weight)
         add("pooler.dense.bias", [H], a.isPoolerTrainable || (biasTrainable && a.poolerTrainable != false), .bias)

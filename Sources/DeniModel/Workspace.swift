@@ -11,7 +11,7 @@ public final class Workspace: @unchecked Sendable {
     // Embeddings
     let embSum: FloatBuffer, embMean: FloatBuffer, embRstd: FloatBuffer, embLN: FloatBuffer, embMask: FloatBuffer
     let x0: FloatBuffer                 // (BT, H) input of layer 0
-    let keyBias: FloatBuffer            // (B, T) 0 or -1e30 for padded keys
+    let keyBias: FloatBuffer            // (B, P + T) 0 or -1e30 for padded keys (P prefix keys, always 0)
     var ids: [Int32]
     // Layers
     final class Layer {
@@ -31,6 +31,10 @@ public final class Workspace: @unchecked Sendable {
     }
     let layers: [Layer]
     let siteScratch: [LinearSite.Scratch]
+    /// Prefix keys per layer (UniPELT's prefix length; 0 otherwise): attention has P + T keys.
+    let P: Int
+    /// UniPELT's saved activations and scratch (nil for other adapters).
+    let uni: UniPELT.Scratch?
     // Pooling and head
     let poolIn: FloatBuffer      // (B, H) [CLS] state or masked mean
     let pooled: FloatBuffer      // (B, H) after the pooler's tanh (or = poolIn)
@@ -64,11 +68,12 @@ public final class Workspace: @unchecked Sendable {
         let c = model.layout.spec.config
         let (B, T, H, FF, NH) = (batch.size, batch.length, c.hiddenSize, c.intermediateSize, c.numHeads)
         self.B = B; self.T = T; self.H = H; self.FF = FF; self.NH = NH; C = model.layout.spec.numLabels
-        let BT = B * T, att = B * NH * T * T
+        P = model.unipelt?.P ?? 0
+        let BT = B * T, att = B * NH * T * (P + T)   // attention cells: T queries × (P + T) keys
         capacityBatch = B; capacityLength = T
         embSum = FloatBuffer(count: BT * H); embMean = FloatBuffer(count: BT); embRstd = FloatBuffer(count: BT)
         embLN = FloatBuffer(count: BT * H); embMask = FloatBuffer(count: BT * H); x0 = FloatBuffer(count: BT * H)
-        keyBias = FloatBuffer(count: BT)
+        keyBias = FloatBuffer(count: B * (P + T))
         ids = batch.ids
         if forTraining {
             layers = (0..<c.numLayers).map { _ in Layer(BT: BT, H: H, FF: FF, att: att, training: true) }
@@ -77,6 +82,7 @@ public final class Workspace: @unchecked Sendable {
             layers = Array(repeating: shared, count: c.numLayers)
         }
         siteScratch = model.sites.flatMap { $0 }.map { $0.makeScratch(rows: BT) }
+        uni = model.unipelt.map { UniPELT.Scratch($0, B: B, T: T, forTraining: forTraining) }
         poolIn = FloatBuffer(count: B * H); pooled = FloatBuffer(count: B * H); headMask = FloatBuffer(count: B * H)
         headIn = FloatBuffer(count: B * H); logits = FloatBuffer(count: B * model.layout.spec.numLabels); probsOut = FloatBuffer(count: B * model.layout.spec.numLabels)
         let g = forTraining ? 1 : 0   // backward buffers only for training

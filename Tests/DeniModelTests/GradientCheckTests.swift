@@ -77,4 +77,9 @@ final class GradientCheckTests: XCTestCase {
     }
 
     func testIA3() throws { try check(AdapterSpec(kind: .ia3), pooling: .mean) }
+
+    func testUniPELT() throws {
+        var a = AdapterSpec(kind: .unipelt); a.loraRank = 3; a.prefixLength = 4; a.prefixHiddenSize = 5; a.reductionFactor = 4
+        try check(a, pooling: .mean)
+    }
 }
