@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     @Argument(help: "engine, ui, or cores (two copies one at a time vs side by side)") var target: String = "engine"
     @Flag(help: "Machine-readable rows.") var json = false
     @Flag(help: "Fewer, shorter measurements.") var quick = false
-    @Option(help: "Tuning strategies to measure (comma-separated: full,lora,ia3).") var tuning = "full,lora,ia3"
+    @Option(help: "Tuning strategies to measure (comma-separated: full,lora,ia3,unipelt).") var tuning = "full,lora,ia3,unipelt"
     @Option(help: "Python of a PyTorch venv to compare with (default: .venv-ref/bin/python when it exists).") var pytorch: String?
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Model folder (default: the one setup installed).") var model: String?
@@ -42,7 +42,8 @@ struct BenchCommand: ParsableCommand {
         let config = try BertConfig.load(folder.appendingPathComponent("config.json"))
         var out: [[String: Any]] = []
         for t in tuning.split(separator: ",").map(String.init) {
-            var a = AdapterSpec(kind: t == "lora" ? .lora : t == "ia3" ? .ia3 : .full)
+            guard let kind = AdapterSpec.Kind(rawValue: t) else { throw ValidationError("unknown tuning '\(t)' (full, lora, ia3, unipelt)") }
+            var a = AdapterSpec(kind: kind)
             a.loraRank = 64; a.loraAlpha = 64
             let base = try ModelWeights.load(folder: folder, spec: ModelSpec(config: config, adapter: a, numLabels: 6, pooling: .mean),
                                              initStream: Seeds(all: 1).stream(.initialization))
@@ -70,8 +71,8 @@ struct BenchCommand: ParsableCommand {
         if !json { print(String(format: "sgemm 400×1536×384: %.1f GFLOP/s (%d threads)", sgemm, threads)) }
         var rows: [EngineBenchmark.Row] = []
         for t in tuning.split(separator: ",").map(String.init) {
-            var a = AdapterSpec(kind: t == "lora" ? .lora : t == "ia3" ? .ia3 : .full)
-            guard ["full", "lora", "ia3"].contains(t) else { throw ValidationError("unknown tuning '\(t)' (full, lora, ia3)") }
+            guard let kind = AdapterSpec.Kind(rawValue: t) else { throw ValidationError("unknown tuning '\(t)' (full, lora, ia3, unipelt)") }
+            var a = AdapterSpec(kind: kind)
             a.loraRank = 64; a.loraAlpha = 64
             let spec = ModelSpec(config: config, adapter: a, numLabels: 6, pooling: .mean, headDropout: 0.3)
             let base = try ModelWeights.load(folder: folder, spec: spec, initStream: Seeds(all: 1).stream(.initialization))
@@ -84,7 +85,9 @@ struct BenchCommand: ParsableCommand {
         }
         if let python = pytorchPython() {
             if !json { print("running the same shapes in PyTorch (\(python))…") }
-            let ref = try Self.runPyTorch(python, quick: quick, tuning: tuning)
+            // The PyTorch script covers full, LoRA and IA3 (UniPELT needs the `adapters` library's own venv).
+            let ref = try Self.runPyTorch(python, quick: quick,
+                                          tuning: tuning.split(separator: ",").filter { $0 != "unipelt" }.joined(separator: ","))
             for i in rows.indices {
                 if let p = ref.first(where: { $0.tuning == rows[i].tuning && $0.kind == rows[i].kind && $0.batch == rows[i].batch && $0.length == rows[i].length }) {
                     rows[i].pytorch_examples_per_s = p.examples_per_s

@@ -11,7 +11,7 @@ struct ExperimentOptions: ParsableArguments {
     var config: String?
     @Option(help: "Dataset key (trec, sst2, cola, mrpc, ag_news, snips, dbpedia, boolq) or a CSV/TSV/JSONL file.")
     var dataset: String?
-    @Option(help: "Tuning strategy: full, lora, ia3.") var tuning: TuningKind?
+    @Option(help: "Tuning strategy: full, lora, ia3, unipelt.") var tuning: TuningKind?
     @Option(name: .customLong("strategy"), parsing: .upToNextOption,
             help: "Mitigation strategies: \(StrategyKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var strategies: [StrategyKind] = []

@@ -58,7 +58,7 @@ public enum EngineBenchmark {
         let elapsed = Date().timeIntervalSince(start)
         let gflops = Double(GEMM.flops - flops0) / elapsed / 1e9
         let a = base.layout.spec.adapter
-        let tuning = a.kind == .lora ? "lora" : a.kind == .ia3 ? "ia3" : "full"
+        let tuning = a.kind.rawValue
         return Row(tuning: tuning, kind: kind, batch: B, length: T, examples_per_s: Double(B * steps) / elapsed, gflops: gflops,
                    sgemm_fraction: gflops / sgemm, peak_rss_mb: Double(TrainingRun.peakMemory()) / 1_048_576, steps: steps)
     }
