@@ -113,6 +113,15 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(s.setup.message, "could not save the preset: disk full")
     }
 
+    func testEditAfterPresetDropsThePresetNote() {
+        var s = Fixture.state()
+        _ = s.setup.cycle(.preset, by: 1)
+        XCTAssertEqual(s.setup.message?.hasPrefix("loaded preset"), true)
+        XCTAssertNil(s.setup.cycle(.tuning, by: 1))
+        XCTAssertNil(s.setup.message)
+        XCTAssertEqual(s.setup.presetIndex, -1)
+    }
+
     func testSignalWhileTrainingStopsThenExitsWithSignalCode() {
         var s = Fixture.liveState()
         XCTAssertEqual(s.reduce(.signal(15)), [.cancelAll])

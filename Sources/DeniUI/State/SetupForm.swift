@@ -315,6 +315,8 @@ public struct SetupState: Hashable, Sendable {
         config = c
         storedDENI = deniConfig
         presetIndex = -1
+        // The form no longer is the preset: drop the "loaded preset" note so the plan line shows again.
+        if message?.hasPrefix("loaded preset") == true { message = nil }
         return nil
     }
 
