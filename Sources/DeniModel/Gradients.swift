@@ -40,7 +40,8 @@ public final class Gradients: @unchecked Sendable {
         guard let e = embedding else { buffer.zero(); return }
         let end = e.offset + e.rows * e.width
         (buffer.pointer).update(repeating: 0, count: e.offset)
-        (buffer.pointer + end).update(repeating: 0, count: buffer.count - end)
+        let rest = UncheckedSendable(buffer.pointer + end)
+        parallelFor(buffer.count - end, minimumPerChunk: 1 << 20) { r in (rest.value + r.lowerBound).update(repeating: 0, count: r.count) }
         for r in stepRows { (buffer.pointer + e.offset + Int(r) * e.width).update(repeating: 0, count: e.width) }
         for r in stepRows { stepMark[Int(r)] = false }
         stepRows.removeAll(keepingCapacity: true)
