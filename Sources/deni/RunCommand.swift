@@ -21,12 +21,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func startSession(_ config: ExperimentConfig, sessions: URL, options: ExperimentOptions) throws -> SessionWriter {
-        let info = try PreparedDataInfo.classCount(config, dataDirectory: options.dataURL)
-        let writer = try SessionWriter.create(in: sessions, config: config, modelIdentity: try Identities.model(options.modelURL),
-                                              datasetIdentity: try Identities.dataset(config.dataset, dataDirectory: options.dataURL, classCount: info),
-                                              machine: .current(toolVersion: DeniVersion.string))
-        let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try enc.encode(config).write(to: writer.folder.appendingPathComponent("config.json"), options: .atomic)
+        let writer = try NewSession.create(config, sessions: sessions, model: options.modelURL, data: options.dataURL)
         FileHandle.standardError.write(Data("session: \(writer.folder.path)\n".utf8))
         return writer
     }
@@ -34,9 +29,17 @@ struct RunCommand: ParsableCommand {
 
 enum DeniVersion { static let string = "0.1.0" }
 
-enum PreparedDataInfo {
-    static func classCount(_ config: ExperimentConfig, dataDirectory: URL) throws -> Int {
-        try DeniData.DatasetRegistry.load(config.dataset, dataDirectory: dataDirectory, options: config.data).classNames.count
+/// Starts recording a session (from `deni run` or the UI): manifest with the model's and data's identity,
+/// and the config as `config.json`, which `deni run --config` replays bit for bit.
+enum NewSession {
+    static func create(_ config: ExperimentConfig, sessions: URL, model: URL, data: URL) throws -> SessionWriter {
+        let classes = try DeniData.DatasetRegistry.load(config.dataset, dataDirectory: data, options: config.data).classNames.count
+        let writer = try SessionWriter.create(in: sessions, config: config, modelIdentity: try Identities.model(model),
+                                              datasetIdentity: try Identities.dataset(config.dataset, dataDirectory: data, classCount: classes),
+                                              machine: .current(toolVersion: DeniVersion.string))
+        let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try enc.encode(config).write(to: writer.folder.appendingPathComponent("config.json"), options: .atomic)
+        return writer
     }
 }
 
@@ -47,11 +50,30 @@ enum ExperimentExecution {
         let control = RunControl()
         let signals = SignalStop(control)
         defer { signals.restore() }
-        let collector = EventCollector()
         let done = SessionReader.finishedRunCount(writer)
         let progress = ProgressPrinter(totalRuns: config.runs * config.strategies.count - done, batchSize: config.batchSize, quiet: json)
+        guard case .finished(let table) = try SessionRun.record(config, writer: writer, runner: runner, sink: progress, control: control) else {
+            FileHandle.standardError.write(Data("interrupted: resume with `deni resume \(writer.folder.path)`\n".utf8))
+            throw ExitCode(130)
+        }
+        if json {
+            print(String(decoding: try SessionFormat.encoder(pretty: true).encode(table), as: UTF8.self))
+        } else {
+            print(ResultsText.plain(table))
+            print("session: \(writer.folder.path)")
+        }
+    }
+}
+
+/// Runs an experiment into a session writer: a failure marks the session failed, a cancellation marks it
+/// interrupted (resumable), and a finished experiment gets the results derived from its recorded events.
+enum SessionRun {
+    enum Outcome { case finished(ResultsTable), interrupted }
+
+    static func record(_ config: ExperimentConfig, writer: SessionWriter, runner: ExperimentRunner, sink: EventSink,
+                       control: RunControl) throws -> Outcome {
         do {
-            try runner.run(config, sink: FanOut([writer, collector, progress]), control: control)
+            try runner.run(config, sink: FanOut([writer, sink]), control: control)
         } catch {
             try? writer.markFailed("\(error)")
             throw error
@@ -59,18 +81,11 @@ enum ExperimentExecution {
         if let e = writer.writeError { throw ValidationError("session could not be written: \(e)") }
         if control.isCancelled {
             try writer.markInterrupted()
-            FileHandle.standardError.write(Data("interrupted: resume with `deni resume \(writer.folder.path)`\n".utf8))
-            throw ExitCode(130)
+            return .interrupted
         }
-        let recorded = try SessionReader.read(writer.folder)
-        let table = recorded.derivedResults()
+        let table = try SessionReader.read(writer.folder).derivedResults()
         try writer.finish(summary: table)
-        if json {
-            print(String(decoding: try SessionFormat.encoder(pretty: true).encode(table), as: UTF8.self))
-        } else {
-            print(ResultsText.plain(table))
-            print("session: \(writer.folder.path)")
-        }
+        return .finished(table)
     }
 }
 

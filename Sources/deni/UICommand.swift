@@ -71,24 +71,11 @@ final class RecordingDriver: ExperimentDriver, @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: model.appendingPathComponent("model.safetensors").path) else {
             throw ValidationError("no model at \(model.path): \(ProjectPaths.modelHowTo)")
         }
-        let classes = try DatasetRegistry.load(config.dataset, dataDirectory: data, options: config.data).classNames.count
-        let writer = try SessionWriter.create(in: sessions, config: config, modelIdentity: try Identities.model(model),
-                                              datasetIdentity: try Identities.dataset(config.dataset, dataDirectory: data, classCount: classes),
-                                              machine: .current(toolVersion: DeniVersion.string))
+        let writer = try NewSession.create(config, sessions: sessions, model: model, data: data)
         sink.publish(.log(level: "info", message: "recording session \(writer.folder.lastPathComponent)", time: 0))
-        do {
-            try runner.run(config, sink: FanOut([writer, sink]), control: control)
-        } catch {
-            try? writer.markFailed("\(error)")
-            throw error
-        }
-        if control.isCancelled {
-            try writer.markInterrupted()
+        if case .interrupted = try SessionRun.record(config, writer: writer, runner: runner, sink: sink, control: control) {
             sink.publish(.log(level: "info", message: "session interrupted: deni resume \(writer.folder.lastPathComponent)", time: 0))
-            return
         }
-        let recorded = try SessionReader.read(writer.folder)
-        try writer.finish(summary: recorded.derivedResults())
     }
 }
 

@@ -19,6 +19,16 @@ public enum EngineBenchmark {
         public var ratio_vs_pytorch: Double?
     }
 
+    /// B sequences of T random token ids ([CLS] … [SEP], no padding) with labels cycling over the classes.
+    static func randomBatch(_ base: ModelWeights, batch B: Int, length T: Int) -> Batch {
+        var r = RandomStream(seed: 7, factor: .sample)
+        let vocab = base.layout.spec.config.vocabSize
+        let seqs: [([Int32], [Int32])] = (0..<B).map { _ in
+            ([101] + (0..<(T - 2)).map { _ in Int32(1000 + r.nextInt(below: vocab - 1000)) } + [102], [Int32](repeating: 0, count: T))
+        }
+        return Batch(sequences: seqs, labels: (0..<B).map { $0 % base.layout.spec.numLabels })
+    }
+
     /// GFLOP/s of one sgemm at M=400, N=1536, K=384 (the feed-forward shape at 8 × 50).
     public static func sgemmRate(seconds: Double = 1) -> Double {
         let (m, n, k) = (400, 1536, 384)
@@ -39,12 +49,7 @@ public enum EngineBenchmark {
     public static func measure(base: ModelWeights, kind: String, batch B: Int, length T: Int, sgemm: Double,
                                warmup: Int = 2, minSteps: Int = 5, seconds: Double = 4) -> Row {
         let model = BertModel(layout: base.layout)
-        var r = RandomStream(seed: 7, factor: .sample)
-        let vocab = base.layout.spec.config.vocabSize
-        let seqs: [([Int32], [Int32])] = (0..<B).map { _ in
-            ([101] + (0..<(T - 2)).map { _ in Int32(1000 + r.nextInt(below: vocab - 1000)) } + [102], [Int32](repeating: 0, count: T))
-        }
-        let batch = Batch(sequences: seqs, labels: (0..<B).map { $0 % base.layout.spec.numLabels })
+        let batch = randomBatch(base, batch: B, length: T)
         let member = Member(weights: base.clone(), adam: Adam(layout: base.layout),
                             schedule: LearningRateSchedule(base: 1e-5, totalSteps: 1_000_000), dropout: RandomStream(seed: 1, factor: .dropout))
         let step: () -> Void = kind == "train"
@@ -69,12 +74,7 @@ extension EngineBenchmark {
     /// side by side (one copy per thread, single-threaded inside). Returns examples/s of both layouts.
     public static func coreLayouts(base: ModelWeights, batch B: Int, length T: Int, seconds: Double = 4) -> (sequential: Double, parallel: Double) {
         let model = BertModel(layout: base.layout)
-        var r = RandomStream(seed: 7, factor: .sample)
-        let vocab = base.layout.spec.config.vocabSize
-        let seqs: [([Int32], [Int32])] = (0..<B).map { _ in
-            ([101] + (0..<(T - 2)).map { _ in Int32(1000 + r.nextInt(below: vocab - 1000)) } + [102], [Int32](repeating: 0, count: T))
-        }
-        let batch = Batch(sequences: seqs, labels: (0..<B).map { $0 % base.layout.spec.numLabels })
+        let batch = randomBatch(base, batch: B, length: T)
         let members = (0..<2).map { i in
             Member(weights: base.clone(), adam: Adam(layout: base.layout),
                    schedule: LearningRateSchedule(base: 1e-5, totalSteps: 1_000_000), dropout: RandomStream(seed: UInt64(i), factor: .dropout))
