@@ -107,6 +107,10 @@ public struct AppState: Hashable, Sendable {
     public var setup: SetupState
     public var training = TrainingStatus.idle
     public var live: ExperimentModel?
+    /// The live experiment's run ends so far, and the results table derived from them (with significance
+    /// against Default), exactly as the session's summary will be.
+    public var liveRunEnds: [TrainingEvent] = []
+    public var liveTable: ResultsTable?
     public var liveView = ExperimentView()
     public var replay: ReplayPlayer?
     public var replayView = ExperimentView()
@@ -145,5 +149,5 @@ public struct AppState: Hashable, Sendable {
 
     /// The experiment the Results screen shows.
     public var resultsModel: ExperimentModel? { resultsSource == .replay ? replay?.model : live }
-    public var resultsTable: ResultsTable? { resultsSource == .replay ? replay?.table : nil }
+    public var resultsTable: ResultsTable? { resultsSource == .replay ? replay?.table : liveTable }
 }

@@ -46,7 +46,17 @@ extension AppState {
         case .key(let key): return handle(key)
         case .events(let events):
             if live == nil { live = ExperimentModel(config: setup.config) }
-            for e in events { live!.apply(e) }
+            var ended = false
+            for e in events {
+                live!.apply(e)
+                if case .runEnd = e { liveRunEnds.append(e); ended = true }
+            }
+            if ended, let model = live {
+                let classes = liveRunEnds.lazy.compactMap { e -> Int? in
+                    if case let .runEnd(_, _, m?, _, _, _, _) = e { return m.perClassF1.count } else { return nil }
+                }.first ?? 2
+                liveTable = ResultsTable.derive(config: model.config, events: liveRunEnds, classCount: classes)
+            }
             return []
         case .tick: return []
         case let .resize(w, h):
@@ -334,6 +344,7 @@ extension AppState {
         }
         setup.message = nil
         live = ExperimentModel(config: setup.config)
+        liveRunEnds = []; liveTable = nil
         liveView = ExperimentView()
         training = .running
         screen = .live
