@@ -82,7 +82,10 @@ func layerNormBackward(_ dx: UnsafeMutablePointer<Float>, _ dgamma: UnsafeMutabl
 func fastExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let lo = SIMD8<Float>(repeating: -87.3), hi = SIMD8<Float>(repeating: 88.3)
     let x = x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
-    let n = (x * 1.44269504088896341).rounded(.toNearestOrEven)
+    // Round x·log2(e) to the nearest integer by adding 1.5·2²³ (the sum's low mantissa bits hold n).
+    let magic = SIMD8<Float>(repeating: 12_582_912)
+    let shiftedF = x * 1.44269504088896341 + magic
+    let n = shiftedF - magic
     let r = x - n * SIMD8<Float>(repeating: 0.693359375) + n * SIMD8<Float>(repeating: 2.12194440e-4)
     var p = SIMD8<Float>(repeating: 1.9875691500e-4)
     p = p * r + 1.3981999507e-3
@@ -91,8 +94,8 @@ func fastExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     p = p * r + 1.6666665459e-1
     p = p * r + 5.0000001201e-1
     let e = p * r * r + r + 1
-    // 2ⁿ from the bits: adding 1.5·2²³ puts the integer n in the low mantissa bits.
-    let shifted = unsafeBitCast(n + 12_582_912, to: SIMD8<Int32>.self) &- 0x4B40_0000
+    // 2ⁿ from the bits of the rounded sum.
+    let shifted = unsafeBitCast(shiftedF, to: SIMD8<Int32>.self) &- 0x4B40_0000
     return e * unsafeBitCast((shifted &+ 127) &<< 23, to: SIMD8<Float>.self)
 }
 
@@ -186,17 +189,21 @@ func biasBackward(_ dbias: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Fl
 /// Vectorised exp (≈1 ulp). row, bias: (n)
 @inline(__always)
 func softmaxRow(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, n: Int) {
-    var mx = -Float.infinity
-    for j in 0..<n { row[j] += bias[j]; mx = max(mx, row[j]) }
-    var sum = SIMD8<Float>(repeating: 0)
-    let m = SIMD8<Float>(repeating: mx)
+    var mx8 = SIMD8<Float>(repeating: -.infinity)
     map8(n) { i, k in
-        let e = fastExp(load8(row, i, k) - m)
-        var masked = e
-        if k < 8 { for j in k..<8 { masked[j] = 0 } }
-        sum += masked
-        store8(row, i, k, e)
+        var v = load8(row, i, k) + load8(bias, i, k)
+        store8(row, i, k, v)
+        if k < 8 { for j in k..<8 { v[j] = -.infinity } }
+        mx8 = mx8.replacing(with: v, where: v .> mx8)
     }
-    let inv = 1 / sum.sum()
-    for j in 0..<n { row[j] *= inv }
+    let m = SIMD8<Float>(repeating: mx8.max())
+    var sum = SIMD8<Float>(repeating: 0)
+    map8(n) { i, k in
+        var e = fastExp(load8(row, i, k) - m)
+        store8(row, i, k, e)
+        if k < 8 { for j in k..<8 { e[j] = 0 } }
+        sum += e
+    }
+    let inv = SIMD8<Float>(repeating: 1 / sum.sum())
+    map8(n) { i, k in store8(row, i, k, load8(row, i, k) * inv) }
 }
