@@ -179,21 +179,7 @@ def make_fixture(tuning: str) -> None:
         print(f"  merged-weights formula vs peft: max |diff| of last hidden state {diff:.2e}")
         assert diff < 1e-4, "the adapter formulas documented in docs/reference.md do not match peft"
 
-    for p in POOLINGS:
-        model.zero_grad(set_to_none=True)
-        head.zero_grad(set_to_none=True)
-        out = forward(model, batch)
-        _, loss = rc.head_loss(head, rc.pool(p, out, batch["attention_mask"]), batch["labels"])
-        loss.backward()
-        assert torch.allclose(loss.reshape(1), tensors[f"loss.{p}"], atol=1e-6)
-        no_grad = []
-        for name, t in trainable:
-            if t.grad is None:
-                no_grad.append(name)
-                continue
-            tensors.update(rc.grad_entries(f"grad.{p}", name, t.grad, batch))
-        meta[f"no_grad.{p}"] = json.dumps(no_grad)
-        print(f"  {p}: loss {loss.item():.6f}, no grad: {no_grad}")
+    rc.record_gradients(model, head, forward, batch, trainable, POOLINGS, tensors, meta)
 
     path = rc.FIXTURE_DIR / f"{tuning}_parity.safetensors"
     save_file(tensors, str(path), metadata=meta)

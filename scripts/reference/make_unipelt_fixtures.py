@@ -197,21 +197,7 @@ def main() -> None:
     trainable = [(n, t) for n, t in model.named_parameters() if t.requires_grad]
     trainable += [("head." + n, t) for n, t in head.named_parameters()]
 
-    for p in POOLINGS:
-        model.zero_grad(set_to_none=True)
-        head.zero_grad(set_to_none=True)
-        out = forward(model, batch)
-        _, loss = rc.head_loss(head, rc.pool(p, out, batch["attention_mask"]), batch["labels"])
-        loss.backward()
-        assert torch.allclose(loss.reshape(1), tensors[f"loss.{p}"], atol=1e-6)
-        no_grad = []
-        for name, t in trainable:
-            if t.grad is None:
-                no_grad.append(name)
-                continue
-            tensors.update(rc.grad_entries(f"grad.{p}", name, t.grad, batch))
-        meta[f"no_grad.{p}"] = json.dumps(no_grad)
-        print(f"  {p}: loss {loss.item():.6f}, no grad: {no_grad}")
+    rc.record_gradients(model, head, forward, batch, trainable, POOLINGS, tensors, meta)
 
     path = rc.FIXTURE_DIR / "unipelt_parity.safetensors"
     save_file(tensors, str(path), metadata=meta)

@@ -173,3 +173,23 @@ def file_size_ok(path: Path, limit_mb: float = 3.0) -> None:
     print(f"wrote {path.relative_to(REPO_ROOT)}: {size / 1e6:.2f} MB")
     if size > limit_mb * 1e6:
         raise SystemExit(f"{path} is {size / 1e6:.2f} MB, over the {limit_mb} MB limit")
+
+
+def record_gradients(model, head, forward, batch: dict, trainable, poolings, tensors: dict, meta: dict) -> None:
+    """For each pooling: loss of the fixed head, backward, and the sampled gradient of every trainable tensor
+    (`trainable` = [(name, parameter)]) into `tensors`; tensors without a gradient are listed in meta."""
+    for p in poolings:
+        model.zero_grad(set_to_none=True)
+        head.zero_grad(set_to_none=True)
+        out = forward(model, batch)
+        _, loss = head_loss(head, pool(p, out, batch["attention_mask"]), batch["labels"])
+        loss.backward()
+        assert torch.allclose(loss.reshape(1), tensors[f"loss.{p}"], atol=1e-6)
+        no_grad = []
+        for name, t in trainable:
+            if t.grad is None:
+                no_grad.append(name)
+                continue
+            tensors.update(grad_entries(f"grad.{p}", name, t.grad, batch))
+        meta[f"no_grad.{p}"] = json.dumps(no_grad)
+        print(f"  {p}: loss {loss.item():.6f}, no grad: {no_grad}")
