@@ -118,13 +118,6 @@ public enum Threads {
         }
     }
 
-    public static var available: Int {
-        #if canImport(Glibc)
-        return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        #else
-        return 2
-        #endif
-    }
 }
 
 #if canImport(Glibc)

@@ -13,8 +13,6 @@ public final class Member: @unchecked Sendable {
     public private(set) var steps = 0
     /// Added to `steps` when reading the schedule (a copy that follows its parent's schedule).
     public var scheduleOffset = 0
-    /// The learning rate of the next step.
-    public var currentRate: Double { schedule.rate(step: steps + scheduleOffset + 1) }
     /// One workspace for training batches and one for evaluation batches, grown when a batch does not fit.
     private var trainSpace: Workspace?
     private var evalSpace: Workspace?
@@ -33,8 +31,6 @@ public final class Member: @unchecked Sendable {
         return ws
     }
 
-    /// Releases the evaluation workspace (copies that only train once more do not need it).
-    public func dropEvaluationSpace() { evalSpace = nil }
 
     /// Hooks a strategy can set for one training step.
     public struct StepHooks {
