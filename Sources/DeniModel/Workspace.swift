@@ -16,7 +16,7 @@ public final class Workspace: @unchecked Sendable {
     // Layers
     final class Layer {
         let q, k, v, ctx, ao, aoMask, res1, ln1Mean, ln1Rstd, h1, ff1, ffg, fo, foMask, res2, ln2Mean, ln2Rstd, out: FloatBuffer
-        let probs: FloatBuffer, probsDrop: FloatBuffer, attMask: FloatBuffer   // (B, NH, T, T)
+        let probs: FloatBuffer, probsDrop: FloatBuffer, attMask: FloatBuffer   // (B, NH, T, prefix + T)
         let geluGrad: FloatBuffer   // (BT, FF) GELU'(ff1), training only
         init(BT: Int, H: Int, FF: Int, att: Int, training: Bool) {
             geluGrad = FloatBuffer(count: training ? BT * FF : 0)

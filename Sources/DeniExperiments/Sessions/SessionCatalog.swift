@@ -29,21 +29,23 @@ public struct SessionListing: Codable, Hashable, Sendable {
 
 /// Finding sessions in the sessions folder.
 public enum SessionCatalog {
-    /// The committed example sessions live here, under the sessions folder.
-    public static let examplesFolder = "examples"
+    /// Committed sessions live in these sub-folders of the sessions folder: the examples and the study.
+    public static let committedFolders = ["examples", "study"]
 
-    /// Session folders directly under `folder` and under its `examples/` (listed as `examples/<name>`).
+    /// Session folders directly under `folder` and under its committed sub-folders (as `examples/<name>`…).
     static func candidates(in folder: URL) -> [String] {
         let fm = FileManager.default
-        let own = ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
-        let examples = ((try? fm.contentsOfDirectory(atPath: folder.appendingPathComponent(examplesFolder).path)) ?? []).sorted()
-        return (own + examples.map { examplesFolder + "/" + $0 }).filter {
+        var names = ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+        for sub in committedFolders {
+            names += ((try? fm.contentsOfDirectory(atPath: folder.appendingPathComponent(sub).path)) ?? []).sorted().map { sub + "/" + $0 }
+        }
+        return names.filter {
             fm.fileExists(atPath: folder.appendingPathComponent($0).appendingPathComponent(SessionFormat.manifestFile).path)
         }
     }
 
-    /// Every sub-folder of `folder` (and of its `examples/`) holding a `manifest.json`, oldest first (folder
-    /// names start with the date). Unreadable sessions are listed with status "unreadable" and the reason.
+    /// Every sub-folder of `folder` (and of its committed sub-folders) holding a `manifest.json`, oldest first
+    /// within each folder (names start with the date). Unreadable sessions are listed with status "unreadable" and the reason.
     public static func list(in folder: URL) -> [SessionListing] {
         return candidates(in: folder).compactMap { name in
             let url = folder.appendingPathComponent(name)
