@@ -7,14 +7,14 @@ struct ResumeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "resume",
         abstract: "Continue an interrupted experiment: finished runs are kept, the interrupted run restarts.")
 
-    @Argument(help: "Session folder, or its name under sessions/.") var session: String
+    @Argument(help: "Session folder, or a (unique part of a) session name under sessions/.") var session: String
     @Flag(help: "Machine-readable results.") var json = false
     @Option(help: "Sessions folder (default: sessions/ in the project).") var sessions: String?
     @Option(help: "Model folder (default: the one the session used, if present, else the installed one).") var model: String?
     @Option(help: "Data folder (default: the one setup filled).") var data: String?
 
     func run() throws {
-        let folder = SessionLocator.folder(session, sessions: ProjectPaths.sessions(sessions))
+        let folder = try SessionCatalog.resolve(session, in: ProjectPaths.sessions(sessions))
         let recorded = try SessionReader.read(folder)
         let finished = recorded.finishedRuns
         let config = recorded.config
@@ -30,13 +30,5 @@ struct ResumeCommand: ParsableCommand {
         let runner = ExperimentRunner(dataDirectory: ProjectPaths.data(data), modelDirectory: modelURL)
         runner.skip = finished
         try ExperimentExecution.execute(config, writer: writer, runner: runner, json: json)
-    }
-}
-
-/// A session argument: a folder path, or a name under the sessions folder.
-enum SessionLocator {
-    static func folder(_ arg: String, sessions: URL) -> URL {
-        if FileManager.default.fileExists(atPath: arg) { return URL(fileURLWithPath: arg) }
-        return sessions.appendingPathComponent(arg)
     }
 }
