@@ -13,8 +13,9 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
-        .target(name: "DeniCore", dependencies: ["CBLAS"], swiftSettings: optimize),
+        .target(name: "DeniCore", dependencies: ["CBLAS", "CDNNL"], swiftSettings: optimize),
         .target(name: "DeniModel", dependencies: ["DeniCore"], swiftSettings: optimize),
         .target(name: "DeniData", dependencies: ["DeniCore"], swiftSettings: optimize),
         .target(name: "DeniTraining", dependencies: ["DeniCore", "DeniModel", "DeniData"], swiftSettings: optimize),

@@ -8,7 +8,8 @@ public enum Transpose: Sendable { case none, transpose }
 /// A backend for single-precision matrix products. All matrices are row-major.
 ///
 /// `C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] + beta * C`, with leading dimensions in elements.
-/// A second backend (oneDNN, bf16) conforms to this protocol and is selected through `GEMM.backend`.
+/// Backends (GEMMBackends.swift): oneDNN (default) and OpenBLAS, chosen by `DENI_GEMM` or `GEMM.backend`.
+/// Every backend computes one call on the calling thread; `GEMM` does the splitting over threads.
 public protocol GEMMBackend: Sendable {
     var name: String { get }
     func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
@@ -17,25 +18,9 @@ public protocol GEMMBackend: Sendable {
                beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int)
 }
 
-/// OpenBLAS `cblas_sgemm`.
-public struct OpenBLASBackend: GEMMBackend {
-    public init() {}
-    public var name: String { "openblas" }
-    @inline(__always)
-    public func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
-                      alpha: Float, a: UnsafePointer<Float>, lda: Int,
-                      b: UnsafePointer<Float>, ldb: Int,
-                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        cblas_sgemm(CblasRowMajor,
-                    transA == .none ? CblasNoTrans : CblasTrans,
-                    transB == .none ? CblasNoTrans : CblasTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-    }
-}
-
 /// The project's one GEMM entry point. Counts FLOPs (2·M·N·K) of every product in `flops` (atomic).
 public enum GEMM {
-    nonisolated(unsafe) public static var backend: any GEMMBackend = OpenBLASBackend()
+    nonisolated(unsafe) public static var backend: any GEMMBackend = GEMMBackends.fromEnvironment()
     private static let counter = Atomic<Int>(0)
     /// FLOPs of every GEMM since the process started (2·M·N·K each).
     public static var flops: Int { counter.load(ordering: .relaxed) }

@@ -13,8 +13,10 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Machine-readable rows.") var json = false
     @Flag(help: "Fewer, shorter measurements.") var quick = false
     @Option(help: "Tuning strategies to measure (comma-separated: full,lora,ia3,unipelt).") var tuning = "full,lora,ia3,unipelt"
-    @Option(help: "Python of a PyTorch venv to compare with (default: .venv-ref/bin/python when it exists).") var pytorch: String?
+    @Option(help: "Python of a PyTorch venv to compare with (default: .venv-ref/bin/python when it exists; 'none' skips).") var pytorch: String?
     @Option(help: "Threads.") var threads = 2
+    @Option(help: "GEMM backends to measure, each with its own rows (comma-separated: \(GEMMBackends.names.joined(separator: ",")); default: DENI_GEMM or onednn).")
+    var gemm: String?
     @Option(help: "Model folder (default: the one setup installed).") var model: String?
 
     func run() throws {
@@ -65,25 +67,29 @@ struct BenchCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path) else {
             throw ValidationError("no model at \(folder.path): \(ProjectPaths.modelHowTo)")
         }
+        let (backends, python) = (try gemmBackends(), try pytorchPython())
         Threads.set(threads)
         let config = try BertConfig.load(folder.appendingPathComponent("config.json"))
-        let sgemm = EngineBenchmark.sgemmRate(seconds: quick ? 0.5 : 1.5)
-        if !json { print(String(format: "sgemm 400×1536×384: %.1f GFLOP/s (%d threads)", sgemm, threads)) }
         var rows: [EngineBenchmark.Row] = []
-        for t in tuning.split(separator: ",").map(String.init) {
-            guard let kind = AdapterSpec.Kind(rawValue: t) else { throw ValidationError("unknown tuning '\(t)' (full, lora, ia3, unipelt)") }
-            var a = AdapterSpec(kind: kind)
-            a.loraRank = 64; a.loraAlpha = 64
-            let spec = ModelSpec(config: config, adapter: a, numLabels: 6, pooling: .mean, headDropout: 0.3)
-            let base = try ModelWeights.load(folder: folder, spec: spec, initStream: Seeds(all: 1).stream(.initialization))
-            for (kind, b, l) in [("train", 8, 50), ("train", 32, 64), ("eval", 64, 50)] {
-                let row = EngineBenchmark.measure(base: base, kind: kind, batch: b, length: l, sgemm: sgemm,
-                                                  minSteps: quick ? 2 : 5, seconds: quick ? 1.5 : 5)
-                rows.append(row)
-                if !json { print(Self.describe(row)) }
+        for backend in backends {
+            GEMM.backend = backend
+            let sgemm = EngineBenchmark.sgemmRate(seconds: quick ? 0.5 : 1.5)
+            if !json { print(String(format: "sgemm 400×1536×384 (%@): %.1f GFLOP/s (%d threads)", backend.name as NSString, sgemm, threads)) }
+            for t in tuning.split(separator: ",").map(String.init) {
+                guard let kind = AdapterSpec.Kind(rawValue: t) else { throw ValidationError("unknown tuning '\(t)' (full, lora, ia3, unipelt)") }
+                var a = AdapterSpec(kind: kind)
+                a.loraRank = 64; a.loraAlpha = 64
+                let spec = ModelSpec(config: config, adapter: a, numLabels: 6, pooling: .mean, headDropout: 0.3)
+                let base = try ModelWeights.load(folder: folder, spec: spec, initStream: Seeds(all: 1).stream(.initialization))
+                for (kind, b, l) in [("train", 8, 50), ("train", 32, 64), ("eval", 64, 50)] {
+                    let row = EngineBenchmark.measure(base: base, kind: kind, batch: b, length: l, sgemm: sgemm,
+                                                      minSteps: quick ? 2 : 5, seconds: quick ? 1.5 : 5)
+                    rows.append(row)
+                    if !json { print(Self.describe(row)) }
+                }
             }
         }
-        if let python = pytorchPython() {
+        if let python {
             if !json { print("running the same shapes in PyTorch (\(python))…") }
             // The PyTorch script covers full, LoRA and IA3 (UniPELT needs the `adapters` library's own venv).
             let ref = try Self.runPyTorch(python, quick: quick,
@@ -103,14 +109,30 @@ struct BenchCommand: ParsableCommand {
     }
 
     static func describe(_ r: EngineBenchmark.Row) -> String {
-        var s = String(format: "%-5@ %-5@ %3d × %-3d %8.1f ex/s  %6.1f GFLOP/s  %4.0f %% of sgemm  peak %5.0f MB",
-                       r.tuning as NSString, r.kind as NSString, r.batch, r.length, r.examples_per_s, r.gflops, 100 * r.sgemm_fraction, r.peak_rss_mb)
+        var s = String(format: "%-8@ %-5@ %-5@ %3d × %-3d %8.1f ex/s  %6.1f GFLOP/s  %4.0f %% of sgemm  peak %5.0f MB",
+                       r.gemm as NSString, r.tuning as NSString, r.kind as NSString, r.batch, r.length, r.examples_per_s, r.gflops, 100 * r.sgemm_fraction, r.peak_rss_mb)
         if let p = r.pytorch_examples_per_s, let q = r.ratio_vs_pytorch { s += String(format: "  | PyTorch %6.1f ex/s → %.2f×", p, q) }
         return s
     }
 
-    func pytorchPython() -> String? {
-        if let p = pytorch { return p }
+    func gemmBackends() throws -> [any GEMMBackend] {
+        guard let gemm else { return [GEMM.backend] }
+        return try gemm.split(separator: ",").map {
+            guard let b = GEMMBackends.named(String($0)) else {
+                throw ValidationError("--gemm: unknown backend '\($0)' (\(GEMMBackends.names.joined(separator: ", ")))")
+            }
+            return b
+        }
+    }
+
+    func pytorchPython() throws -> String? {
+        if let p = pytorch {
+            if p == "none" { return nil }
+            guard FileManager.default.isExecutableFile(atPath: p) else {
+                throw ValidationError("--pytorch \(p): no executable Python there (give a venv's bin/python, or 'none' to skip PyTorch)")
+            }
+            return p
+        }
         guard let root = ProjectPaths.root else { return nil }
         let p = root.appendingPathComponent(".venv-ref/bin/python").path
         return FileManager.default.isExecutableFile(atPath: p) ? p : nil

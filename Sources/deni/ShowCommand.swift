@@ -37,7 +37,7 @@ struct ShowCommand: ParsableCommand {
         print("Dataset  \(m.dataset.key) (\(m.dataset.classCount) classes, \(m.dataset.filesHash))")
         print("Model    \(m.model.folder)/\(m.model.weightsFile) (\(m.model.weightsSHA256.map { "sha256 \($0)" } ?? "\(m.model.weightsBytes) bytes"))")
         print("Runs     \(m.config.runs) per strategy, \(m.config.tuning.kind.rawValue), \(m.config.trainSamples) samples, \(m.config.epochs) epochs")
-        print("Machine  \(m.machine.hostname), \(m.machine.cores) cores, deni \(m.machine.toolVersion) (\(m.machine.buildConfiguration))")
+        print("Machine  \(m.machine.hostname), \(m.machine.cores) cores, deni \(m.machine.toolVersion) (\(m.machine.buildConfiguration)), GEMM \(m.machine.gemm ?? "openblas")")
         if let failure = m.failure { print("Failure  \(failure)") }
         print("")
         print(ResultsText.plain(results), terminator: "")

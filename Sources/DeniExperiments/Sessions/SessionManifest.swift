@@ -62,10 +62,14 @@ public struct MachineInfo: Codable, Hashable, Sendable {
     public var toolVersion: String
     /// "debug" or "release".
     public var buildConfiguration: String
+    /// The GEMM backend (`GEMM.backend.name`); absent in sessions written before backends were selectable
+    /// (those used OpenBLAS). Runs reproduce bit for bit only with the same backend and thread count.
+    public var gemm: String?
 
-    public init(hostname: String, cores: Int, operatingSystem: String, toolVersion: String, buildConfiguration: String) {
+    public init(hostname: String, cores: Int, operatingSystem: String, toolVersion: String, buildConfiguration: String,
+                gemm: String? = nil) {
         self.hostname = hostname; self.cores = cores; self.operatingSystem = operatingSystem
-        self.toolVersion = toolVersion; self.buildConfiguration = buildConfiguration
+        self.toolVersion = toolVersion; self.buildConfiguration = buildConfiguration; self.gemm = gemm
     }
 
     /// This machine and build.
@@ -77,7 +81,8 @@ public struct MachineInfo: Codable, Hashable, Sendable {
         let build = "release"
         #endif
         return MachineInfo(hostname: info.hostName, cores: info.activeProcessorCount,
-                           operatingSystem: info.operatingSystemVersionString, toolVersion: toolVersion, buildConfiguration: build)
+                           operatingSystem: info.operatingSystemVersionString, toolVersion: toolVersion, buildConfiguration: build,
+                           gemm: GEMM.backend.name)
     }
 }
 

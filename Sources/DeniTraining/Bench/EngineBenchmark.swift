@@ -8,6 +8,8 @@ public enum EngineBenchmark {
     public struct Row: Codable, Sendable {
         public var tuning: String
         public var kind: String
+        /// The GEMM backend that ran the row (`GEMM.backend.name`).
+        public var gemm: String
         public var batch: Int
         public var length: Int
         public var examples_per_s: Double
@@ -64,7 +66,7 @@ public enum EngineBenchmark {
         let gflops = Double(GEMM.flops - flops0) / elapsed / 1e9
         let a = base.layout.spec.adapter
         let tuning = a.kind.rawValue
-        return Row(tuning: tuning, kind: kind, batch: B, length: T, examples_per_s: Double(B * steps) / elapsed, gflops: gflops,
+        return Row(tuning: tuning, kind: kind, gemm: GEMM.backend.name, batch: B, length: T, examples_per_s: Double(B * steps) / elapsed, gflops: gflops,
                    sgemm_fraction: gflops / sgemm, peak_rss_mb: Double(TrainingRun.peakMemory()) / 1_048_576, steps: steps)
     }
 }
