@@ -70,6 +70,24 @@ extension Statistics {
         return Interval(estimate: d.reduce(0, +) / Double(n), low: low, high: high)
     }
 
+    /// Bootstrap of `mean(a) − mean(b)` for independent samples (each resampled on its own), e.g. the paired
+    /// gains of one cell against those of another. Seeded like `pairedBootstrap`; empty inputs give NaNs.
+    public static func independentBootstrap(_ a: [Double], _ b: [Double], resamples: Int = 10_000, seed: UInt64,
+                                            confidence: Double = 0.95) -> Interval {
+        guard !a.isEmpty, !b.isEmpty, resamples > 0 else { return Interval(estimate: .nan, low: .nan, high: .nan) }
+        var rng = RandomStream(key: seed)
+        var differences = [Double](repeating: 0, count: resamples)
+        for r in 0..<resamples {
+            var sa = 0.0, sb = 0.0
+            for _ in 0..<a.count { sa += a[rng.nextInt(below: a.count)] }
+            for _ in 0..<b.count { sb += b[rng.nextInt(below: b.count)] }
+            differences[r] = sa / Double(a.count) - sb / Double(b.count)
+        }
+        let (low, high) = percentileInterval(&differences, confidence: confidence)
+        let estimate = a.reduce(0, +) / Double(a.count) - b.reduce(0, +) / Double(b.count)
+        return Interval(estimate: estimate, low: low, high: high)
+    }
+
     /// Bootstrap interval of `std(a) / std(b)` (population std, ddof 0, as `Summary.std`).
     ///
     /// `paired`: one index draw resamples both arrays (they must have the same length); otherwise each array is

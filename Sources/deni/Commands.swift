@@ -11,6 +11,7 @@ extension Deni {
         ResumeCommand.self,
         SessionsCommand.self,
         ShowCommand.self,
+        ReportCommand.self,
         ReplayCommand.self,
         CompareCommand.self,
         ExportCommand.self,

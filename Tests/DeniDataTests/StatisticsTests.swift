@@ -1,3 +1,4 @@
+import DeniCore
 import XCTest
 @testable import DeniData
 
@@ -80,6 +81,21 @@ final class StatisticsTests: XCTestCase {
     /// SciPy's percentile bootstrap (200,000 resamples, its own generator) gave [0.006996585420642777,
     /// 1.1237200540073404] around the mean difference 0.5474999219994402 (SE 0.293). Ours uses another
     /// generator and 10,000 resamples, so the ends agree to Monte Carlo error only (0.05 ≈ 0.17 SE).
+    func testIndependentBootstrapMatchesNormalTheoryOnLargeSamples() {
+        // Two deterministic samples of 400 and 300 values: the percentile interval of mean(a) − mean(b) should be
+        // close to estimate ± 1.96·√(σa²/na + σb²/nb) (population variances, as the bootstrap resamples them).
+        var r = RandomStream(seed: 9, factor: .noise)
+        let a = (0..<400).map { _ in 5 + 2 * Double(r.nextNormal()) }, b = (0..<300).map { _ in 4 + Double(r.nextNormal()) }
+        let i = Statistics.independentBootstrap(a, b, seed: 3)
+        let sa = Statistics.summary(a), sb = Statistics.summary(b)
+        XCTAssertEqual(i.estimate, sa.mean - sb.mean, accuracy: 1e-12)
+        let half = 1.96 * (sa.std * sa.std / 400 + sb.std * sb.std / 300).squareRoot()
+        XCTAssertEqual(i.high - i.estimate, half, accuracy: 0.1 * half)
+        XCTAssertEqual(i.estimate - i.low, half, accuracy: 0.1 * half)
+        XCTAssertEqual(Statistics.independentBootstrap(a, b, seed: 3), i)
+        XCTAssertTrue(Statistics.independentBootstrap([], b, seed: 3).estimate.isNaN)
+    }
+
     func testPairedBootstrapAgreesWithSciPyAndIsReproducible() {
         let r = Statistics.pairedBootstrap(a7, b7, seed: 42)
         XCTAssertEqual(r.estimate, 0.5474999219994402, accuracy: 1e-12)

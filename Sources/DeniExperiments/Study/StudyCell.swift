@@ -1,0 +1,188 @@
+import DeniCore
+import DeniData
+import DeniTraining
+import Foundation
+
+/// Two strategies of one cell over runs with the same index and the same seeds.
+public struct PairedComparison: Codable, Hashable, Sendable {
+    public var strategy: String
+    public var against: String
+    public var pairs: Int
+    /// Mean of (strategy − against) final macro-F1, paired bootstrap 95 % interval.
+    public var meanDifference: Interval
+    public var wilcoxonP: Double
+    /// std(strategy) / std(against) over the pairs, paired bootstrap 95 % interval.
+    public var stdRatio: Interval
+    /// Mean model-steps of `strategy` over those of `against` (all finished runs of each).
+    public var costRatio: Double
+}
+
+/// A run recorded by two sessions of a cell (same strategy, run index and seeds): the first session's result
+/// is the one used; the difference shows how far a rerun lands (another GEMM backend, another build).
+public struct DuplicateRun: Codable, Hashable, Sendable {
+    public var strategy: String
+    public var run: Int
+    public var used: Double
+    public var other: Double
+    public var usedSession: String
+    public var otherSession: String
+}
+
+/// One cell of a study: every session with the same dataset, tuning and protocol, merged by strategy and run.
+/// Only the experiment's name, strategies, run count, threads and live-curve settings may differ between the
+/// sessions of a cell (they do not change a run's result).
+public struct StudyCell: Sendable {
+    public var title: String
+    /// A file-name slug of the title ("trec-lora").
+    public var slug: String
+    public var sessions: [RecordedSession]
+    /// The first session's config with the strategies of every session (in order of appearance).
+    public var config: ExperimentConfig
+    /// Every session's events; a run finished in an earlier session is taken from that session only.
+    public var events: [TrainingEvent]
+    public var table: ResultsTable
+    public var duplicates: [DuplicateRun]
+
+    /// What two sessions must share to be one cell: the config without the fields that do not affect results,
+    /// plus the dataset's identity.
+    static func identity(_ s: RecordedSession) -> String {
+        var c = s.config
+        c.name = ""; c.strategies = []; c.runs = 0; c.threads = 0; c.evalSubsample = 0; c.evalEvery = 0
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let config = (try? encoder.encode(c)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return config + "|" + s.manifest.dataset.key + "|" + s.manifest.dataset.filesHash
+    }
+
+    /// Groups sessions into cells, in the order of each cell's first session.
+    public static func cells(_ sessions: [RecordedSession]) -> [StudyCell] {
+        var order: [String] = []
+        var groups: [String: [RecordedSession]] = [:]
+        for s in sessions {
+            let key = identity(s)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(s)
+        }
+        var cells = order.map { StudyCell(groups[$0]!) }
+        // Two cells of the same dataset and tuning differ in protocol: number their titles.
+        let titles = cells.map(\.title)
+        for i in cells.indices {
+            let same = titles.indices.filter { titles[$0] == titles[i] }
+            if same.count > 1, let k = same.firstIndex(of: i) {
+                cells[i].title += " (protocol \(k + 1))"; cells[i].slug += "-\(k + 1)"
+            }
+        }
+        return cells
+    }
+
+    init(_ sessions: [RecordedSession]) {
+        self.sessions = sessions
+        let first = sessions[0]
+        var config = first.config
+        config.strategies = []
+        for s in sessions {
+            for strategy in s.config.strategies where !config.strategies.contains(where: { $0.displayName == strategy.displayName }) {
+                config.strategies.append(strategy)
+            }
+        }
+        config.runs = sessions.map(\.config.runs).max() ?? config.runs
+        self.config = config
+        let dataset = Self.datasetName(first.manifest.dataset.key)
+        title = "\(dataset), \(Self.tuningName(config.tuning.kind))"
+        slug = "\(first.manifest.dataset.key)-\(config.tuning.kind.rawValue)".lowercased()
+            .map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }.reduce(into: "") { $0.append($1) }
+
+        // Runs finished per session, first session wins; duplicates are recorded.
+        var owner: [RunID: (session: Int, f1: Double)] = [:]
+        var duplicates: [DuplicateRun] = []
+        for (k, s) in sessions.enumerated() {
+            for (id, f1) in Self.finishedF1(s.events) {
+                if let o = owner[id] {
+                    duplicates.append(DuplicateRun(strategy: id.strategy, run: id.run, used: o.f1, other: f1,
+                                                   usedSession: sessions[o.session].manifest.name, otherSession: s.manifest.name))
+                } else {
+                    owner[id] = (k, f1)
+                }
+            }
+        }
+        var merged: [TrainingEvent] = []
+        for (k, s) in sessions.enumerated() {
+            for e in s.events {
+                guard let id = e.runID else { continue }
+                if let o = owner[id], o.session != k { continue }
+                merged.append(e)
+            }
+        }
+        self.events = merged
+        self.duplicates = duplicates.sorted { ($0.strategy, $0.run) < ($1.strategy, $1.run) }
+        table = ResultsTable.derive(config: config, events: merged, classCount: first.manifest.dataset.classCount)
+    }
+
+    /// Final macro-F1 of every finished run (the last `run_end` of a run counts).
+    static func finishedF1(_ events: [TrainingEvent]) -> [RunID: Double] {
+        var last: [RunID: Double?] = [:]
+        for case let .runEnd(id, status, metrics, _, _, _, _) in events { last[id] = status == .finished ? metrics?.macroF1 : nil }
+        return last.compactMapValues { $0 }
+    }
+
+    /// Seeds of each run's first `run_start`.
+    var seeds: [RunID: Seeds] {
+        var out: [RunID: Seeds] = [:]
+        for case let .runStart(id, s, _, _, _) in events where out[id] == nil { out[id] = s }
+        return out
+    }
+
+    public func row(_ strategy: String) -> StrategyResult? { table.rows.first { $0.strategy == strategy } }
+
+    /// `strategy` against `other` over run indices finished by both with identical seeds (nil below 2 pairs).
+    public func compare(_ strategy: String, with other: String) -> PairedComparison? {
+        let f1 = Self.finishedF1(events), seeds = self.seeds
+        var a: [Double] = [], b: [Double] = []
+        let runs = Set(f1.keys.filter { $0.strategy == strategy }.map(\.run)).sorted()
+        for run in runs {
+            let x = RunID(strategy: strategy, run: run), y = RunID(strategy: other, run: run)
+            guard let fa = f1[x], let fb = f1[y], let sa = seeds[x], sa == seeds[y] else { continue }
+            a.append(fa); b.append(fb)
+        }
+        guard a.count >= 2, let ra = row(strategy), let rb = row(other) else { return nil }
+        let seed = config.baseSeeds.split
+        return PairedComparison(
+            strategy: strategy, against: other, pairs: a.count,
+            meanDifference: Statistics.pairedBootstrap(a, b, resamples: ResultsTable.bootstrapResamples, seed: seed),
+            wilcoxonP: Statistics.wilcoxonSignedRank(a, b),
+            stdRatio: Statistics.stdRatioBootstrap(a, b, paired: true, resamples: ResultsTable.bootstrapResamples, seed: seed &+ 1),
+            costRatio: ra.modelSteps / rb.modelSteps)
+    }
+
+    /// The comparisons a study reports: every strategy against Default, DENI against Ensemble, and
+    /// DENI + Augment against DENI.
+    public var comparisons: [PairedComparison] {
+        let names = table.rows.map(\.strategy)
+        let base = StrategyKind.standard.displayName
+        var out = names.filter { $0 != base }.compactMap { compare($0, with: base) }
+        let deni = StrategyKind.deni.displayName, ensemble = StrategyKind.ensemble.displayName
+        if let c = compare(deni, with: ensemble) { out.append(c) }
+        if let c = compare(StrategyKind.deniAugment.displayName, with: deni) { out.append(c) }
+        return out
+    }
+
+    /// Final macro-F1 per run index of a strategy (finished runs).
+    public func finalF1(_ strategy: String) -> [Int: Double] {
+        Dictionary(Self.finishedF1(events).filter { $0.key.strategy == strategy }.map { ($0.key.run, $0.value) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The registered dataset's short name (its title up to the first space or parenthesis), else the key.
+    static func datasetName(_ key: String) -> String {
+        guard let title = DatasetRegistry.info(key)?.title else { return key }
+        return String(title.prefix { $0 != " " && $0 != "(" })
+    }
+
+    static func tuningName(_ kind: TuningKind) -> String {
+        switch kind {
+        case .full: "full fine-tuning"
+        case .lora: "LoRA"
+        case .ia3: "IA3"
+        case .unipelt: "UniPELT"
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import XCTest
+import DeniCore
+
+/// `deni report` on the committed example sessions: a Markdown report with its plots, and clear errors.
+final class ReportCLITests: XCTestCase {
+    func testReportOnTheExampleSessionsWritesMarkdownAndPlots() throws {
+        let root = try XCTUnwrap(ProjectPaths.root)
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("deni-report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let notes = tmp.appendingPathComponent("notes.md")
+        try "Notes go here.".write(to: notes, atomically: true, encoding: .utf8)
+        let out = tmp.appendingPathComponent("docs/results.md"), svg = tmp.appendingPathComponent("docs/results")
+        let r = try runDeni(["report", root.appendingPathComponent("sessions/examples").path, "--out", out.path, "--svg", svg.path,
+                             "--notes", notes.path], timeout: 120)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let text = try String(contentsOf: out, encoding: .utf8)
+        XCTAssertTrue(text.contains("Notes go here."))
+        XCTAssertTrue(text.contains("## Findings"))
+        // The two example sessions ran different protocols: two cells, each with its plot linked relatively.
+        XCTAssertTrue(text.contains("## TREC, LoRA (protocol 1)"), text)
+        XCTAssertTrue(text.contains("## TREC, LoRA (protocol 2)"), text)
+        XCTAssertTrue(text.contains("](results/trec-lora-1.svg)"), text)
+        for name in ["trec-lora-1.svg", "trec-lora-2.svg"] {
+            XCTAssertTrue(try String(contentsOf: svg.appendingPathComponent(name), encoding: .utf8).contains("<svg xmlns"))
+        }
+        let json = try runDeni(["report", root.appendingPathComponent("sessions/examples").path, "--json"], timeout: 120)
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let decoded = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual((decoded?["cells"] as? [Any])?.count, 2)
+        XCTAssertEqual((decoded?["findings"] as? [Any])?.count, 3)
+    }
+
+    func testReportOnAFolderWithoutSessionsSaysSo() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("deni-report-empty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let r = try runDeni(["report", tmp.path], timeout: 60)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("neither a session nor a folder of sessions"), r.stderr)
+    }
+}

@@ -1,0 +1,116 @@
+import DeniCore
+import DeniData
+import DeniTraining
+import Foundation
+import XCTest
+@testable import DeniExperiments
+
+/// `deni report`: sessions merged into cells, paired comparisons across sessions, the findings' rules.
+final class StudyReportTests: XCTestCase {
+    private var parent: URL!
+
+    override func setUpWithError() throws { parent = try Fixtures.temporaryFolder() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: parent) }
+
+    /// A finished session whose strategy `name` ends run i with `f1[name][i]` (and model-steps `steps[name]`).
+    private func session(_ f1: [String: [Double]], strategies: [StrategyKind], tuning: TuningKind = .lora, epochs: Int = 10,
+                         steps: [String: Int] = [:]) throws -> RecordedSession {
+        var config = Fixtures.config(runs: f1.values.map(\.count).max() ?? 1, strategies: strategies)
+        config.tuning.kind = tuning
+        config.epochs = epochs
+        let w = try Fixtures.writer(in: parent, config: config)
+        var events: [TrainingEvent] = []
+        for (i, name) in strategies.map(\.displayName).enumerated() {
+            for (run, value) in (f1[name] ?? []).enumerated() {
+                events += Fixtures.run(name, run, f1: value, modelSteps: steps[name] ?? 100 * (i + 1))
+            }
+        }
+        for e in events { w.publish(e) }
+        try w.finish(summary: ResultsTable.derive(config: config, events: events, classCount: 6))
+        return try SessionReader.read(w.folder)
+    }
+
+    func testSessionsOfOneProtocolMergeIntoOneCellAndPairAcrossSessions() throws {
+        let a = try session(["Default": [80, 82, 84, 86], "DENI": [85, 86, 87, 88]], strategies: [.standard, .deni],
+                            steps: ["Default": 100, "DENI": 370])
+        let b = try session(["Default": [80.5, 82, 84, 86], "Ensemble": [84, 84, 86, 86]], strategies: [.standard, .ensemble],
+                            steps: ["Default": 100, "Ensemble": 1000])
+        let cells = StudyCell.cells([a, b])
+        XCTAssertEqual(cells.count, 1)
+        let cell = cells[0]
+        XCTAssertEqual(cell.title, "TREC, LoRA")
+        XCTAssertEqual(cell.table.rows.map(\.strategy), ["Default", "DENI", "Ensemble"])
+        XCTAssertEqual(cell.table.rows.map(\.runs), [4, 4, 4])
+        // Default run 0 was recorded twice: the first session's 80 is used, 80.5 is reported.
+        XCTAssertEqual(cell.finalF1("Default")[0], 80)
+        XCTAssertEqual(cell.duplicates.count, 4)
+        XCTAssertEqual(cell.duplicates.first { $0.run == 0 }?.other, 80.5)
+        let c = try XCTUnwrap(cell.compare("DENI", with: "Ensemble"))
+        XCTAssertEqual(c.pairs, 4)
+        XCTAssertEqual(c.meanDifference.estimate, 1.5, accuracy: 1e-12)   // (1 + 2 + 1 + 2) / 4
+        XCTAssertEqual(c.costRatio, 0.37, accuracy: 1e-12)
+        XCTAssertEqual(c.stdRatio.estimate, Statistics.summary([85, 86, 87, 88]).std / Statistics.summary([84, 84, 86, 86]).std, accuracy: 1e-12)
+        XCTAssertEqual(cell.comparisons.map { "\($0.strategy)-\($0.against)" }, ["DENI-Default", "Ensemble-Default", "DENI-Ensemble"])
+    }
+
+    func testDifferentProtocolsAreDifferentCells() throws {
+        let a = try session(["Default": [80, 82]], strategies: [.standard])
+        let b = try session(["Default": [70, 72]], strategies: [.standard], epochs: 20)
+        let c = try session(["Default": [60, 62]], strategies: [.standard], tuning: .full)
+        let cells = StudyCell.cells([a, b, c])
+        XCTAssertEqual(cells.map(\.title), ["TREC, LoRA (protocol 1)", "TREC, LoRA (protocol 2)", "TREC, full fine-tuning"])
+        XCTAssertEqual(Set(cells.map(\.slug)).count, 3)
+        XCTAssertTrue(cells.allSatisfy(\.duplicates.isEmpty))
+    }
+
+    func testFindingOneFollowsTheIntervals() throws {
+        // Better in mean (every pair) and much less spread → confirmed.
+        let better = try session(["Default": [80, 81, 82, 83, 84, 85, 86, 87], "DENI": [88, 88.2, 88.1, 88.3, 88, 88.2, 88.1, 88.3],
+                                  "Ensemble": [84, 86, 83, 87, 82, 88, 85, 86]], strategies: [.standard, .deni, .ensemble])
+        XCTAssertEqual(StudyFindings.judge(StudyCell.cells([better]))[0].verdict, .confirmed)
+        // Worse in every pair → not confirmed.
+        let worse = try session(["Default": [80, 81, 82, 83], "DENI": [70, 71, 72, 73], "Ensemble": [84, 85, 86, 87]],
+                                strategies: [.standard, .deni, .ensemble])
+        XCTAssertEqual(StudyFindings.judge(StudyCell.cells([worse]))[0].verdict, .notConfirmed)
+        // Three noisy pairs → inconclusive; the evidence names the cell and the numbers.
+        let few = try session(["Default": [80, 81, 82], "DENI": [85, 83, 86], "Ensemble": [84, 85, 83]], strategies: [.standard, .deni, .ensemble])
+        let finding = StudyFindings.judge(StudyCell.cells([few]))[0]
+        XCTAssertEqual(finding.verdict, .inconclusive)
+        XCTAssertTrue(finding.evidence[0].hasPrefix("TREC, LoRA: DENI − Ensemble = +0.67"), finding.evidence[0])
+        // No Ensemble anywhere → not run.
+        let none = try session(["Default": [80, 81], "DENI": [85, 83]], strategies: [.standard, .deni])
+        let findings = StudyFindings.judge(StudyCell.cells([none]))
+        XCTAssertEqual(findings.map(\.verdict), [.notRun, .notRun, .notRun])
+    }
+
+    func testFindingTwoComparesTheGainsOfPEFTAndFullFineTuning() throws {
+        let lora = try session(["Default": [80, 81, 82, 83, 80], "DENI": [86, 87, 88, 89, 86]], strategies: [.standard, .deni])
+        let full = try session(["Default": [85, 86, 87, 88, 85], "DENI": [85.5, 86.5, 87.5, 88.5, 85.5]], strategies: [.standard, .deni],
+                               tuning: .full)
+        let finding = StudyFindings.judge(StudyCell.cells([lora, full]))[1]
+        XCTAssertEqual(finding.verdict, .confirmed)
+        XCTAssertEqual(finding.evidence.count, 1)
+        XCTAssertTrue(finding.evidence[0].contains("DENI − Default = +6.00"), finding.evidence[0])
+        XCTAssertTrue(finding.evidence[0].contains("vs +0.50"), finding.evidence[0])
+        // The other way round: full fine-tuning gains more → not confirmed.
+        let flat = try session(["Default": [80, 81, 82, 83, 80], "DENI": [80, 81, 82, 83, 80.2]], strategies: [.standard, .deni])
+        let big = try session(["Default": [70, 71, 72, 73, 70], "DENI": [80, 81, 82, 83, 80]], strategies: [.standard, .deni], tuning: .full)
+        XCTAssertEqual(StudyFindings.judge(StudyCell.cells([flat, big]))[1].verdict, .notConfirmed)
+    }
+
+    func testMarkdownHasEveryCellTableComparisonAndPlotLink() throws {
+        let a = try session(["Default": [80, 82, 84], "DENI": [85, 86, 87]], strategies: [.standard, .deni])
+        let b = try session(["Default": [80, 82, 84], "Ensemble": [84, 85, 86]], strategies: [.standard, .ensemble])
+        let cells = StudyCell.cells([a, b])
+        let text = StudyReport.markdown(cells, notes: "Scaled down: nothing.", svgFolder: "results", command: "deni report x")
+        XCTAssertTrue(text.contains("_Generated by `deni report x`"))
+        XCTAssertTrue(text.contains("Scaled down: nothing."))
+        XCTAssertTrue(text.contains("## TREC, LoRA"))
+        XCTAssertTrue(text.contains("| DENI | 3 | 0 | 86.00 ± 0.82 | 85.00 | 87.00 |"), text)
+        XCTAssertTrue(text.contains("| DENI − Ensemble | 3 | +1.00 ["), text)
+        XCTAssertTrue(text.contains("![TREC, LoRA: final macro-F1 per run and mean ± std](results/trec-lora.svg)"))
+        let svg = SVGCounter.parse(StudyReport.svg(cells[0]))
+        XCTAssertEqual(svg.classes["run-dot"], 9)
+        XCTAssertEqual(svg.seriesNames, ["Default", "DENI", "Ensemble"])
+    }
+}
