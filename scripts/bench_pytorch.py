@@ -1,8 +1,9 @@
 """PyTorch side of `deni bench engine`: training-step and evaluation throughput on CPU (2 threads).
 
 Usage: /path/to/ref-venv/bin/python scripts/bench_pytorch.py [--quick] [--json] [--tuning full,lora,ia3]
+       /path/to/adapters-venv/bin/python scripts/bench_pytorch.py --tuning unipelt
 
-For each tuning in {full, lora, ia3}: BertModel (all-MiniLM-L6-v2) + mean pooling + dropout 0.3 + linear head
+For each tuning in {full, lora, ia3, unipelt}: BertModel (all-MiniLM-L6-v2) + mean pooling + dropout 0.3 + linear head
 (6 classes), Adam (lr 1e-5), train mode (dropout on) for training steps; no_grad + eval mode for evaluation.
 Inputs are random token ids without padding (mask all ones, token types 0). Each measurement runs warm-up steps,
 then times a number of steps; examples/s = batch * timed steps / elapsed seconds.
@@ -64,8 +65,21 @@ def build(tuning: str) -> Classifier:
         from peft import IA3Config, get_peft_model
 
         encoder = get_peft_model(encoder, IA3Config(task_type="FEATURE_EXTRACTION"))
+    elif tuning == "unipelt":
+        # The `adapters` library's UniPELT as METHOD.md fixes it (the same ConfigUnion as
+        # scripts/reference/make_unipelt_fixtures.py, at production widths); needs the adapters venv.
+        import adapters
+        from adapters import ConfigUnion, LoRAConfig, PrefixTuningConfig, SeqBnConfig
+
+        adapters.init(encoder)
+        encoder.add_adapter("unipelt", config=ConfigUnion(
+            LoRAConfig(r=64, alpha=64, dropout=0.1, attn_matrices=["q", "v"], use_gating=True),
+            PrefixTuningConfig(prefix_length=25, bottleneck_size=512, use_gating=True),
+            SeqBnConfig(reduction_factor=16, use_gating=True),
+        ))
+        encoder.train_adapter("unipelt")
     elif tuning != "full":
-        raise SystemExit(f"--tuning: unknown tuning {tuning!r} (expected full, lora or ia3)")
+        raise SystemExit(f"--tuning: unknown tuning {tuning!r} (expected full, lora, ia3 or unipelt)")
     return Classifier(encoder)
 
 
@@ -109,7 +123,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="2 warm-up steps and 3 timed steps (2 for 32x64)")
     ap.add_argument("--json", action="store_true", help="print only the JSON rows")
-    ap.add_argument("--tuning", default="full,lora,ia3", help="comma-separated subset of full,lora,ia3")
+    ap.add_argument("--tuning", default="full,lora,ia3", help="comma-separated subset of full,lora,ia3,unipelt")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)

@@ -14,6 +14,8 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Fewer, shorter measurements.") var quick = false
     @Option(help: "Tuning strategies to measure (comma-separated: full,lora,ia3,unipelt).") var tuning = "full,lora,ia3,unipelt"
     @Option(help: "Python of a PyTorch venv to compare with (default: .venv-ref/bin/python when it exists; 'none' skips).") var pytorch: String?
+    @Option(help: "Python of a venv with the `adapters` library for the UniPELT comparison (default: .venv-adapters/bin/python when it exists; 'none' skips).")
+    var adapters: String?
     @Option(help: "Threads.") var threads = 2
     @Option(help: "GEMM backends to measure, each with its own rows (comma-separated: \(GEMMBackends.names.joined(separator: ",")); default: DENI_GEMM or onednn).")
     var gemm: String?
@@ -67,7 +69,8 @@ struct BenchCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path) else {
             throw ValidationError("no model at \(folder.path): \(ProjectPaths.modelHowTo)")
         }
-        let (backends, python) = (try gemmBackends(), try pytorchPython())
+        let (backends, python) = (try gemmBackends(), try referencePython(pytorch, venv: ".venv-ref", option: "--pytorch"))
+        let adaptersPython = try referencePython(adapters, venv: ".venv-adapters", option: "--adapters")
         Threads.set(threads)
         let config = try BertConfig.load(folder.appendingPathComponent("config.json"))
         var rows: [EngineBenchmark.Row] = []
@@ -89,19 +92,24 @@ struct BenchCommand: ParsableCommand {
                 }
             }
         }
-        if let python {
-            if !json { print("running the same shapes in PyTorch (\(python))…") }
-            // The PyTorch script covers full, LoRA and IA3 (UniPELT needs the `adapters` library's own venv).
-            let ref = try Self.runPyTorch(python, quick: quick,
-                                          tuning: tuning.split(separator: ",").filter { $0 != "unipelt" }.joined(separator: ","))
+        // PyTorch + peft covers full, LoRA and IA3; UniPELT runs in the `adapters` library's own venv.
+        let tunings = tuning.split(separator: ",").map(String.init)
+        var references: [(python: String, tuning: String)] = []
+        if let python, !tunings.filter({ $0 != "unipelt" }).isEmpty {
+            references.append((python, tunings.filter { $0 != "unipelt" }.joined(separator: ",")))
+        }
+        if let adaptersPython, tunings.contains("unipelt") { references.append((adaptersPython, "unipelt")) }
+        for reference in references {
+            if !json { print("running the same shapes in PyTorch (\(reference.python), \(reference.tuning))…") }
+            let ref = try Self.runPyTorch(reference.python, quick: quick, tuning: reference.tuning)
             for i in rows.indices {
                 if let p = ref.first(where: { $0.tuning == rows[i].tuning && $0.kind == rows[i].kind && $0.batch == rows[i].batch && $0.length == rows[i].length }) {
                     rows[i].pytorch_examples_per_s = p.examples_per_s
                     rows[i].ratio_vs_pytorch = rows[i].examples_per_s / p.examples_per_s
                 }
             }
-            if !json { for r in rows { print(Self.describe(r)) } }
         }
+        if !json && !references.isEmpty { for r in rows { print(Self.describe(r)) } }
         if json {
             let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try enc.encode(rows), as: UTF8.self))
@@ -125,16 +133,17 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    func pytorchPython() throws -> String? {
-        if let p = pytorch {
+    /// The Python given by `option` ('none' skips), else `<project>/<venv>/bin/python` when it exists.
+    func referencePython(_ given: String?, venv: String, option: String) throws -> String? {
+        if let p = given {
             if p == "none" { return nil }
             guard FileManager.default.isExecutableFile(atPath: p) else {
-                throw ValidationError("--pytorch \(p): no executable Python there (give a venv's bin/python, or 'none' to skip PyTorch)")
+                throw ValidationError("\(option) \(p): no executable Python there (give a venv's bin/python, or 'none' to skip)")
             }
             return p
         }
         guard let root = ProjectPaths.root else { return nil }
-        let p = root.appendingPathComponent(".venv-ref/bin/python").path
+        let p = root.appendingPathComponent("\(venv)/bin/python").path
         return FileManager.default.isExecutableFile(atPath: p) ? p : nil
     }
 
