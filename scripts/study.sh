@@ -3,12 +3,17 @@
 # sessions/study/. A finished session is skipped and an unfinished one is resumed, so the study runs in
 # chunks: start it, let it be stopped (Ctrl-C, a killed process or the end of a working session), commit
 # sessions/study/, and run it again later. Needs a release build (./scripts/run.sh or swift build -c release).
-# Arguments, if any, pick configs by file-name prefix and order (e.g. `scripts/study.sh 02 01`).
+# Arguments, if any, pick configs by file-name prefix and order (e.g. `scripts/study.sh 02 01`);
+# `scripts/study.sh report` only regenerates docs/results.md and its plots from the recorded sessions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DENI_SESSIONS=$PWD/sessions/study
 deni=${DENI_BIN:-.build/release/deni}   # DENI_BIN: a copy of the binary, so rebuilding meanwhile is safe
 mkdir -p "$DENI_SESSIONS"
+report() {
+  "$deni" report "$DENI_SESSIONS" --notes study/notes.md --out docs/results.md --svg docs/results
+}
+if [[ ${1:-} == report ]]; then report; exit; fi
 configs=()
 if (($#)); then
   for prefix in "$@"; do configs+=(study/"$prefix"*.json); done
@@ -29,3 +34,4 @@ for cfg in "${configs[@]}"; do
     "$deni" run --config "$cfg"
   fi
 done
+report
