@@ -11,7 +11,7 @@ export DENI_SESSIONS=$PWD/sessions/study
 deni=${DENI_BIN:-.build/release/deni}   # DENI_BIN: a copy of the binary, so rebuilding meanwhile is safe
 mkdir -p "$DENI_SESSIONS"
 report() {
-  "$deni" report "$DENI_SESSIONS" --notes study/notes.md --out docs/results.md --svg docs/results
+  "$deni" report sessions/study --notes study/notes.md --out docs/results.md --svg docs/results
 }
 if [[ ${1:-} == report ]]; then report; exit; fi
 configs=()
