@@ -98,7 +98,8 @@ public final class BertModel: @unchecked Sendable {
         }
         layerNormForward(ws.embLN.pointer, ws.embMean.pointer, ws.embRstd.pointer, es, m.pointer(embLNw), m.pointer(embLNb),
                          rows: BT, n: H, eps: config.layerNormEps)
-        applyDropout(ws.x0.pointer, ws.embLN.pointer, ws.embMask.pointer, count: BT * H, p: pHidden, &options.dropout)
+        applyDropout(ws.x0.pointer, ws.embLN.pointer, ws.embMask.pointer, count: BT * H, p: pHidden, &options.dropout,
+                     keepMask: ws.forTraining)
         let P = ws.P, Tk = P + T
         for b in 0..<B {
             for p in 0..<P { ws.keyBias[b * Tk + p] = 0 }
@@ -126,16 +127,16 @@ public final class BertModel: @unchecked Sendable {
             attentionForward(L, ws, keys: keys, values: values, B: B, T: T, Tk: Tk, H: H, NH: NH, hd: hd, dropout: training && pAtt > 0)
             // Attention output: dense → dropout → + x → LayerNorm
             s[3].forward(m, L.ao.pointer, L.ctx.pointer, rows: BT, scratch: sc(3), dropout: &options.dropout)
-            applyDropout(L.res1.pointer, L.ao.pointer, L.aoMask.pointer, count: BT * H, p: pHidden, &options.dropout)
-            for i in 0..<(BT * H) { L.res1[i] += x[i] }
+            dropoutResidual(L.res1.pointer, L.ao.pointer, x, L.aoMask.pointer, count: BT * H, p: pHidden, &options.dropout,
+                            keepMask: ws.forTraining)
             layerNormForward(L.h1.pointer, L.ln1Mean.pointer, L.ln1Rstd.pointer, L.res1.pointer, m.pointer(ln1w[l]), m.pointer(ln1b[l]),
                              rows: BT, n: H, eps: config.layerNormEps)
             // Feed-forward: dense → GELU → dense → dropout → + h1 → LayerNorm
             s[4].forward(m, L.ff1.pointer, L.h1.pointer, rows: BT, scratch: sc(4), dropout: &options.dropout)
             geluForward(L.ffg.pointer, L.ff1.pointer, count: BT * FF, derivative: ws.forTraining ? L.geluGrad.pointer : nil)
             s[5].forward(m, L.fo.pointer, L.ffg.pointer, rows: BT, scratch: sc(5), dropout: &options.dropout)
-            applyDropout(L.res2.pointer, L.fo.pointer, L.foMask.pointer, count: BT * H, p: pHidden, &options.dropout)
-            for i in 0..<(BT * H) { L.res2[i] += L.h1[i] }
+            dropoutResidual(L.res2.pointer, L.fo.pointer, L.h1.pointer, L.foMask.pointer, count: BT * H, p: pHidden, &options.dropout,
+                            keepMask: ws.forTraining)
             if let u = unipelt {
                 u.adapterForward(m, ws.uni!, layer: l, out: L.out.pointer, res2: L.res2.pointer, lnW: ln2w[l], lnB: ln2b[l],
                                  mean2: L.ln2Mean.pointer, rstd2: L.ln2Rstd.pointer, eps: config.layerNormEps, B: B, T: T)
@@ -193,13 +194,28 @@ public final class BertModel: @unchecked Sendable {
 
     /// out = x ⊙ dropout mask (drawing the mask) in training; out = x in eval.
     private func applyDropout(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ mask: UnsafeMutablePointer<Float>,
-                              count: Int, p: Float, _ stream: inout RandomStream?) {
+                              count: Int, p: Float, _ stream: inout RandomStream?, keepMask: Bool) {
         if stream != nil && p > 0 {
             dropoutMask(mask, count: count, p: p, stream: &stream!)
             multiply(out, x, mask, count: count)
         } else {
             if out != UnsafeMutablePointer(mutating: x) { out.update(from: x, count: count) }
-            mask.update(repeating: 1, count: count)
+            if keepMask { mask.update(repeating: 1, count: count) }
+        }
+    }
+
+    /// out = dropout(x) + residual. In training the mask is drawn and kept for backward; without dropout (eval)
+    /// it is one pass, and the all-ones mask is written only for a workspace that may run backward.
+    private func dropoutResidual(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ residual: UnsafePointer<Float>,
+                                 _ mask: UnsafeMutablePointer<Float>, count: Int, p: Float, _ stream: inout RandomStream?,
+                                 keepMask: Bool) {
+        if stream != nil && p > 0 {
+            dropoutMask(mask, count: count, p: p, stream: &stream!)
+            multiply(out, x, mask, count: count)
+            for i in 0..<count { out[i] += residual[i] }
+        } else {
+            for i in 0..<count { out[i] = x[i] + residual[i] }
+            if keepMask { mask.update(repeating: 1, count: count) }
         }
     }
 
