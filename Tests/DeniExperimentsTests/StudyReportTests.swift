@@ -69,9 +69,15 @@ final class StudyReportTests: XCTestCase {
                                   "Ensemble": [84, 86, 83, 87, 82, 88, 85, 86]], strategies: [.standard, .deni, .ensemble])
         XCTAssertEqual(StudyFindings.judge(StudyCell.cells([better]))[0].verdict, .confirmed)
         // Worse in every pair → not confirmed.
-        let worse = try session(["Default": [80, 81, 82, 83], "DENI": [70, 71, 72, 73], "Ensemble": [84, 85, 86, 87]],
+        let worse = try session(["Default": [80, 81, 82, 83, 84], "DENI": [70, 71, 72, 73, 74], "Ensemble": [84, 85, 86, 87, 88]],
                                 strategies: [.standard, .deni, .ensemble])
         XCTAssertEqual(StudyFindings.judge(StudyCell.cells([worse]))[0].verdict, .notConfirmed)
+        // The same with four pairs: below the minimum, no verdict either way.
+        let four = try session(["Default": [80, 81, 82, 83], "DENI": [70, 71, 72, 73], "Ensemble": [84, 85, 86, 87]],
+                               strategies: [.standard, .deni, .ensemble])
+        let short = StudyFindings.judge(StudyCell.cells([four]))[0]
+        XCTAssertEqual(short.verdict, .inconclusive)
+        XCTAssertTrue(short.evidence[0].hasSuffix("(fewer than 5 pairs)."), short.evidence[0])
         // Three noisy pairs → inconclusive; the evidence names the cell and the numbers.
         let few = try session(["Default": [80, 81, 82], "DENI": [85, 83, 86], "Ensemble": [84, 85, 83]], strategies: [.standard, .deni, .ensemble])
         let finding = StudyFindings.judge(StudyCell.cells([few]))[0]

@@ -21,13 +21,18 @@ public enum StudyFindings {
         "DENI combined with augmentation mitigates instability further than DENI alone.",
     ]
 
+    /// Fewer pairs than this give no verdict either way (a bootstrap over 2-4 pairs has a handful of distinct
+    /// resamples, so its interval means little): the issue's minimum of 5 Ensemble runs.
+    public static let minimumPairs = 5
+
     public static func judge(_ cells: [StudyCell]) -> [Finding] {
         [deniVersusEnsemble(cells), peftGainsMost(cells), deniWithAugment(cells)]
     }
 
     /// Better in mean and std: Δ interval above 0 and std-ratio interval below 1; worse: Δ interval below 0 or
-    /// std-ratio interval above 1; anything else is inconclusive at that number of pairs.
+    /// std-ratio interval above 1; anything else, or fewer than `minimumPairs` pairs, is inconclusive.
     static func meanAndStd(_ c: PairedComparison) -> Finding.Verdict {
+        if c.pairs < minimumPairs { return .inconclusive }
         if c.meanDifference.low > 0 && c.stdRatio.high < 1 { return .confirmed }
         if c.meanDifference.high < 0 || c.stdRatio.low > 1 { return .notConfirmed }
         return .inconclusive
@@ -55,7 +60,7 @@ public enum StudyFindings {
             guard let c = cell.compare(StrategyKind.deni.displayName, with: StrategyKind.ensemble.displayName) else { continue }
             let v = meanAndStd(c)
             verdicts.append(v)
-            evidence.append(describe(c, in: cell) + " → \(v.rawValue).")
+            evidence.append(describe(c, in: cell) + " → \(v.rawValue)\(c.pairs < minimumPairs ? " (fewer than \(minimumPairs) pairs)" : "").")
         }
         return Finding(number: 1, claim: claims[0], verdict: overall(verdicts), evidence: evidence)
     }
@@ -66,7 +71,7 @@ public enum StudyFindings {
             guard let c = cell.compare(StrategyKind.deniAugment.displayName, with: StrategyKind.deni.displayName) else { continue }
             let v = meanAndStd(c)
             verdicts.append(v)
-            evidence.append(describe(c, in: cell) + " → \(v.rawValue).")
+            evidence.append(describe(c, in: cell) + " → \(v.rawValue)\(c.pairs < minimumPairs ? " (fewer than \(minimumPairs) pairs)" : "").")
         }
         return Finding(number: 3, claim: claims[2], verdict: overall(verdicts), evidence: evidence)
     }
@@ -87,12 +92,14 @@ public enum StudyFindings {
                 guard gains[0].count >= 2, gains[1].count >= 2 else { continue }
                 let diff = Statistics.independentBootstrap(gains[0], gains[1], resamples: ResultsTable.bootstrapResamples,
                                                            seed: full.config.baseSeeds.split &+ 2)
-                let v: Finding.Verdict = diff.low > 0 ? .confirmed : diff.high < 0 ? .notConfirmed : .inconclusive
+                let enough = min(gains[0].count, gains[1].count) >= minimumPairs
+                let v: Finding.Verdict = !enough ? .inconclusive : diff.low > 0 ? .confirmed : diff.high < 0 ? .notConfirmed : .inconclusive
                 verdicts.append(v)
                 let g = gains.map { $0.reduce(0, +) / Double($0.count) }
                 var sentence = "\(peft.title) vs \(full.title): DENI − Default = \(ResultsText.signed(g[0])) (\(gains[0].count) pairs) "
                     + "vs \(ResultsText.signed(g[1])) (\(gains[1].count) pairs); difference \(ResultsText.signed(diff.estimate)) "
-                    + "[\(ResultsText.signed(diff.low)), \(ResultsText.signed(diff.high))] → \(v.rawValue)."
+                    + "[\(ResultsText.signed(diff.low)), \(ResultsText.signed(diff.high))] → \(v.rawValue)"
+                    + (enough ? "." : " (fewer than \(minimumPairs) pairs).")
                 let a = Array(peft.finalF1(deni).values), b = Array(full.finalF1(base).values)
                 if a.count >= 2, b.count >= 2 {
                     let w = Statistics.welchT(a, b)
