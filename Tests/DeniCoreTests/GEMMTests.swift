@@ -68,26 +68,27 @@ final class GEMMTests: XCTestCase {
 
     private let backends: [any GEMMBackend] = GEMMBackends.names.map { GEMMBackends.named($0)! }
 
-    func testEveryBackendMatchesReferenceForEveryTransposePair() {
+    private func forEveryBackendAndTransposePair(_ body: (any GEMMBackend, Transpose, Transpose) -> Void) {
         for backend in backends {
             for ta in [Transpose.none, .transpose] {
-                for tb in [Transpose.none, .transpose] {
-                    check(backend, Case(ta: ta, tb: tb, m: 7, n: 5, k: 9), split: false)
-                    check(backend, Case(ta: ta, tb: tb, m: 33, n: 17, k: 65), split: false)
-                }
+                for tb in [Transpose.none, .transpose] { body(backend, ta, tb) }
             }
+        }
+    }
+
+    func testEveryBackendMatchesReferenceForEveryTransposePair() {
+        forEveryBackendAndTransposePair { backend, ta, tb in
+            check(backend, Case(ta: ta, tb: tb, m: 7, n: 5, k: 9), split: false)
+            check(backend, Case(ta: ta, tb: tb, m: 33, n: 17, k: 65), split: false)
         }
     }
 
     func testSplitOverThreadsMatchesReference() {
         // Above `GEMM.splitThreshold`: once with more rows than columns (row split), once the other way.
-        for backend in backends {
-            for ta in [Transpose.none, .transpose] {
-                for tb in [Transpose.none, .transpose] {
-                    check(backend, Case(ta: ta, tb: tb, m: 301, n: 40, k: 200), split: true)
-                    check(backend, Case(ta: ta, tb: tb, m: 40, n: 301, k: 200), split: true)
-                }
-            }
+        XCTAssertGreaterThan(301 * 40 * 200, GEMM.splitThreshold)
+        forEveryBackendAndTransposePair { backend, ta, tb in
+            check(backend, Case(ta: ta, tb: tb, m: 301, n: 40, k: 200), split: true)
+            check(backend, Case(ta: ta, tb: tb, m: 40, n: 301, k: 200), split: true)
         }
     }
 

@@ -12,9 +12,9 @@ public enum ResultsText {
             let s = r.significance
             return [r.strategy, "\(r.runs)", "\(r.failed)", meanStd(r.macroF1), meanStd(r.accuracy), fixed(r.modelSteps, 0),
                     fixed(r.costRelativeToEnsemble, 2) + "×", fixed(r.wallSeconds, 1),
-                    s.map { signed($0.meanDifference.estimate) + " [" + signed($0.meanDifference.low) + ", " + signed($0.meanDifference.high) + "]" } ?? "—",
+                    s.map { difference($0.meanDifference) } ?? "—",
                     s.map { pValue($0.wilcoxonP) } ?? "—",
-                    s.map { fixed($0.stdRatio.estimate, 2) + " [" + fixed($0.stdRatio.low, 2) + ", " + fixed($0.stdRatio.high, 2) + "]" } ?? "—"]
+                    s.map { ratio($0.stdRatio) } ?? "—"]
         }
     }
 
@@ -22,10 +22,13 @@ public enum ResultsText {
     public static func plain(_ table: ResultsTable) -> String { aligned(headers, cells(table)) }
 
     /// A GitHub-flavoured Markdown table.
-    public static func markdown(_ table: ResultsTable) -> String {
+    public static func markdown(_ table: ResultsTable) -> String { markdown(headers, cells(table)) }
+
+    /// A GitHub-flavoured Markdown table: the first column left-aligned, the others right-aligned.
+    public static func markdown(_ headers: [String], _ rows: [[String]]) -> String {
         var out = "| " + headers.joined(separator: " | ") + " |\n"
-        out += "|" + headers.enumerated().map { $0.offset == 0 ? " --- |" : " ---: |" }.joined() + "\n"
-        for row in cells(table) { out += "| " + row.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n" }
+        out += "|" + headers.indices.map { $0 == 0 ? " --- |" : " ---: |" }.joined() + "\n"
+        for row in rows { out += "| " + row.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n" }
         return out
     }
 
@@ -48,6 +51,12 @@ public enum ResultsText {
         if x.isInfinite { return x > 0 ? "∞" : "-∞" }
         return String(format: "%.\(digits)f", x)
     }
+
+    /// "+0.66 [+0.19, +1.12]": a difference with its interval.
+    public static func difference(_ i: Interval) -> String { signed(i.estimate) + " [" + signed(i.low) + ", " + signed(i.high) + "]" }
+
+    /// "0.83 [0.57, 1.61]": a ratio with its interval.
+    public static func ratio(_ i: Interval) -> String { fixed(i.estimate, 2) + " [" + fixed(i.low, 2) + ", " + fixed(i.high, 2) + "]" }
 
     public static func signed(_ x: Double) -> String { x.isFinite && x >= 0 ? "+" + fixed(x, 2) : fixed(x, 2) }
 

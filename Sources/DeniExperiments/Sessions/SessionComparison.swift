@@ -54,11 +54,13 @@ public struct SessionComparison: Codable, Hashable, Sendable {
         }
     }
 
-    /// strategy → run index → (seeds, final macro-F1) of finished runs.
-    static func finalRuns(_ s: RecordedSession) -> [String: [Int: (Seeds?, Double)]] {
+    /// strategy → run index → (seeds, final macro-F1) of finished runs (the last `run_end` of a run counts).
+    static func finalRuns(_ s: RecordedSession) -> [String: [Int: (Seeds?, Double)]] { finalRuns(s.events) }
+
+    static func finalRuns(_ events: [TrainingEvent]) -> [String: [Int: (Seeds?, Double)]] {
         var seeds: [RunID: Seeds] = [:]
         var f1: [RunID: Double?] = [:]
-        for event in s.events {
+        for event in events {
             switch event {
             case let .runStart(id, sd, _, _, _): seeds[id] = sd
             case let .runEnd(id, status, metrics, _, _, _, _): f1[id] = status == .finished ? metrics?.macroF1 : nil

@@ -42,6 +42,8 @@ public struct StudyCell: Sendable {
     public var events: [TrainingEvent]
     public var table: ResultsTable
     public var duplicates: [DuplicateRun]
+    /// strategy → run index → (seeds, final macro-F1) of the merged finished runs.
+    let finals: [String: [Int: (Seeds?, Double)]]
 
     /// What two sessions must share to be one cell: the config without the fields that do not affect results,
     /// plus the dataset's identity.
@@ -96,12 +98,15 @@ public struct StudyCell: Sendable {
         var owner: [RunID: (session: Int, f1: Double)] = [:]
         var duplicates: [DuplicateRun] = []
         for (k, s) in sessions.enumerated() {
-            for (id, f1) in Self.finishedF1(s.events) {
-                if let o = owner[id] {
-                    duplicates.append(DuplicateRun(strategy: id.strategy, run: id.run, used: o.f1, other: f1,
-                                                   usedSession: sessions[o.session].manifest.name, otherSession: s.manifest.name))
-                } else {
-                    owner[id] = (k, f1)
+            for (strategy, runs) in SessionComparison.finalRuns(s) {
+                for (run, (_, f1)) in runs {
+                    let id = RunID(strategy: strategy, run: run)
+                    if let o = owner[id] {
+                        duplicates.append(DuplicateRun(strategy: strategy, run: run, used: o.f1, other: f1,
+                                                       usedSession: sessions[o.session].manifest.name, otherSession: s.manifest.name))
+                    } else {
+                        owner[id] = (k, f1)
+                    }
                 }
             }
         }
@@ -115,33 +120,18 @@ public struct StudyCell: Sendable {
         }
         self.events = merged
         self.duplicates = duplicates.sorted { ($0.strategy, $0.run) < ($1.strategy, $1.run) }
+        finals = SessionComparison.finalRuns(merged)
         table = ResultsTable.derive(config: config, events: merged, classCount: first.manifest.dataset.classCount)
-    }
-
-    /// Final macro-F1 of every finished run (the last `run_end` of a run counts).
-    static func finishedF1(_ events: [TrainingEvent]) -> [RunID: Double] {
-        var last: [RunID: Double?] = [:]
-        for case let .runEnd(id, status, metrics, _, _, _, _) in events { last[id] = status == .finished ? metrics?.macroF1 : nil }
-        return last.compactMapValues { $0 }
-    }
-
-    /// Seeds of each run's first `run_start`.
-    var seeds: [RunID: Seeds] {
-        var out: [RunID: Seeds] = [:]
-        for case let .runStart(id, s, _, _, _) in events where out[id] == nil { out[id] = s }
-        return out
     }
 
     public func row(_ strategy: String) -> StrategyResult? { table.rows.first { $0.strategy == strategy } }
 
     /// `strategy` against `other` over run indices finished by both with identical seeds (nil below 2 pairs).
     public func compare(_ strategy: String, with other: String) -> PairedComparison? {
-        let f1 = Self.finishedF1(events), seeds = self.seeds
+        let mine = finals[strategy] ?? [:], theirs = finals[other] ?? [:]
         var a: [Double] = [], b: [Double] = []
-        let runs = Set(f1.keys.filter { $0.strategy == strategy }.map(\.run)).sorted()
-        for run in runs {
-            let x = RunID(strategy: strategy, run: run), y = RunID(strategy: other, run: run)
-            guard let fa = f1[x], let fb = f1[y], let sa = seeds[x], sa == seeds[y] else { continue }
+        for run in mine.keys.sorted() {
+            guard let (sa, fa) = mine[run], let (sb, fb) = theirs[run], sa != nil, sa == sb else { continue }
             a.append(fa); b.append(fb)
         }
         guard a.count >= 2, let ra = row(strategy), let rb = row(other) else { return nil }
@@ -167,9 +157,7 @@ public struct StudyCell: Sendable {
     }
 
     /// Final macro-F1 per run index of a strategy (finished runs).
-    public func finalF1(_ strategy: String) -> [Int: Double] {
-        Dictionary(Self.finishedF1(events).filter { $0.key.strategy == strategy }.map { ($0.key.run, $0.value) }, uniquingKeysWith: { a, _ in a })
-    }
+    public func finalF1(_ strategy: String) -> [Int: Double] { (finals[strategy] ?? [:]).mapValues(\.1) }
 
     /// The registered dataset's short name (its title up to the first space or parenthesis), else the key.
     static func datasetName(_ key: String) -> String {

@@ -26,7 +26,9 @@ public enum StudyFindings {
     public static let minimumPairs = 5
 
     public static func judge(_ cells: [StudyCell]) -> [Finding] {
-        [deniVersusEnsemble(cells), peftGainsMost(cells), deniWithAugment(cells)]
+        [meanAndStdFinding(1, cells, StrategyKind.deni.displayName, against: StrategyKind.ensemble.displayName),
+         peftGainsMost(cells),
+         meanAndStdFinding(3, cells, StrategyKind.deniAugment.displayName, against: StrategyKind.deni.displayName)]
     }
 
     /// Better in mean and std: Δ interval above 0 and std-ratio interval below 1; worse: Δ interval below 0 or
@@ -48,32 +50,21 @@ public enum StudyFindings {
     }
 
     static func describe(_ c: PairedComparison, in cell: StudyCell) -> String {
-        "\(cell.title): \(c.strategy) − \(c.against) = \(ResultsText.signed(c.meanDifference.estimate)) macro-F1 "
-            + "[\(ResultsText.signed(c.meanDifference.low)), \(ResultsText.signed(c.meanDifference.high))], "
-            + "std ratio \(ResultsText.fixed(c.stdRatio.estimate, 2)) [\(ResultsText.fixed(c.stdRatio.low, 2)), \(ResultsText.fixed(c.stdRatio.high, 2))], "
+        "\(cell.title): \(c.strategy) − \(c.against) = \(ResultsText.difference(c.meanDifference)) macro-F1, "
+            + "std ratio \(ResultsText.ratio(c.stdRatio)), "
             + "cost \(ResultsText.fixed(100 * c.costRatio, 0)) % of \(c.against) (model-steps), \(c.pairs) paired runs"
     }
 
-    static func deniVersusEnsemble(_ cells: [StudyCell]) -> Finding {
+    /// Finding `number` (1 or 3): `strategy` against `against` in every cell that has both, by `meanAndStd`.
+    static func meanAndStdFinding(_ number: Int, _ cells: [StudyCell], _ strategy: String, against: String) -> Finding {
         var verdicts: [Finding.Verdict] = [], evidence: [String] = []
         for cell in cells {
-            guard let c = cell.compare(StrategyKind.deni.displayName, with: StrategyKind.ensemble.displayName) else { continue }
+            guard let c = cell.compare(strategy, with: against) else { continue }
             let v = meanAndStd(c)
             verdicts.append(v)
             evidence.append(describe(c, in: cell) + " → \(v.rawValue)\(c.pairs < minimumPairs ? " (fewer than \(minimumPairs) pairs)" : "").")
         }
-        return Finding(number: 1, claim: claims[0], verdict: overall(verdicts), evidence: evidence)
-    }
-
-    static func deniWithAugment(_ cells: [StudyCell]) -> Finding {
-        var verdicts: [Finding.Verdict] = [], evidence: [String] = []
-        for cell in cells {
-            guard let c = cell.compare(StrategyKind.deniAugment.displayName, with: StrategyKind.deni.displayName) else { continue }
-            let v = meanAndStd(c)
-            verdicts.append(v)
-            evidence.append(describe(c, in: cell) + " → \(v.rawValue)\(c.pairs < minimumPairs ? " (fewer than \(minimumPairs) pairs)" : "").")
-        }
-        return Finding(number: 3, claim: claims[2], verdict: overall(verdicts), evidence: evidence)
+        return Finding(number: number, claim: claims[number - 1], verdict: overall(verdicts), evidence: evidence)
     }
 
     /// For each dataset with a full fine-tuning cell and a PEFT cell that both ran Default and DENI: the gain of
@@ -97,8 +88,7 @@ public enum StudyFindings {
                 verdicts.append(v)
                 let g = gains.map { $0.reduce(0, +) / Double($0.count) }
                 var sentence = "\(peft.title) vs \(full.title): DENI − Default = \(ResultsText.signed(g[0])) (\(gains[0].count) pairs) "
-                    + "vs \(ResultsText.signed(g[1])) (\(gains[1].count) pairs); difference \(ResultsText.signed(diff.estimate)) "
-                    + "[\(ResultsText.signed(diff.low)), \(ResultsText.signed(diff.high))] → \(v.rawValue)"
+                    + "vs \(ResultsText.signed(g[1])) (\(gains[1].count) pairs); difference \(ResultsText.difference(diff)) → \(v.rawValue)"
                     + (enough ? "." : " (fewer than \(minimumPairs) pairs).")
                 let a = Array(peft.finalF1(deni).values), b = Array(full.finalF1(base).values)
                 if a.count >= 2, b.count >= 2 {

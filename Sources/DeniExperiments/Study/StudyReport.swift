@@ -28,7 +28,7 @@ public enum StudyReport {
             for e in f.evidence { out += "   - \(e)\n" }
         }
         out += "\n## Sessions\n\n"
-        out += table(["Session", "Cell", "Status", "Runs finished / planned", "Machine", "GEMM"], cells.flatMap { cell in
+        out += ResultsText.markdown(["Session", "Cell", "Status", "Runs finished / planned", "Machine", "GEMM"], cells.flatMap { cell in
             cell.sessions.map { s in
                 let planned = s.config.runs * s.config.strategies.count
                 return ["`\(s.folder.lastPathComponent)`", cell.title, s.status.rawValue, "\(s.finishedRuns.count) / \(planned)",
@@ -44,7 +44,7 @@ public enum StudyReport {
             out += "\(c.pooling.rawValue) pooling, head dropout \(c.headDropout); run i varies "
             out += "\(c.variedFactors.map(\.rawValue).joined(separator: ", ")) from base seed \(c.baseSeeds.split). "
             out += "Sessions: \(cell.sessions.map { "`\($0.folder.lastPathComponent)`" }.joined(separator: ", ")).\n\n"
-            out += table(cellHeaders, cell.table.rows.map { r in
+            out += ResultsText.markdown(cellHeaders, cell.table.rows.map { r in
                 [r.strategy, "\(r.runs)", "\(r.failed)", ResultsText.meanStd(r.macroF1),
                  r.runs > 0 ? ResultsText.fixed(r.macroF1.min, 2) : "—", r.runs > 0 ? ResultsText.fixed(r.macroF1.max, 2) : "—",
                  ResultsText.meanStd(r.accuracy), times(r.costRelativeToEnsemble), ResultsText.fixed(r.wallSeconds, 0)]
@@ -52,17 +52,15 @@ public enum StudyReport {
             let comparisons = cell.comparisons
             if !comparisons.isEmpty {
                 out += "\nPaired comparisons (same run index ⇒ same seeds; 95 % bootstrap intervals, 10,000 resamples):\n\n"
-                out += table(comparisonHeaders, comparisons.map { p in
+                out += ResultsText.markdown(comparisonHeaders, comparisons.map { p in
                     ["\(p.strategy) − \(p.against)", "\(p.pairs)",
-                     "\(ResultsText.signed(p.meanDifference.estimate)) [\(ResultsText.signed(p.meanDifference.low)), \(ResultsText.signed(p.meanDifference.high))]",
-                     ResultsText.pValue(p.wilcoxonP),
-                     "\(ResultsText.fixed(p.stdRatio.estimate, 2)) [\(ResultsText.fixed(p.stdRatio.low, 2)), \(ResultsText.fixed(p.stdRatio.high, 2))]",
+                     ResultsText.difference(p.meanDifference), ResultsText.pValue(p.wilcoxonP), ResultsText.ratio(p.stdRatio),
                      times(p.costRatio)]
                 })
             }
             if !cell.duplicates.isEmpty {
                 out += "\nRuns recorded twice (the first session's result is used):\n\n"
-                out += table(["Strategy", "Run", "Used", "Other", "Difference"], cell.duplicates.map { d in
+                out += ResultsText.markdown(["Strategy", "Run", "Used", "Other", "Difference"], cell.duplicates.map { d in
                     [d.strategy, "\(d.run)", "\(ResultsText.fixed(d.used, 4)) (`\(d.usedSession)`)",
                      "\(ResultsText.fixed(d.other, 4)) (`\(d.otherSession)`)", String(format: "%+.4f", d.other - d.used)]
                 })
@@ -73,11 +71,4 @@ public enum StudyReport {
     }
 
     static func times(_ x: Double) -> String { x.isFinite ? ResultsText.fixed(x, 2) + "×" : "—" }
-
-    static func table(_ headers: [String], _ rows: [[String]]) -> String {
-        var out = "| " + headers.joined(separator: " | ") + " |\n"
-        out += "|" + headers.indices.map { $0 == 0 ? " --- |" : " ---: |" }.joined() + "\n"
-        for row in rows { out += "| " + row.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n" }
-        return out
-    }
 }
