@@ -4,13 +4,16 @@
 # chunks: start it, let it be stopped (Ctrl-C, a killed process or the end of a working session), commit
 # sessions/study/, and run it again later. Needs a release build (./scripts/run.sh or swift build -c release).
 # Arguments, if any, pick configs by file-name prefix and order (e.g. `scripts/study.sh 02 01`);
-# `scripts/study.sh report` only regenerates docs/results.md and its plots from the recorded sessions.
+# `scripts/study.sh report` only compacts the recorded sessions and regenerates docs/results.md and its plots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DENI_SESSIONS=$PWD/sessions/study
 deni=${DENI_BIN:-.build/release/deni}   # DENI_BIN: a copy of the binary, so rebuilding meanwhile is safe
 mkdir -p "$DENI_SESSIONS"
 report() {
+  # One step event per optimiser step would make the committed logs tens of MB; keep every 10th (plus each
+  # epoch's last). Results, evaluations and phases are untouched (`deni compact --help`).
+  for folder in "$DENI_SESSIONS"/*/; do "$deni" compact "$folder" --steps-every 10; done
   "$deni" report sessions/study --notes study/notes.md --out docs/results.md --svg docs/results
 }
 if [[ ${1:-} == report ]]; then report; exit; fi

@@ -12,6 +12,7 @@ extension Deni {
         SessionsCommand.self,
         ShowCommand.self,
         ReportCommand.self,
+        CompactCommand.self,
         ReplayCommand.self,
         CompareCommand.self,
         ExportCommand.self,

@@ -147,6 +147,16 @@ final class ExperimentCLITests: XCTestCase {
         XCTAssertLessThan(interrupted.finishedRuns.count, 4)
         let before = finalF1(interrupted)
 
+        // Thinning the step events of the interrupted session keeps its finished runs and lets it resume.
+        let compacted = try runDeni(["compact", f.path, "--steps-every", "2", "--json"], timeout: 60)
+        XCTAssertEqual(compacted.status, 0, compacted.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(compacted.stdout.utf8)) as? [[String: Any]]).first
+        XCTAssertGreaterThan(try XCTUnwrap(report?["stepsDropped"] as? Int), 0, compacted.stdout)
+        let thinned = try SessionReader.read(f)
+        XCTAssertEqual(thinned.manifest.stepEventsEvery, 2)
+        XCTAssertEqual(thinned.finishedRuns, interrupted.finishedRuns)
+        XCTAssertEqual(finalF1(thinned), before)
+
         let resumed = try runDeni(["resume", f.path, "--json"], timeout: 600)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         let done = try SessionReader.read(f)

@@ -15,6 +15,8 @@ public enum SessionError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The writer was already closed (finished, failed or interrupted).
     case closed(path: String)
     case ambiguous(name: String, candidates: [String])
+    /// The request does not fit this session (e.g. a compaction stride that contradicts an earlier one).
+    case refused(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,7 @@ public enum SessionError: Error, CustomStringConvertible, Equatable, Sendable {
         case .locked(let p, let pid, let h): "\(p) is being written by process \(pid) on \(h)"
         case .closed(let p): "session \(p) is already closed"
         case .ambiguous(let n, let c): "'\(n)' matches several sessions: \(c.joined(separator: ", "))"
+        case .refused(let p, let r): "\(p): \(r)"
         }
     }
 

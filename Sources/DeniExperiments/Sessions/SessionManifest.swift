@@ -108,6 +108,10 @@ public struct SessionManifest: Codable, Hashable, Sendable {
     public var summary: ResultsTable?
     /// Why the session failed (status `failed`).
     public var failure: String?
+    /// Set by `deni compact`: the step events logged before the last compaction were thinned to this stride
+    /// (plus each epoch's last step); absent when every optimiser step is recorded. Events appended later (a
+    /// resumed session) are complete until the session is compacted again.
+    public var stepEventsEvery: Int?
 
     public init(schemaVersion: Int = SessionFormat.schemaVersion, eventSchemaVersion: Int = EventSchema.version, name: String,
                 config: ExperimentConfig, model: ModelIdentity, dataset: DatasetIdentity, machine: MachineInfo,
