@@ -55,16 +55,12 @@ public enum SessionCompaction {
             }
         }
         if dropped > 0 { try SessionFiles.replaceAtomically(url, with: out, operation: "writing the compacted events.jsonl") }
-        if manifest.stepEventsEvery != stepsEvery && (dropped > 0 || stepsEvery > 1) {
+        if stepsEvery > 1 && manifest.stepEventsEvery != stepsEvery {   // stride 1 keeps every step: nothing to record
             manifest.stepEventsEvery = stepsEvery
-            let encoded: [UInt8]
-            do { encoded = Array(try SessionFormat.encoder(pretty: true).encode(manifest)) + [UInt8(ascii: "\n")] }
-            catch { throw .io(path: folder.path, operation: "encoding the manifest", detail: "\(error)") }
-            try SessionFiles.replaceAtomically(folder.appendingPathComponent(SessionFormat.manifestFile), with: encoded,
-                                               operation: "writing the manifest")
+            try SessionWriter.writeManifest(manifest, in: folder)
         }
         return CompactionReport(session: manifest.name, stepsEvery: stepsEvery, linesBefore: lines.count, linesAfter: linesAfter,
-                                bytesBefore: bytes.count, bytesAfter: dropped > 0 ? out.count : bytes.count, stepsDropped: dropped)
+                                bytesBefore: bytes.count, bytesAfter: out.count, stepsDropped: dropped)
     }
 
     /// Ranges of the lines of `bytes`, without their newlines; a last line without a newline is included.
@@ -90,9 +86,9 @@ public enum SessionCompaction {
             guard let event = try? decoder.decode(TrainingEvent.self, from: Data(line)) else { continue }
             switch event {
             case let .step(id, step, epoch, _, _, _):
-                if let p = pending[id], p.epoch != epoch { pending[id] = nil }   // p was its epoch's last step: kept
-                else if pending[id] != nil { keep[pending[id]!.line] = false }
-                if step % stepsEvery == 0 { pending[id] = nil } else { pending[id] = (i, epoch) }
+                // A pending step of the same epoch was not its epoch's last: drop it; of an earlier epoch: keep it.
+                if let p = pending[id], p.epoch == epoch { keep[p.line] = false }
+                pending[id] = step % stepsEvery == 0 ? nil : (i, epoch)
             case let .runStart(id, _, _, _, _), let .runEnd(id, _, _, _, _, _, _):
                 pending[id] = nil
             default: break

@@ -171,7 +171,8 @@ public final class SessionWriter: EventSink, @unchecked Sendable {
         }
     }
 
-    private static func writeManifest(_ manifest: SessionManifest, in folder: URL) throws(SessionError) {
+    /// Replaces `folder`'s manifest atomically (also used by `SessionCompaction`).
+    static func writeManifest(_ manifest: SessionManifest, in folder: URL) throws(SessionError) {
         let url = folder.appendingPathComponent(SessionFormat.manifestFile)
         let bytes: [UInt8]
         do { bytes = Array(try SessionFormat.encoder(pretty: true).encode(manifest)) + [UInt8(ascii: "\n")] }
