@@ -71,7 +71,10 @@ final class StudyReportTests: XCTestCase {
         // Worse in every pair → not confirmed.
         let worse = try session(["Default": [80, 81, 82, 83, 84], "DENI": [70, 71, 72, 73, 74], "Ensemble": [84, 85, 86, 87, 88]],
                                 strategies: [.standard, .deni, .ensemble])
-        XCTAssertEqual(StudyFindings.judge(StudyCell.cells([worse]))[0].verdict, .notConfirmed)
+        let judged = StudyFindings.judge(StudyCell.cells([worse]))[0]
+        XCTAssertEqual(judged.verdict, .notConfirmed)
+        XCTAssertTrue(judged.evidence[0].hasPrefix("TREC, LoRA: DENI − Ensemble = -14.00 [-14.00, -14.00] macro-F1, std ratio 1.00 ["),
+                      judged.evidence[0])
         // The same with four pairs: below the minimum, no verdict either way.
         let four = try session(["Default": [80, 81, 82, 83], "DENI": [70, 71, 72, 73], "Ensemble": [84, 85, 86, 87]],
                                strategies: [.standard, .deni, .ensemble])
@@ -82,7 +85,9 @@ final class StudyReportTests: XCTestCase {
         let few = try session(["Default": [80, 81, 82], "DENI": [85, 83, 86], "Ensemble": [84, 85, 83]], strategies: [.standard, .deni, .ensemble])
         let finding = StudyFindings.judge(StudyCell.cells([few]))[0]
         XCTAssertEqual(finding.verdict, .inconclusive)
-        XCTAssertTrue(finding.evidence[0].hasPrefix("TREC, LoRA: DENI − Ensemble = +0.67"), finding.evidence[0])
+        // Below 5 pairs the estimates stand alone: no interval from 10 distinct resamples.
+        XCTAssertTrue(finding.evidence[0].hasPrefix("TREC, LoRA: DENI − Ensemble = +0.67 [no CI: < 5 pairs] macro-F1, std ratio 1.53 [no CI: < 5 pairs]"),
+                      finding.evidence[0])
         // No Ensemble anywhere → not run.
         let none = try session(["Default": [80, 81], "DENI": [85, 83]], strategies: [.standard, .deni])
         let findings = StudyFindings.judge(StudyCell.cells([none]))
@@ -113,7 +118,8 @@ final class StudyReportTests: XCTestCase {
         XCTAssertTrue(text.contains("Scaled down: nothing."))
         XCTAssertTrue(text.contains("## TREC, LoRA"))
         XCTAssertTrue(text.contains("| DENI | 3 | 0 | 86.00 ± 0.82 | 85.00 | 87.00 |"), text)
-        XCTAssertTrue(text.contains("| DENI − Ensemble | 3 | +1.00 ["), text)
+        XCTAssertTrue(text.contains("| DENI − Ensemble | 3 | +1.00 [no CI: < 5 pairs] | "), text)
+        XCTAssertFalse(text.contains("| DENI − Ensemble | 3 | +1.00 [+"), text)
         XCTAssertTrue(text.contains("![TREC, LoRA: final macro-F1 per run and mean ± std](results/trec-lora.svg)"))
         let svg = SVGCounter.parse(StudyReport.svg(cells[0]))
         XCTAssertEqual(svg.classes["run-dot"], 9)

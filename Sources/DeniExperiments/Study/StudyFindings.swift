@@ -50,10 +50,23 @@ public enum StudyFindings {
     }
 
     static func describe(_ c: PairedComparison, in cell: StudyCell) -> String {
-        "\(cell.title): \(c.strategy) − \(c.against) = \(ResultsText.difference(c.meanDifference)) macro-F1, "
-            + "std ratio \(ResultsText.ratio(c.stdRatio)), "
+        "\(cell.title): \(c.strategy) − \(c.against) = \(difference(c)) macro-F1, "
+            + "std ratio \(ratio(c)), "
             + "cost \(ResultsText.fixed(100 * c.costRatio, 0)) % of \(c.against) (model-steps), \(c.pairs) paired runs"
     }
+
+    /// The mean difference with its interval, or below `minimumPairs` pairs the estimate alone: with 2 pairs the
+    /// paired bootstrap has 3 distinct resamples, and the std-ratio "interval" collapses onto the estimate.
+    static func difference(_ c: PairedComparison) -> String {
+        c.pairs >= minimumPairs ? ResultsText.difference(c.meanDifference) : ResultsText.signed(c.meanDifference.estimate) + tooFew
+    }
+
+    /// The std ratio with its interval, or below `minimumPairs` pairs the estimate alone.
+    static func ratio(_ c: PairedComparison) -> String {
+        c.pairs >= minimumPairs ? ResultsText.ratio(c.stdRatio) : ResultsText.fixed(c.stdRatio.estimate, 2) + tooFew
+    }
+
+    static let tooFew = " [no CI: < \(minimumPairs) pairs]"
 
     /// Finding `number` (1 or 3): `strategy` against `against` in every cell that has both, by `meanAndStd`.
     static func meanAndStdFinding(_ number: Int, _ cells: [StudyCell], _ strategy: String, against: String) -> Finding {

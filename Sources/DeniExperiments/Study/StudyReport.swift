@@ -54,7 +54,7 @@ public enum StudyReport {
                 out += "\nPaired comparisons (same run index ⇒ same seeds; 95 % bootstrap intervals, 10,000 resamples):\n\n"
                 out += ResultsText.markdown(comparisonHeaders, comparisons.map { p in
                     ["\(p.strategy) − \(p.against)", "\(p.pairs)",
-                     ResultsText.difference(p.meanDifference), ResultsText.pValue(p.wilcoxonP), ResultsText.ratio(p.stdRatio),
+                     StudyFindings.difference(p), ResultsText.pValue(p.wilcoxonP), StudyFindings.ratio(p),
                      times(p.costRatio)]
                 })
             }
