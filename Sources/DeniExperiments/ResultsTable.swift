@@ -10,6 +10,10 @@ public struct Significance: Codable, Hashable, Sendable {
     /// std(strategy) / std(baseline) with a bootstrap 95 % interval.
     public var stdRatio: Interval
     public var pairs: Int
+    /// Fewer pairs than this get no interval in print and no verdict in a study: a paired bootstrap over 2-4 pairs
+    /// has 3-35 distinct resamples, so its interval means little (over 2 the std-ratio one collapses onto the
+    /// estimate). 5 is issue #8's minimum of Ensemble runs.
+    public static let minimumPairs = 5
     public init(meanDifference: Interval, wilcoxonP: Double, stdRatio: Interval, pairs: Int) {
         self.meanDifference = meanDifference; self.wilcoxonP = wilcoxonP; self.stdRatio = stdRatio; self.pairs = pairs
     }

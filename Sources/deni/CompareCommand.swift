@@ -35,7 +35,7 @@ struct CompareCommand: ParsableCommand {
             for r in row.results { cells.append(r.map { "\(ResultsText.meanStd($0.macroF1)) (\($0.runs))" } ?? "—") }
             for t in row.tests {
                 guard let t else { cells.append("—"); cells.append("—"); continue }
-                cells.append(ResultsText.signed(t.difference) + (t.interval.map { " [\(ResultsText.signed($0.low)), \(ResultsText.signed($0.high))]" } ?? ""))
+                cells.append(t.interval.map { ResultsText.difference($0, pairs: t.n) } ?? ResultsText.signed(t.difference))
                 cells.append((t.kind == "paired" ? "Wilcoxon " : "Welch ") + ResultsText.pValue(t.p))
             }
             return cells

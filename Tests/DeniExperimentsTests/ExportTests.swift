@@ -1,3 +1,4 @@
+import DeniData
 import DeniTraining
 import Foundation
 import XCTest
@@ -47,6 +48,20 @@ final class ExportTests: XCTestCase {
         XCTAssertTrue(lines.allSatisfy { $0.filter { $0 == "|" }.count == ResultsText.headers.count + 1 })
         XCTAssertTrue(lines[2].hasPrefix("| Default | 2 | 0 | 71.00 ± 1.00 |"))
         XCTAssertTrue(lines[3].hasPrefix("| DENI | 1 | 1 | 75.00 ± 0.00 |"))
+    }
+
+    func testIntervalsArePrintedFromFivePairsOn() {
+        let i = Interval(estimate: 0.664, low: 0.19, high: 1.123)
+        XCTAssertEqual(ResultsText.difference(i, pairs: 5), "+0.66 [+0.19, +1.12]")
+        XCTAssertEqual(ResultsText.difference(i, pairs: 4), "+0.66 [no CI: 4 pairs]")
+        XCTAssertEqual(ResultsText.ratio(i, pairs: 20), "0.66 [0.19, 1.12]")
+        XCTAssertEqual(ResultsText.ratio(i, pairs: 2), "0.66 [no CI: 2 pairs]")
+        // A derived table with 2 pairs (the runner's first significance) prints the estimates alone.
+        let pairs = (0..<2).flatMap { Fixtures.run("Default", $0, f1: 70 + Double($0), steps: 10) + Fixtures.run("DENI", $0, f1: 74 + 2 * Double($0), steps: 10) }
+        let row = ResultsText.cells(ResultsTable.derive(config: config, events: pairs, classCount: 6))[1]
+        XCTAssertEqual(row[0], "DENI")
+        XCTAssertEqual(row[8], "+4.50 [no CI: 2 pairs]")
+        XCTAssertEqual(row[10], "2.00 [no CI: 2 pairs]")
     }
 
     func testCurveSVGIsWellFormedWithOneSeriesPerStrategy() {

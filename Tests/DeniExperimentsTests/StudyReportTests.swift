@@ -86,7 +86,7 @@ final class StudyReportTests: XCTestCase {
         let finding = StudyFindings.judge(StudyCell.cells([few]))[0]
         XCTAssertEqual(finding.verdict, .inconclusive)
         // Below 5 pairs the estimates stand alone: no interval from 10 distinct resamples.
-        XCTAssertTrue(finding.evidence[0].hasPrefix("TREC, LoRA: DENI − Ensemble = +0.67 [no CI: < 5 pairs] macro-F1, std ratio 1.53 [no CI: < 5 pairs]"),
+        XCTAssertTrue(finding.evidence[0].hasPrefix("TREC, LoRA: DENI − Ensemble = +0.67 [no CI: 3 pairs] macro-F1, std ratio 1.53 [no CI: 3 pairs]"),
                       finding.evidence[0])
         // No Ensemble anywhere → not run.
         let none = try session(["Default": [80, 81], "DENI": [85, 83]], strategies: [.standard, .deni])
@@ -118,7 +118,7 @@ final class StudyReportTests: XCTestCase {
         XCTAssertTrue(text.contains("Scaled down: nothing."))
         XCTAssertTrue(text.contains("## TREC, LoRA"))
         XCTAssertTrue(text.contains("| DENI | 3 | 0 | 86.00 ± 0.82 | 85.00 | 87.00 |"), text)
-        XCTAssertTrue(text.contains("| DENI − Ensemble | 3 | +1.00 [no CI: < 5 pairs] | "), text)
+        XCTAssertTrue(text.contains("| DENI − Ensemble | 3 | +1.00 [no CI: 3 pairs] | "), text)
         XCTAssertTrue(text.contains("![TREC, LoRA: final macro-F1 per run and mean ± std](results/trec-lora.svg)"))
         let svg = SVGCounter.parse(StudyReport.svg(cells[0]))
         XCTAssertEqual(svg.classes["run-dot"], 9)

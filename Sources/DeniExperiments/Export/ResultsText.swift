@@ -12,9 +12,9 @@ public enum ResultsText {
             let s = r.significance
             return [r.strategy, "\(r.runs)", "\(r.failed)", meanStd(r.macroF1), meanStd(r.accuracy), fixed(r.modelSteps, 0),
                     fixed(r.costRelativeToEnsemble, 2) + "×", fixed(r.wallSeconds, 1),
-                    s.map { difference($0.meanDifference) } ?? "—",
+                    s.map { difference($0.meanDifference, pairs: $0.pairs) } ?? "—",
                     s.map { pValue($0.wilcoxonP) } ?? "—",
-                    s.map { ratio($0.stdRatio) } ?? "—"]
+                    s.map { ratio($0.stdRatio, pairs: $0.pairs) } ?? "—"]
         }
     }
 
@@ -57,6 +57,18 @@ public enum ResultsText {
 
     /// "0.83 [0.57, 1.61]": a ratio with its interval.
     public static func ratio(_ i: Interval) -> String { fixed(i.estimate, 2) + " [" + fixed(i.low, 2) + ", " + fixed(i.high, 2) + "]" }
+
+    /// `difference(i)` from `Significance.minimumPairs` pairs on; below, the estimate alone: "+0.66 [no CI: 3 pairs]".
+    public static func difference(_ i: Interval, pairs: Int) -> String {
+        pairs >= Significance.minimumPairs ? difference(i) : signed(i.estimate) + noInterval(pairs)
+    }
+
+    /// `ratio(i)` from `Significance.minimumPairs` pairs on; below, the estimate alone: "1.53 [no CI: 3 pairs]".
+    public static func ratio(_ i: Interval, pairs: Int) -> String {
+        pairs >= Significance.minimumPairs ? ratio(i) : fixed(i.estimate, 2) + noInterval(pairs)
+    }
+
+    static func noInterval(_ pairs: Int) -> String { " [no CI: \(pairs) pair\(pairs == 1 ? "" : "s")]" }
 
     public static func signed(_ x: Double) -> String { x.isFinite && x >= 0 ? "+" + fixed(x, 2) : fixed(x, 2) }
 

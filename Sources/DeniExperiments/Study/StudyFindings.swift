@@ -21,9 +21,8 @@ public enum StudyFindings {
         "DENI combined with augmentation mitigates instability further than DENI alone.",
     ]
 
-    /// Fewer pairs than this give no verdict either way (a bootstrap over 2-4 pairs has a handful of distinct
-    /// resamples, so its interval means little): the minimum of 5 Ensemble runs.
-    public static let minimumPairs = 5
+    /// Fewer pairs than this give no verdict either way, and no interval in the evidence.
+    public static let minimumPairs = Significance.minimumPairs
 
     public static func judge(_ cells: [StudyCell]) -> [Finding] {
         [meanAndStdFinding(1, cells, StrategyKind.deni.displayName, against: StrategyKind.ensemble.displayName),
@@ -50,23 +49,10 @@ public enum StudyFindings {
     }
 
     static func describe(_ c: PairedComparison, in cell: StudyCell) -> String {
-        "\(cell.title): \(c.strategy) − \(c.against) = \(difference(c)) macro-F1, "
-            + "std ratio \(ratio(c)), "
+        "\(cell.title): \(c.strategy) − \(c.against) = \(ResultsText.difference(c.meanDifference, pairs: c.pairs)) macro-F1, "
+            + "std ratio \(ResultsText.ratio(c.stdRatio, pairs: c.pairs)), "
             + "cost \(ResultsText.fixed(100 * c.costRatio, 0)) % of \(c.against) (model-steps), \(c.pairs) paired runs"
     }
-
-    /// The mean difference with its interval, or below `minimumPairs` pairs the estimate alone: with 2 pairs the
-    /// paired bootstrap has 3 distinct resamples, and the std-ratio "interval" collapses onto the estimate.
-    static func difference(_ c: PairedComparison) -> String {
-        c.pairs >= minimumPairs ? ResultsText.difference(c.meanDifference) : ResultsText.signed(c.meanDifference.estimate) + tooFew
-    }
-
-    /// The std ratio with its interval, or below `minimumPairs` pairs the estimate alone.
-    static func ratio(_ c: PairedComparison) -> String {
-        c.pairs >= minimumPairs ? ResultsText.ratio(c.stdRatio) : ResultsText.fixed(c.stdRatio.estimate, 2) + tooFew
-    }
-
-    static let tooFew = " [no CI: < \(minimumPairs) pairs]"
 
     /// Finding `number` (1 or 3): `strategy` against `against` in every cell that has both, by `meanAndStd`.
     static func meanAndStdFinding(_ number: Int, _ cells: [StudyCell], _ strategy: String, against: String) -> Finding {

@@ -54,7 +54,8 @@ public enum StudyReport {
                 out += "\nPaired comparisons (same run index ⇒ same seeds; 95 % bootstrap intervals, 10,000 resamples):\n\n"
                 out += ResultsText.markdown(comparisonHeaders, comparisons.map { p in
                     ["\(p.strategy) − \(p.against)", "\(p.pairs)",
-                     StudyFindings.difference(p), ResultsText.pValue(p.wilcoxonP), StudyFindings.ratio(p),
+                     ResultsText.difference(p.meanDifference, pairs: p.pairs), ResultsText.pValue(p.wilcoxonP),
+                     ResultsText.ratio(p.stdRatio, pairs: p.pairs),
                      times(p.costRatio)]
                 })
             }

@@ -1,3 +1,4 @@
+import DeniExperiments
 import DeniTraining
 
 /// The Results screen: a sortable per-strategy table, the runs of one strategy, and one run in detail.
@@ -31,9 +32,7 @@ enum ResultsScreen {
             Column(title: "Acc mean ± std", width: 15, key: nil, priority: 3) { Format.meanStd($0.accuracy.mean, $0.accuracy.std) },
             Column(title: "×Ens", width: 6, key: .cost, priority: 0) { $0.relativeToEnsemble.isFinite ? LineChart.fmt($0.relativeToEnsemble, 2) + "×" : "–" },
             Column(title: "Δ vs \(baseline) [95% CI]", width: 22, key: nil, priority: 2) { r in
-                guard let sig = r.significance else { return "–" }
-                let d = sig.meanDifference
-                return (d.estimate >= 0 ? "+" : "") + LineChart.fmt(d.estimate, 2) + " [" + LineChart.fmt(d.low, 2) + ", " + LineChart.fmt(d.high, 2) + "]"
+                r.significance.map { ResultsText.difference($0.meanDifference, pairs: $0.pairs) } ?? "–"
             },
             Column(title: "p", width: 6, key: .significance, priority: 1) { r in r.significance.map { Format.p($0.wilcoxonP) } ?? "–" },
             Column(title: "std ratio", width: 9, key: nil, priority: 3) { r in r.significance.map { LineChart.fmt($0.stdRatio.estimate, 2) } ?? "–" },
