@@ -27,6 +27,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Markdown file placed after the report's title (what was run, what was scaled down and why).")
     var notes: String?
 
+    @Option(help: "The report's heading.")
+    var title = StudyReport.defaultTitle
+
     @Flag(help: "Print the cells' results, comparisons and findings as JSON.")
     var json = false
 
@@ -79,8 +82,9 @@ struct ReportCommand: ParsableCommand {
             }
             svgLink = out.map { Self.relativePath(from: URL(fileURLWithPath: $0).deletingLastPathComponent(), to: folder) } ?? folder.path
         }
-        let command = (["deni", "report"] + CommandLine.arguments.dropFirst(2)).joined(separator: " ")
-        let text = StudyReport.markdown(cells, notes: notesText, svgFolder: svgLink, command: command)
+        let arguments = CommandLine.arguments.dropFirst(2).map { $0.contains(" ") ? "'\($0)'" : $0 }
+        let command = (["deni", "report"] + arguments).joined(separator: " ")
+        let text = StudyReport.markdown(cells, title: title, notes: notesText, svgFolder: svgLink, command: command)
         if let out {
             try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
             print("wrote \(out) (\(cells.count) cells from \(recorded.count) sessions)")

@@ -12,9 +12,11 @@ final class ReportCLITests: XCTestCase {
         try "Notes go here.".write(to: notes, atomically: true, encoding: .utf8)
         let out = tmp.appendingPathComponent("docs/results.md"), svg = tmp.appendingPathComponent("docs/results")
         let r = try runDeni(["report", root.appendingPathComponent("sessions/examples").path, "--out", out.path, "--svg", svg.path,
-                             "--notes", notes.path], timeout: 120)
+                             "--notes", notes.path, "--title", "Examples: results"], timeout: 120)
         XCTAssertEqual(r.status, 0, r.stderr)
         let text = try String(contentsOf: out, encoding: .utf8)
+        XCTAssertTrue(text.hasPrefix("# Examples: results\n"), text)
+        XCTAssertTrue(text.contains("--title 'Examples: results'`"), text)  // the command line, quoted where it must be
         XCTAssertTrue(text.contains("Notes go here."))
         XCTAssertTrue(text.contains("## Findings"))
         // The two example sessions ran different protocols: two cells, each with its plot linked relatively.
