@@ -20,10 +20,10 @@ final class ReportCLITests: XCTestCase {
         XCTAssertTrue(text.contains("Notes go here."))
         XCTAssertTrue(text.contains("## Findings"))
         // The two example sessions ran different protocols: two cells, each with its plot linked relatively.
-        XCTAssertTrue(text.contains("## TREC, LoRA (protocol 1)"), text)
-        XCTAssertTrue(text.contains("## TREC, LoRA (protocol 2)"), text)
-        XCTAssertTrue(text.contains("](results/trec-lora-1.svg)"), text)
-        for name in ["trec-lora-1.svg", "trec-lora-2.svg"] {
+        XCTAssertTrue(text.contains("## TREC, LoRA (400 samples)"), text)
+        XCTAssertTrue(text.contains("## TREC, LoRA (200 samples)"), text)
+        XCTAssertTrue(text.contains("](results/trec-lora-400-samples.svg)"), text)
+        for name in ["trec-lora-400-samples.svg", "trec-lora-200-samples.svg"] {
             XCTAssertTrue(try String(contentsOf: svg.appendingPathComponent(name), encoding: .utf8).contains("<svg xmlns"))
         }
         let json = try runDeni(["report", root.appendingPathComponent("sessions/examples").path, "--json"], timeout: 120)

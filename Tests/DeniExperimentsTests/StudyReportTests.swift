@@ -14,10 +14,11 @@ final class StudyReportTests: XCTestCase {
 
     /// A finished session whose strategy `name` ends run i with `f1[name][i]` (and model-steps `steps[name]`).
     private func session(_ f1: [String: [Double]], strategies: [StrategyKind], tuning: TuningKind = .lora, epochs: Int = 10,
-                         steps: [String: Int] = [:]) throws -> RecordedSession {
+                         steps: [String: Int] = [:], splitSeed: UInt64 = 42) throws -> RecordedSession {
         var config = Fixtures.config(runs: f1.values.map(\.count).max() ?? 1, strategies: strategies)
         config.tuning.kind = tuning
         config.epochs = epochs
+        config.baseSeeds.split = splitSeed
         let w = try Fixtures.writer(in: parent, config: config)
         var events: [TrainingEvent] = []
         for (i, name) in strategies.map(\.displayName).enumerated() {
@@ -58,9 +59,13 @@ final class StudyReportTests: XCTestCase {
         let b = try session(["Default": [70, 72]], strategies: [.standard], epochs: 20)
         let c = try session(["Default": [60, 62]], strategies: [.standard], tuning: .full)
         let cells = StudyCell.cells([a, b, c])
-        XCTAssertEqual(cells.map(\.title), ["TREC, LoRA (protocol 1)", "TREC, LoRA (protocol 2)", "TREC, full fine-tuning"])
-        XCTAssertEqual(Set(cells.map(\.slug)).count, 3)
+        XCTAssertEqual(cells.map(\.title), ["TREC, LoRA (10 epochs)", "TREC, LoRA (20 epochs)", "TREC, full fine-tuning"])
+        XCTAssertEqual(cells.map(\.slug), ["trec-lora-10-epochs", "trec-lora-20-epochs", "trec-full"])
         XCTAssertTrue(cells.allSatisfy(\.duplicates.isEmpty))
+        // A difference the title does not show (the split seed), alone or beside one it does: numbered instead.
+        let d = try session(["Default": [75, 76]], strategies: [.standard], epochs: 20, splitSeed: 7)
+        XCTAssertEqual(StudyCell.cells([b, d]).map(\.title), ["TREC, LoRA (protocol 1)", "TREC, LoRA (protocol 2)"])
+        XCTAssertEqual(StudyCell.cells([a, b, d]).map(\.slug), ["trec-lora-protocol-1", "trec-lora-protocol-2", "trec-lora-protocol-3"])
     }
 
     func testFindingOneFollowsTheIntervals() throws {

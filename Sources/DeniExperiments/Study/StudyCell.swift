@@ -66,15 +66,39 @@ public struct StudyCell: Sendable {
             groups[key, default: []].append(s)
         }
         var cells = order.map { StudyCell(groups[$0]!) }
-        // Two cells of the same dataset and tuning differ in protocol: number their titles.
+        // Cells of the same dataset and tuning differ in protocol: their titles name the settings that differ
+        // ("TREC, LoRA (lr 0.0005)"), or number them where it is something else (seeds, adapter settings, files).
         let titles = cells.map(\.title)
         for i in cells.indices {
             let same = titles.indices.filter { titles[$0] == titles[i] }
-            if same.count > 1, let k = same.firstIndex(of: i) {
-                cells[i].title += " (protocol \(k + 1))"; cells[i].slug += "-\(k + 1)"
-            }
+            guard same.count > 1, let k = same.firstIndex(of: i) else { continue }
+            let facets = same.map { protocolFacets(cells[$0].config) }
+            let differing = facets[k].indices.filter { f in Set(facets.map { $0[f] }).count > 1 }
+            let label = differing.map { facets[k][$0] }.joined(separator: ", ")
+            let unique = Set(facets.map { f in differing.map { f[$0] } }).count == same.count
+            let suffix = !differing.isEmpty && unique ? label : "protocol \(k + 1)"
+            cells[i].title += " (\(suffix))"
+            cells[i].slug += "-" + slugged(suffix)
         }
         return cells
+    }
+
+    /// The protocol settings a reader tells cells apart by, each as it reads in a title.
+    static func protocolFacets(_ c: ExperimentConfig) -> [String] {
+        let maxLength = c.maxLength ?? DatasetRegistry.info(c.dataset)?.maxLength
+        return ["\(c.trainSamples) samples", "\(c.epochs) epochs", "batch \(c.batchSize)",
+                "lr \(String(format: "%g", c.effectiveLearningRate))", "length \(maxLength.map(String.init) ?? "default")",
+                "\(c.pooling.rawValue) pooling", "head dropout \(String(format: "%g", c.headDropout))"]
+    }
+
+    /// Lower case, letters and digits kept, every other run of characters one "-".
+    static func slugged(_ text: String) -> String {
+        var out = ""
+        for ch in text.lowercased() {
+            if ch.isLetter || ch.isNumber { out.append(ch) } else if !out.isEmpty, out.last != "-" { out.append("-") }
+        }
+        while out.last == "-" { out.removeLast() }
+        return out
     }
 
     init(_ sessions: [RecordedSession]) {
@@ -91,8 +115,7 @@ public struct StudyCell: Sendable {
         self.config = config
         let dataset = Self.datasetName(first.manifest.dataset.key)
         title = "\(dataset), \(Self.tuningName(config.tuning.kind))"
-        slug = "\(first.manifest.dataset.key)-\(config.tuning.kind.rawValue)".lowercased()
-            .map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }.reduce(into: "") { $0.append($1) }
+        slug = Self.slugged("\(first.manifest.dataset.key)-\(config.tuning.kind.rawValue)")
 
         // Runs finished per session, first session wins; duplicates are recorded.
         var owner: [RunID: (session: Int, f1: Double)] = [:]
