@@ -37,9 +37,17 @@ final class SessionCatalogTests: XCTestCase {
         try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
         try "{}".write(to: broken.appendingPathComponent("manifest.json"), atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(at: parent.appendingPathComponent("not-a-session"), withIntermediateDirectories: true)
+        // A folder grouping sessions (like sessions/study) is listed one level down, as `group/<name>`.
+        let grouped = try session("grouped", default: [80, 81], deni: [82, 83])
+        let group = parent.appendingPathComponent("group")
+        try FileManager.default.createDirectory(at: group, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: grouped, to: group.appendingPathComponent(grouped.lastPathComponent))
+        try "not a folder".write(to: parent.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
 
         let list = SessionCatalog.list(in: parent)
-        XCTAssertEqual(list.count, 3)
+        XCTAssertEqual(list.count, 4)
+        XCTAssertEqual(list.last?.path, group.appendingPathComponent(grouped.lastPathComponent).path)
+        XCTAssertEqual(try SessionCatalog.resolve("grouped", in: parent).path, group.appendingPathComponent(grouped.lastPathComponent).path)
         let first = try XCTUnwrap(list.first { $0.name.hasSuffix("-first") })
         XCTAssertEqual(first.runsDone, 6)
         XCTAssertEqual(first.runsPlanned, 6)
@@ -52,7 +60,7 @@ final class SessionCatalogTests: XCTestCase {
         XCTAssertEqual(second.runsDone, 3)
         XCTAssertEqual(second.runsPlanned, 4)
         XCTAssertEqual(second.best?.strategy, "Default")
-        let bad = try XCTUnwrap(list.last)
+        let bad = try XCTUnwrap(list.first { $0.name == "zz-broken" })
         XCTAssertEqual(bad.status, "unreadable")
         XCTAssertTrue(bad.problems[0].contains("no schemaVersion field"))
     }

@@ -29,23 +29,26 @@ public struct SessionListing: Codable, Hashable, Sendable {
 
 /// Finding sessions in the sessions folder.
 public enum SessionCatalog {
-    /// Committed sessions live in these sub-folders of the sessions folder: the examples and the study.
-    public static let committedFolders = ["examples", "study"]
-
-    /// Session folders directly under `folder` and under its committed sub-folders (as `examples/<name>`…).
+    /// Session folders directly under `folder`, and one level down in the folders that group sessions (as
+    /// `study/<name>`, `examples/<name>`…): any sub-folder that is not a session itself.
     static func candidates(in folder: URL) -> [String] {
         let fm = FileManager.default
-        var names = ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
-        for sub in committedFolders {
-            names += ((try? fm.contentsOfDirectory(atPath: folder.appendingPathComponent(sub).path)) ?? []).sorted().map { sub + "/" + $0 }
+        func isSession(_ name: String) -> Bool {
+            fm.fileExists(atPath: folder.appendingPathComponent(name).appendingPathComponent(SessionFormat.manifestFile).path)
         }
-        return names.filter {
-            fm.fileExists(atPath: folder.appendingPathComponent($0).appendingPathComponent(SessionFormat.manifestFile).path)
+        let top = ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+        var names = top.filter(isSession)
+        for sub in top where !isSession(sub) {
+            var isFolder: ObjCBool = false
+            guard fm.fileExists(atPath: folder.appendingPathComponent(sub).path, isDirectory: &isFolder), isFolder.boolValue else { continue }
+            names += ((try? fm.contentsOfDirectory(atPath: folder.appendingPathComponent(sub).path)) ?? []).sorted()
+                .map { sub + "/" + $0 }.filter(isSession)
         }
+        return names
     }
 
-    /// Every sub-folder of `folder` (and of its committed sub-folders) holding a `manifest.json`, oldest first
-    /// within each folder (names start with the date). Unreadable sessions are listed with status "unreadable" and the reason.
+    /// Every sub-folder of `folder` (and of the folders grouping sessions) holding a `manifest.json`, oldest
+    /// first within each folder (names start with the date). Unreadable sessions are listed with status "unreadable" and the reason.
     public static func list(in folder: URL) -> [SessionListing] {
         return candidates(in: folder).compactMap { name in
             let url = folder.appendingPathComponent(name)
