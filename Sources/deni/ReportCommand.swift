@@ -33,6 +33,12 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Print the cells' results, comparisons and findings as JSON.")
     var json = false
 
+    func validate() throws {
+        if title.trimmingCharacters(in: .whitespaces).isEmpty || title.contains("\n") {
+            throw ValidationError("--title: give one non-empty line (got \(title.debugDescription))")
+        }
+    }
+
     func run() throws {
         let root = ProjectPaths.sessions()
         var folders: [URL] = []

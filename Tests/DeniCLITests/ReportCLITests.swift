@@ -40,5 +40,8 @@ final class ReportCLITests: XCTestCase {
         let r = try runDeni(["report", tmp.path], timeout: 60)
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("neither a session nor a folder of sessions"), r.stderr)
+        let untitled = try runDeni(["report", tmp.path, "--title", " "], timeout: 60)
+        XCTAssertNotEqual(untitled.status, 0)
+        XCTAssertTrue(untitled.stderr.contains("--title: give one non-empty line"), untitled.stderr)
     }
 }
