@@ -38,7 +38,7 @@ public enum SessionCatalog {
         }
         let top = ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
         var names = top.filter(isSession)
-        for sub in top where !isSession(sub) {
+        for sub in top where !names.contains(sub) {
             var isFolder: ObjCBool = false
             guard fm.fileExists(atPath: folder.appendingPathComponent(sub).path, isDirectory: &isFolder), isFolder.boolValue else { continue }
             names += ((try? fm.contentsOfDirectory(atPath: folder.appendingPathComponent(sub).path)) ?? []).sorted()

@@ -74,20 +74,21 @@ public struct StudyCell: Sendable {
             guard same.count > 1, let k = same.firstIndex(of: i) else { continue }
             let facets = same.map { protocolFacets(cells[$0].config) }
             let differing = facets[k].indices.filter { f in Set(facets.map { $0[f] }).count > 1 }
-            let label = differing.map { facets[k][$0] }.joined(separator: ", ")
             let unique = Set(facets.map { f in differing.map { f[$0] } }).count == same.count
-            let suffix = !differing.isEmpty && unique ? label : "protocol \(k + 1)"
+            let suffix = !differing.isEmpty && unique ? differing.map { facets[k][$0] }.joined(separator: ", ") : "protocol \(k + 1)"
             cells[i].title += " (\(suffix))"
             cells[i].slug += "-" + slugged(suffix)
         }
         return cells
     }
 
+    /// The max length a config trains at: its own, else the registered dataset's; nil for a user file without one.
+    static func maxLength(_ c: ExperimentConfig) -> Int? { c.maxLength ?? DatasetRegistry.info(c.dataset)?.maxLength }
+
     /// The protocol settings a reader tells cells apart by, each as it reads in a title.
     static func protocolFacets(_ c: ExperimentConfig) -> [String] {
-        let maxLength = c.maxLength ?? DatasetRegistry.info(c.dataset)?.maxLength
-        return ["\(c.trainSamples) samples", "\(c.epochs) epochs", "batch \(c.batchSize)",
-                "lr \(String(format: "%g", c.effectiveLearningRate))", "length \(maxLength.map(String.init) ?? "default")",
+        ["\(c.trainSamples) samples", "\(c.epochs) epochs", "batch \(c.batchSize)",
+                "lr \(String(format: "%g", c.effectiveLearningRate))", "length \(maxLength(c).map(String.init) ?? "default")",
                 "\(c.pooling.rawValue) pooling", "head dropout \(String(format: "%g", c.headDropout))"]
     }
 

@@ -21,9 +21,6 @@ public enum StudyFindings {
         "DENI combined with augmentation mitigates instability further than DENI alone.",
     ]
 
-    /// Fewer pairs than this give no verdict either way, and no interval in the evidence.
-    public static let minimumPairs = Significance.minimumPairs
-
     public static func judge(_ cells: [StudyCell]) -> [Finding] {
         [meanAndStdFinding(1, cells, StrategyKind.deni.displayName, against: StrategyKind.ensemble.displayName),
          peftGainsMost(cells),
@@ -31,9 +28,9 @@ public enum StudyFindings {
     }
 
     /// Better in mean and std: Δ interval above 0 and std-ratio interval below 1; worse: Δ interval below 0 or
-    /// std-ratio interval above 1; anything else, or fewer than `minimumPairs` pairs, is inconclusive.
+    /// std-ratio interval above 1; anything else, or fewer than `Significance.minimumPairs` pairs, is inconclusive.
     static func meanAndStd(_ c: PairedComparison) -> Finding.Verdict {
-        if c.pairs < minimumPairs { return .inconclusive }
+        if c.pairs < Significance.minimumPairs { return .inconclusive }
         if c.meanDifference.low > 0 && c.stdRatio.high < 1 { return .confirmed }
         if c.meanDifference.high < 0 || c.stdRatio.low > 1 { return .notConfirmed }
         return .inconclusive
@@ -61,7 +58,7 @@ public enum StudyFindings {
             guard let c = cell.compare(strategy, with: against) else { continue }
             let v = meanAndStd(c)
             verdicts.append(v)
-            evidence.append(describe(c, in: cell) + " → \(v.rawValue)\(c.pairs < minimumPairs ? " (fewer than \(minimumPairs) pairs)" : "").")
+            evidence.append(describe(c, in: cell) + " → \(v.rawValue)\(c.pairs < Significance.minimumPairs ? " (fewer than \(Significance.minimumPairs) pairs)" : "").")
         }
         return Finding(number: number, claim: claims[number - 1], verdict: overall(verdicts), evidence: evidence)
     }
@@ -82,13 +79,13 @@ public enum StudyFindings {
                 guard gains[0].count >= 2, gains[1].count >= 2 else { continue }
                 let diff = Statistics.independentBootstrap(gains[0], gains[1], resamples: ResultsTable.bootstrapResamples,
                                                            seed: full.config.baseSeeds.split &+ 2)
-                let enough = min(gains[0].count, gains[1].count) >= minimumPairs
+                let enough = min(gains[0].count, gains[1].count) >= Significance.minimumPairs
                 let v: Finding.Verdict = !enough ? .inconclusive : diff.low > 0 ? .confirmed : diff.high < 0 ? .notConfirmed : .inconclusive
                 verdicts.append(v)
                 let g = gains.map { $0.reduce(0, +) / Double($0.count) }
                 var sentence = "\(peft.title) vs \(full.title): DENI − Default = \(ResultsText.signed(g[0])) (\(gains[0].count) pairs) "
                     + "vs \(ResultsText.signed(g[1])) (\(gains[1].count) pairs); difference \(ResultsText.difference(diff)) → \(v.rawValue)"
-                    + (enough ? "." : " (fewer than \(minimumPairs) pairs).")
+                    + (enough ? "." : " (fewer than \(Significance.minimumPairs) pairs).")
                 let a = Array(peft.finalF1(deni).values), b = Array(full.finalF1(base).values)
                 if a.count >= 2, b.count >= 2 {
                     let w = Statistics.welchT(a, b)

@@ -42,8 +42,7 @@ public enum StudyReport {
             out += "\n## \(cell.title)\n\n"
             let c = cell.config
             out += "Protocol: \(c.trainSamples) training samples (capped per class), \(c.epochs) epochs, batch \(c.batchSize), "
-            let maxLength = c.maxLength ?? DatasetRegistry.info(c.dataset)?.maxLength
-            out += "learning rate \(c.effectiveLearningRate), max length \(maxLength.map(String.init) ?? "the dataset's"), "
+            out += "learning rate \(c.effectiveLearningRate), max length \(StudyCell.maxLength(c).map(String.init) ?? "the dataset's"), "
             out += "\(c.pooling.rawValue) pooling, head dropout \(c.headDropout); run i varies "
             out += "\(c.variedFactors.map(\.rawValue).joined(separator: ", ")) from base seed \(c.baseSeeds.split). "
             out += "Sessions: \(cell.sessions.map { "`\($0.folder.lastPathComponent)`" }.joined(separator: ", ")).\n\n"
