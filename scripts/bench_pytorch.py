@@ -1,14 +1,21 @@
-"""PyTorch side of `deni bench engine`: training-step and evaluation throughput on CPU (2 threads).
+"""PyTorch side of `deni bench engine`: training-step and evaluation throughput on CPU, and the end-to-end run.
 
 Usage: /path/to/ref-venv/bin/python scripts/bench_pytorch.py [--quick] [--json] [--tuning full,lora,ia3]
        /path/to/adapters-venv/bin/python scripts/bench_pytorch.py --tuning unipelt
+       .../python scripts/bench_pytorch.py --batches FILE      # the very batches deni ran (real padded data)
+       .../python scripts/bench_pytorch.py --e2e FILE          # `deni train`'s whole protocol run
 
-For each tuning in {full, lora, ia3, unipelt}: BertModel (all-MiniLM-L6-v2) + mean pooling + dropout 0.3 + linear head
-(6 classes), Adam (lr 1e-5), train mode (dropout on) for training steps; no_grad + eval mode for evaluation.
-Inputs are random token ids without padding (mask all ones, token types 0). Each measurement runs warm-up steps,
-then times a number of steps; examples/s = batch * timed steps / elapsed seconds.
+For each tuning in {full, lora, ia3, unipelt}: BertModel (all-MiniLM-L6-v2) + mean pooling + dropout 0.3 + linear head,
+Adam, train mode (dropout on) for training steps; no_grad + eval mode for evaluation.
+Synthetic rows: random token ids without padding (mask all ones, token types 0), 6 classes. Each measurement runs
+warm-up steps, then times a number of steps; examples/s = batch * timed steps / elapsed seconds.
+--batches FILE: a JSON written by `deni bench` ({"threads", "workloads": [{"tuning", "kind", "data", "classes",
+"batches": [{"ids": [[...]], "labels": [...]}]}]}); each batch is padded to its longest sequence, as deni pads it.
+--e2e FILE: a JSON with the training examples, the batch order of every step, the live-curve subset (evaluated after
+each epoch) and the test split in evaluation buckets, and the hyperparameters; trains and evaluates exactly that
+and prints {"setup_s", "train_s", "eval_s", "accuracy"} (the caller times the process from start to exit).
 Output: a JSON list of rows {"tuning", "kind": "train"|"eval", "batch", "length", "examples_per_s",
-"framework": "pytorch"}; without --json a readable table is printed first (to stderr).
+"framework": "pytorch"} (plus "data" for --batches rows); without --json a readable table is printed first (to stderr).
 """
 
 import argparse
@@ -27,13 +34,13 @@ EVAL_SHAPE = (64, 50)
 
 
 class Classifier(torch.nn.Module):
-    """Encoder -> masked mean pooling -> dropout 0.3 -> linear head."""
+    """Encoder -> masked mean pooling -> dropout -> linear head."""
 
-    def __init__(self, encoder):
+    def __init__(self, encoder, classes=NUM_CLASSES, dropout=0.3):
         super().__init__()
         self.encoder = encoder
-        self.dropout = torch.nn.Dropout(0.3)
-        self.head = torch.nn.Linear(384, NUM_CLASSES)
+        self.dropout = torch.nn.Dropout(dropout)
+        self.head = torch.nn.Linear(384, classes)
 
     def forward(self, ids, mask):
         h = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
@@ -42,22 +49,23 @@ class Classifier(torch.nn.Module):
         return self.head(self.dropout(pooled))
 
 
-def build(tuning: str) -> Classifier:
+def build(tuning: str, classes=NUM_CLASSES, lora=None, head_dropout=0.3) -> Classifier:
     from transformers import BertModel
 
     encoder = BertModel.from_pretrained(str(MODEL_DIR), torch_dtype=torch.float32)
     if tuning == "lora":
         from peft import LoraConfig, get_peft_model
 
+        lora = lora or {"r": 64, "alpha": 64, "dropout": 0.1, "targets": ["query", "value"]}
         encoder = get_peft_model(
             encoder,
             LoraConfig(
                 task_type="FEATURE_EXTRACTION",
-                r=64,
-                lora_alpha=64,
+                r=lora["r"],
+                lora_alpha=lora["alpha"],
                 use_rslora=True,
-                lora_dropout=0.1,
-                target_modules=["query", "value"],
+                lora_dropout=lora["dropout"],
+                target_modules=lora["targets"],
                 bias="all",
             ),
         )
@@ -80,7 +88,106 @@ def build(tuning: str) -> Classifier:
         encoder.train_adapter("unipelt")
     elif tuning != "full":
         raise SystemExit(f"--tuning: unknown tuning {tuning!r} (expected full, lora, ia3 or unipelt)")
-    return Classifier(encoder)
+    return Classifier(encoder, classes, head_dropout)
+
+
+def pad(seqs):
+    """Token-id lists -> (ids, mask) padded with [PAD] = 0 to the longest, as deni's Batch pads."""
+    length = max(len(x) for x in seqs)
+    ids = torch.zeros((len(seqs), length), dtype=torch.long)
+    mask = torch.zeros((len(seqs), length), dtype=torch.long)
+    for i, x in enumerate(seqs):
+        ids[i, : len(x)] = torch.tensor(x)
+        mask[i, : len(x)] = 1
+    return ids, mask
+
+
+def run_batches(path: str, quick: bool) -> list:
+    """Times the very batches deni ran: all training batches once (after 3 warm-up steps), or all evaluation
+    buckets (after one warm-up pass over the first two)."""
+    spec = json.loads(Path(path).read_text())
+    torch.set_num_threads(spec["threads"])
+    rows, models = [], {}
+    for w in spec["workloads"]:
+        key = (w["tuning"], w["classes"])
+        if key not in models:
+            models[key] = build(w["tuning"], w["classes"])
+        model = models[key]
+        batches = [(*pad(b["ids"]), torch.tensor(b["labels"])) for b in w["batches"]]
+        count = sum(len(b["labels"]) for b in w["batches"])
+        if w["kind"] == "train":
+            model.train()
+            opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-5)
+            def step(b):
+                opt.zero_grad(set_to_none=True)
+                F.cross_entropy(model(b[0], b[1]), b[2]).backward()
+                opt.step()
+            for b in batches[:3]:
+                step(b)
+            start = time.perf_counter()
+            for b in batches:
+                step(b)
+        else:
+            model.eval()
+            with torch.no_grad():
+                for b in batches[:2]:
+                    model(b[0], b[1])
+                start = time.perf_counter()
+                for b in batches:
+                    model(b[0], b[1])
+        eps = count / (time.perf_counter() - start)
+        rows.append({"tuning": w["tuning"], "kind": w["kind"], "data": w["data"], "batch": max(len(b["labels"]) for b in w["batches"]),
+                     "length": max(len(x) for b in w["batches"] for x in b["ids"]), "examples_per_s": round(eps, 2),
+                     "framework": "pytorch"})
+    return rows
+
+
+def run_e2e(path: str) -> dict:
+    """`deni train`'s protocol on the same data and batch order: train, evaluate the live-curve subset after
+    each epoch, evaluate the test split at the end (a linear decay of the learning rate to 0, Adam, no warmup)."""
+    t0 = time.perf_counter()
+    spec = json.loads(Path(path).read_text())
+    torch.set_num_threads(spec["threads"])
+    torch.manual_seed(0)
+    if spec["pooling"] != "mean":
+        raise SystemExit("--e2e: only mean pooling is implemented")
+    model = build(spec["tuning"], spec["classes"], spec["lora"], spec["head_dropout"])
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=spec["lr"])
+    total = len(spec["steps"])
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, (total - s) / total))
+    train, per_epoch = spec["train"], total // spec["epochs"]
+
+    def evaluate(examples, buckets):
+        model.eval()
+        correct = 0
+        with torch.no_grad():
+            for idx in buckets:
+                ids, mask = pad([examples[i]["ids"] for i in idx])
+                pred = model(ids, mask).argmax(1)
+                correct += sum(int(p) == examples[i]["label"] for p, i in zip(pred, idx))
+        model.train()
+        return correct / max(1, len(examples))
+
+    t1 = time.perf_counter()
+    eval_s = 0.0
+    model.train()
+    for step, idx in enumerate(spec["steps"], 1):
+        ids, mask = pad([train[i]["ids"] for i in idx])
+        labels = torch.tensor([train[i]["label"] for i in idx])
+        opt.zero_grad(set_to_none=True)
+        F.cross_entropy(model(ids, mask), labels).backward()
+        opt.step()
+        sched.step()
+        if step % per_epoch == 0 or step == total:
+            e = time.perf_counter()
+            evaluate(spec["eval_subset"], spec["eval_subset_batches"])
+            eval_s += time.perf_counter() - e
+    t2 = time.perf_counter()
+    accuracy = evaluate(spec["test"], spec["test_batches"])
+    t3 = time.perf_counter()
+    return {"setup_s": round(t1 - t0, 2), "train_s": round(t2 - t1 - eval_s, 2), "eval_s": round(eval_s + t3 - t2, 2),
+            "accuracy": round(100 * accuracy, 2), "framework": "pytorch"}
 
 
 def random_batch(gen, batch: int, length: int):
@@ -125,7 +232,15 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="print only the JSON rows")
     ap.add_argument("--tuning", default="full,lora,ia3", help="comma-separated subset of full,lora,ia3,unipelt")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--batches", help="time the batches listed in this JSON file (written by deni bench)")
+    ap.add_argument("--e2e", help="run the protocol described in this JSON file (written by deni bench)")
     args = ap.parse_args()
+    if args.e2e:
+        print(json.dumps(run_e2e(args.e2e)))
+        return
+    if args.batches:
+        print(json.dumps(run_batches(args.batches, args.quick)))
+        return
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     warmup = 2 if args.quick else 3

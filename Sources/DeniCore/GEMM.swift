@@ -12,6 +12,8 @@ public enum Transpose: Sendable { case none, transpose }
 /// Every backend computes one call on the calling thread; `GEMM` does the splitting over threads.
 public protocol GEMMBackend: Sendable {
     var name: String { get }
+    /// The kernel family the library runs on this CPU (e.g. "avx2", "Haswell"), for benchmarks and sessions.
+    var kernel: String { get }
     func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
                alpha: Float, a: UnsafePointer<Float>, lda: Int,
                b: UnsafePointer<Float>, ldb: Int,
@@ -89,11 +91,13 @@ public enum Threads {
     }()
     static var insideParallel: Bool { pthread_getspecific(depthKey) != nil }
 
-    /// Runs body(0..<parts) concurrently, marking the worker threads as inside a parallel region.
+    /// Runs body(0..<parts) concurrently, marking the worker threads as inside a parallel region. Each block
+    /// first applies the engine's floating-point mode (flush-to-zero) to the thread it runs on.
     public static func parallel(_ parts: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { escaping in
             let box = UncheckedSendable(escaping)
             DispatchQueue.concurrentPerform(iterations: parts) { p in
+                FloatingPointMode.enter()
                 let key = depthKey
                 let was = pthread_getspecific(key)
                 pthread_setspecific(key, UnsafeRawPointer(bitPattern: 1))

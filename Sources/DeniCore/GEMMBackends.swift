@@ -8,6 +8,7 @@ import Glibc
 public struct OpenBLASBackend: GEMMBackend {
     public init() {}
     public var name: String { "openblas" }
+    public var kernel: String { OpenBLASCore.name }
     @inline(__always)
     public func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
                       alpha: Float, a: UnsafePointer<Float>, lda: Int,
@@ -27,6 +28,22 @@ public struct OpenBLASBackend: GEMMBackend {
 public struct OneDNNBackend: GEMMBackend {
     public init() {}
     public var name: String { "onednn" }
+    /// oneDNN's JIT instruction set on this CPU (its sgemm kernels are generated for it at run time).
+    public var kernel: String {
+        let v = dnnl_version().pointee
+        let isa: String = switch dnnl_get_effective_cpu_isa().rawValue {
+        case 0x1: "sse41"
+        case 0x3: "avx"
+        case 0x7: "avx2"
+        case 0x407: "avx2_vnni"
+        case 0x27: "avx512_core"
+        case 0x67: "avx512_core_vnni"
+        case 0xe7: "avx512_core_bf16"
+        case 0x3e7: "avx512_core_amx"
+        case let other: "isa 0x" + String(other, radix: 16)
+        }
+        return "\(isa) JIT (oneDNN \(v.major).\(v.minor).\(v.patch))"
+    }
     @inline(__always)
     public func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
                       alpha: Float, a: UnsafePointer<Float>, lda: Int,

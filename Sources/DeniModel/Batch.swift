@@ -24,4 +24,15 @@ public struct Batch: Sendable {
         }
         self.init(ids: ids, typeIDs: types, mask: mask, labels: labels, size: sequences.count, length: T)
     }
+
+    /// The batch cut into at most `parts` consecutive groups of rows, each keeping this batch's padded length.
+    public func split(into parts: Int) -> [Batch] {
+        let per = (size + parts - 1) / max(1, parts)
+        guard parts > 1, size > 1 else { return [self] }
+        return stride(from: 0, to: size, by: per).map { start in
+            let end = min(size, start + per), r = (start * length)..<(end * length)
+            return Batch(ids: Array(ids[r]), typeIDs: Array(typeIDs[r]), mask: Array(mask[r]),
+                         labels: labels.isEmpty ? [] : Array(labels[start..<min(end, labels.count)]), size: end - start, length: length)
+        }
+    }
 }

@@ -78,32 +78,35 @@ public final class BertModel: @unchecked Sendable {
     /// Logits are left in `ws.logits` (B, C).
     @discardableResult
     public func forward(_ m: ModelWeights, _ batch: Batch, _ ws: Workspace, _ options: inout ForwardOptions) -> Float {
+        FloatingPointMode.enter()
         ws.reshape(for: batch)
-        let B = ws.B, T = ws.T, H = ws.H, BT = B * T, NH = ws.NH, hd = config.headSize, FF = ws.FF
+        let rl = ws.rows
+        let B = ws.B, T = ws.T, H = ws.H, R = rl.R, NH = ws.NH, FF = ws.FF
         let training = options.dropout != nil
         ws.training = training
-        ws.ids = batch.ids
         let pHidden = config.hiddenDropout, pAtt = config.attentionDropout
 
-        // Embeddings: sum → LayerNorm → dropout.   (BT, H)
+        // Embeddings: sum → LayerNorm → dropout.   (R, H): sequence b's token t in row start[b] + t
         let we = m.pointer(wordEmb), pe = m.pointer(posEmb), te = m.pointer(typeEmb)
         let es = ws.embSum.pointer
         for b in 0..<B {
-            for t in 0..<T {
-                let row = b * T + t
-                let id = Int(batch.ids[row]), tt = Int(batch.typeIDs[row])
+            for t in 0..<rl.rows[b] {
+                let row = rl.start[b] + t
+                let id = Int(batch.ids[b * T + t]), tt = Int(batch.typeIDs[b * T + t])
                 let o = es + row &* H, w = we + id &* H, p = pe + t &* H, ty = te + tt &* H
                 for i in 0..<H { o[i] = w[i] + p[i] + ty[i] }
             }
         }
         layerNormForward(ws.embLN.pointer, ws.embMean.pointer, ws.embRstd.pointer, es, m.pointer(embLNw), m.pointer(embLNb),
-                         rows: BT, n: H, eps: config.layerNormEps)
-        applyDropout(ws.x0.pointer, ws.embLN.pointer, ws.embMask.pointer, count: BT * H, p: pHidden, &options.dropout,
+                         rows: R, n: H, eps: config.layerNormEps)
+        applyDropout(ws.x0.pointer, ws.embLN.pointer, ws.embMask.pointer, rows: rl, width: H, p: pHidden, &options.dropout,
                      keepMask: ws.forTraining)
-        let P = ws.P, Tk = P + T
+        // Key bias per sequence: P prefix keys (always attended), then its rows (padded ones masked).   (P + rows)
+        let P = ws.P
         for b in 0..<B {
-            for p in 0..<P { ws.keyBias[b * Tk + p] = 0 }
-            for t in 0..<T { ws.keyBias[b * Tk + P + t] = batch.mask[b * T + t] > 0 ? 0 : -1e30 }
+            let kb = ws.keyBias.pointer + rl.biasStart[b]
+            for p in 0..<P { kb[p] = 0 }
+            for t in 0..<rl.rows[b] { kb[P + t] = t < rl.lengths[b] ? 0 : -1e30 }
         }
         if let u = unipelt { u.prefixForward(m, ws.uni!) }
 
@@ -111,38 +114,38 @@ public final class BertModel: @unchecked Sendable {
         for l in 0..<config.numLayers {
             let L = ws.layers[l], s = sites[l]
             let sc = { (i: Int) in ws.siteScratch[s[i].slot] }
-            // Self-attention projections (BT, H)
-            s[0].forward(m, L.q.pointer, x, rows: BT, scratch: sc(0), dropout: &options.dropout)
-            s[1].forward(m, L.k.pointer, x, rows: BT, scratch: sc(1), dropout: &options.dropout)
-            s[2].forward(m, L.v.pointer, x, rows: BT, scratch: sc(2), dropout: &options.dropout)
+            // Self-attention projections (R, H)
+            s[0].forward(m, L.q.pointer, x, rows: rl, scratch: sc(0), dropout: &options.dropout)
+            s[1].forward(m, L.k.pointer, x, rows: rl, scratch: sc(1), dropout: &options.dropout)
+            s[2].forward(m, L.v.pointer, x, rows: rl, scratch: sc(2), dropout: &options.dropout)
             var keys = UnsafePointer(L.k.pointer), values = UnsafePointer(L.v.pointer)
-            if let u = unipelt {
+            if let u = unipelt {   // padded layout: R = B·T
                 u.queryForward(m, ws.uni!, layer: l, y: L.q.pointer, x: x, B: B, T: T, dropout: &options.dropout)
                 u.valueForward(m, ws.uni!, layer: l, y: L.v.pointer, x: x, B: B, T: T, dropout: &options.dropout)
                 (keys, values) = u.extendKeysValues(m, ws.uni!, layer: l, x: x, k: L.k.pointer, v: L.v.pointer, B: B, T: T)
             }
             if training && pAtt > 0 {
-                dropoutMask(L.attMask.pointer, count: B * NH * T * Tk, p: pAtt, stream: &options.dropout!)
+                rl.dropoutAttention(L.attMask.pointer, heads: NH, p: pAtt, stream: &options.dropout!)
             }
-            attentionForward(L, ws, keys: keys, values: values, B: B, T: T, Tk: Tk, H: H, NH: NH, hd: hd, dropout: training && pAtt > 0)
+            attentionForward(L, ws, keys: keys, values: values, keyPrefix: unipelt == nil ? 0 : P, dropout: training && pAtt > 0)
             // Attention output: dense → dropout → + x → LayerNorm
-            s[3].forward(m, L.ao.pointer, L.ctx.pointer, rows: BT, scratch: sc(3), dropout: &options.dropout)
-            dropoutResidual(L.res1.pointer, L.ao.pointer, x, L.aoMask.pointer, count: BT * H, p: pHidden, &options.dropout,
+            s[3].forward(m, L.ao.pointer, L.ctx.pointer, rows: rl, scratch: sc(3), dropout: &options.dropout)
+            dropoutResidual(L.res1.pointer, L.ao.pointer, x, L.aoMask.pointer, rows: rl, width: H, p: pHidden, &options.dropout,
                             keepMask: ws.forTraining)
             layerNormForward(L.h1.pointer, L.ln1Mean.pointer, L.ln1Rstd.pointer, L.res1.pointer, m.pointer(ln1w[l]), m.pointer(ln1b[l]),
-                             rows: BT, n: H, eps: config.layerNormEps)
+                             rows: R, n: H, eps: config.layerNormEps)
             // Feed-forward: dense → GELU → dense → dropout → + h1 → LayerNorm
-            s[4].forward(m, L.ff1.pointer, L.h1.pointer, rows: BT, scratch: sc(4), dropout: &options.dropout)
-            geluForward(L.ffg.pointer, L.ff1.pointer, count: BT * FF, derivative: ws.forTraining ? L.geluGrad.pointer : nil)
-            s[5].forward(m, L.fo.pointer, L.ffg.pointer, rows: BT, scratch: sc(5), dropout: &options.dropout)
-            dropoutResidual(L.res2.pointer, L.fo.pointer, L.h1.pointer, L.foMask.pointer, count: BT * H, p: pHidden, &options.dropout,
+            s[4].forward(m, L.ff1.pointer, L.h1.pointer, rows: rl, scratch: sc(4), dropout: &options.dropout)
+            geluForward(L.ffg.pointer, L.ff1.pointer, count: R * FF, derivative: ws.forTraining ? L.geluGrad.pointer : nil)
+            s[5].forward(m, L.fo.pointer, L.ffg.pointer, rows: rl, scratch: sc(5), dropout: &options.dropout)
+            dropoutResidual(L.res2.pointer, L.fo.pointer, L.h1.pointer, L.foMask.pointer, rows: rl, width: H, p: pHidden, &options.dropout,
                             keepMask: ws.forTraining)
             if let u = unipelt {
                 u.adapterForward(m, ws.uni!, layer: l, out: L.out.pointer, res2: L.res2.pointer, lnW: ln2w[l], lnB: ln2b[l],
                                  mean2: L.ln2Mean.pointer, rstd2: L.ln2Rstd.pointer, eps: config.layerNormEps, B: B, T: T)
             } else {
                 layerNormForward(L.out.pointer, L.ln2Mean.pointer, L.ln2Rstd.pointer, L.res2.pointer, m.pointer(ln2w[l]), m.pointer(ln2b[l]),
-                                 rows: BT, n: H, eps: config.layerNormEps)
+                                 rows: R, n: H, eps: config.layerNormEps)
             }
             x = UnsafePointer(L.out.pointer)
         }
@@ -151,15 +154,15 @@ public final class BertModel: @unchecked Sendable {
         let pin = ws.poolIn.pointer
         switch layout.spec.pooling {
         case .pooler, .cls:
-            for b in 0..<B { (pin + b * H).update(from: x + b * T * H, count: H) }
+            for b in 0..<B { (pin + b * H).update(from: x + rl.start[b] * H, count: H) }
         case .mean:
             for b in 0..<B {
                 let o = pin + b * H
                 o.update(repeating: 0, count: H)
                 var n: Float = 0
-                for t in 0..<T where batch.mask[b * T + t] > 0 {
+                for t in 0..<rl.rows[b] where batch.mask[b * T + t] > 0 {
                     n += 1
-                    let xr = x + (b * T + t) * H
+                    let xr = x + (rl.start[b] + t) * H
                     for i in 0..<H { o[i] += xr[i] }
                 }
                 let inv = 1 / max(n, 1e-9)
@@ -192,11 +195,12 @@ public final class BertModel: @unchecked Sendable {
         return crossEntropy(ws, labels: batch.labels)
     }
 
-    /// out = x ⊙ dropout mask (drawing the mask) in training; out = x in eval.
+    /// out = x ⊙ dropout mask (drawing the mask) in training; out = x in eval. x, out, mask: (R, width)
     private func applyDropout(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ mask: UnsafeMutablePointer<Float>,
-                              count: Int, p: Float, _ stream: inout RandomStream?, keepMask: Bool) {
+                              rows: RowLayout, width: Int, p: Float, _ stream: inout RandomStream?, keepMask: Bool) {
+        let count = rows.R * width
         if stream != nil && p > 0 {
-            dropoutMask(mask, count: count, p: p, stream: &stream!)
+            rows.dropoutRows(mask, width: width, p: p, stream: &stream!)
             multiply(out, x, mask, count: count)
         } else {
             if out != UnsafeMutablePointer(mutating: x) { out.update(from: x, count: count) }
@@ -207,10 +211,11 @@ public final class BertModel: @unchecked Sendable {
     /// out = dropout(x) + residual. In training the mask is drawn and kept for backward; without dropout (eval)
     /// it is one pass, and the all-ones mask is written only for a workspace that may run backward.
     private func dropoutResidual(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ residual: UnsafePointer<Float>,
-                                 _ mask: UnsafeMutablePointer<Float>, count: Int, p: Float, _ stream: inout RandomStream?,
+                                 _ mask: UnsafeMutablePointer<Float>, rows: RowLayout, width: Int, p: Float, _ stream: inout RandomStream?,
                                  keepMask: Bool) {
+        let count = rows.R * width
         if stream != nil && p > 0 {
-            dropoutMask(mask, count: count, p: p, stream: &stream!)
+            rows.dropoutRows(mask, width: width, p: p, stream: &stream!)
             multiply(out, x, mask, count: count)
             for i in 0..<count { out[i] += residual[i] }
         } else {
@@ -229,7 +234,8 @@ public final class BertModel: @unchecked Sendable {
             for c in 0..<C { mx = max(mx, z[c]) }
             var s: Float = 0
             for c in 0..<C { p[c] = expf(z[c] - mx); s += p[c] }
-            for c in 0..<C { p[c] /= s }
+            // Probabilities under 1e-30 are 0: the loss gradient (p − y)/B must not become subnormal.
+            for c in 0..<C { p[c] /= s; if p[c] < 1e-30 { p[c] = 0 } }
             if b < labels.count { loss -= Double(z[labels[b]] - mx - logf(s)) }
         }
         return labels.isEmpty ? 0 : Float(loss / Double(labels.count))
@@ -238,26 +244,31 @@ public final class BertModel: @unchecked Sendable {
     /// Softmax probabilities of the last forward. (B, C)
     public func probabilities(_ ws: Workspace) -> [Float] { ws.probsOut.array }
 
-    /// Per-(batch, head) attention: S = Q Kᵀ/√d + keyBias; P = softmax(S); ctx = drop(P) V.
-    /// Q: (B, T, H); keys, values: (B, Tk, H) with Tk = T, or P + T under UniPELT (prefix first).
+    /// Per-(sequence, head) attention over the sequence's own rows: S = Q Kᵀ/√d + keyBias; P = softmax(S);
+    /// ctx = drop(P) V. Q, ctx: (R, H); keys, values: the sequence's `P + rows` key rows — its rows of k and v
+    /// (R, H), or under UniPELT the extended (B, P + T, H) with the prefix first (`prefix` = P, padded layout).
+    /// P, drop(P): the sequence's block (NH, rows, P + rows).
     private func attentionForward(_ L: Workspace.Layer, _ ws: Workspace, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>,
-                                  B: Int, T: Int, Tk: Int, H: Int, NH: Int, hd: Int, dropout: Bool) {
+                                  keyPrefix prefix: Int, dropout: Bool) {
+        let rl = ws.rows, H = ws.H, NH = ws.NH, hd = config.headSize, P = ws.P
         let scale = 1 / Float(hd).squareRoot()
         let q = L.q.pointer, ctx = L.ctx.pointer
         let probs = L.probs.pointer, pd = L.probsDrop.pointer, am = L.attMask.pointer, kb = ws.keyBias.pointer
-        parallelFor(B * NH, minimumPerChunk: 1) { range in
+        parallelFor(rl.B * NH, minimumPerChunk: 1) { range in
             for bh in range {
-                let b = bh / NH, h = bh % NH
-                let qb = q + b * T * H + h * hd, kbh = k + b * Tk * H + h * hd, vb = v + b * Tk * H + h * hd
-                let S = probs + bh * T * Tk
-                GEMM.sgemm(.none, .transpose, m: T, n: Tk, k: hd, alpha: scale, a: qb, lda: H, b: kbh, ldb: H, c: S, ldc: Tk)
-                for i in 0..<T { softmaxRow(S + i * Tk, bias: kb + b * Tk, n: Tk) }
-                var P = UnsafePointer(S)
+                let b = bh / NH, h = bh % NH, r = rl.rows[b], Tk = P + r
+                let keyRow = rl.start[b] + b * prefix   // first key row: this sequence's rows, after b earlier prefixes
+                let qb = q + rl.start[b] * H + h * hd, kbh = k + keyRow * H + h * hd, vb = v + keyRow * H + h * hd
+                let cell = rl.attStart[b] + h * r * Tk
+                let S = probs + cell
+                GEMM.sgemm(.none, .transpose, m: r, n: Tk, k: hd, alpha: scale, a: qb, lda: H, b: kbh, ldb: H, c: S, ldc: Tk)
+                for i in 0..<r { softmaxRow(S + i * Tk, bias: kb + rl.biasStart[b], n: Tk) }
+                var Pm = UnsafePointer(S)
                 if dropout {
-                    multiply(pd + bh * T * Tk, S, am + bh * T * Tk, count: T * Tk)
-                    P = UnsafePointer(pd + bh * T * Tk)
+                    multiply(pd + cell, S, am + cell, count: r * Tk)
+                    Pm = UnsafePointer(pd + cell)
                 }
-                GEMM.sgemm(.none, .none, m: T, n: hd, k: Tk, a: P, lda: Tk, b: vb, ldb: H, c: ctx + b * T * H + h * hd, ldc: H)
+                GEMM.sgemm(.none, .none, m: r, n: hd, k: Tk, a: Pm, lda: Tk, b: vb, ldb: H, c: ctx + rl.start[b] * H + h * hd, ldc: H)
             }
         }
     }
@@ -270,7 +281,9 @@ public final class BertModel: @unchecked Sendable {
     public func backward(_ m: ModelWeights, _ g: Gradients, _ batch: Batch, _ ws: Workspace,
                          headOnly: Bool = false, headWeight: UnsafePointer<Float>? = nil) {
         precondition(ws.forTraining, "backward needs a training workspace")
-        let B = ws.B, T = ws.T, H = ws.H, BT = B * T, C = ws.C, FF = ws.FF, NH = ws.NH, hd = config.headSize
+        FloatingPointMode.enter()
+        let rl = ws.rows
+        let B = ws.B, T = ws.T, H = ws.H, R = rl.R, C = ws.C, FF = ws.FF
         // dlogits = (softmax − onehot) / B   (B, C)
         let dlogits = ws.tmp.pointer
         let nLabels = Float(batch.labels.count)
@@ -292,9 +305,9 @@ public final class BertModel: @unchecked Sendable {
         let hw = headWeight ?? UnsafePointer(m.pointer(headW))
         GEMM.sgemm(.none, .none, m: B, n: H, k: C, a: dlogits, lda: C, b: hw, ldb: H, c: dpooled, ldc: H)
         if ws.usedHeadMask { multiply(dpooled, dpooled, ws.headMask.pointer, count: B * H) }
-        // Pooling backward into dX (BT, H), the gradient of the last layer's output.
+        // Pooling backward into dX (R, H), the gradient of the last layer's output.
         let dX = ws.dB.pointer
-        dX.update(repeating: 0, count: BT * H)
+        dX.update(repeating: 0, count: R * H)
         switch layout.spec.pooling {
         case .pooler:
             // pooled = tanh(cls Wpᵀ + bp): dpre = dpooled (1 − pooled²)
@@ -305,16 +318,16 @@ public final class BertModel: @unchecked Sendable {
             }
             let dcls = ws.dQ.pointer
             GEMM.sgemm(.none, .none, m: B, n: H, k: H, a: dpooled, lda: H, b: m.pointer(poolerW), ldb: H, c: dcls, ldc: H)
-            for b in 0..<B { (dX + b * T * H).update(from: dcls + b * H, count: H) }
+            for b in 0..<B { (dX + rl.start[b] * H).update(from: dcls + b * H, count: H) }
         case .cls:
-            for b in 0..<B { (dX + b * T * H).update(from: dpooled + b * H, count: H) }
+            for b in 0..<B { (dX + rl.start[b] * H).update(from: dpooled + b * H, count: H) }
         case .mean:
             for b in 0..<B {
                 var n: Float = 0
-                for t in 0..<T where batch.mask[b * T + t] > 0 { n += 1 }
+                for t in 0..<rl.rows[b] where batch.mask[b * T + t] > 0 { n += 1 }
                 let inv = 1 / max(n, 1e-9)
-                for t in 0..<T where batch.mask[b * T + t] > 0 {
-                    let o = dX + (b * T + t) * H, d = dpooled + b * H
+                for t in 0..<rl.rows[b] where batch.mask[b * T + t] > 0 {
+                    let o = dX + (rl.start[b] + t) * H, d = dpooled + b * H
                     for i in 0..<H { o[i] = d[i] * inv }
                 }
             }
@@ -333,98 +346,94 @@ public final class BertModel: @unchecked Sendable {
                                   mean2: L.ln2Mean.pointer, rstd2: L.ln2Rstd.pointer, B: B, T: T)
             } else {
                 layerNormBackward(dRes, g.pointer(ln2w[l]), g.pointer(ln2b[l]), dX, L.res2.pointer, m.pointer(ln2w[l]),
-                                  L.ln2Mean.pointer, L.ln2Rstd.pointer, rows: BT, n: H)
+                                  L.ln2Mean.pointer, L.ln2Rstd.pointer, rows: R, n: H)
             }
             // res2 = drop(fo) + h1: dh1 = dres2 (kept in dX); dfo = dres2 ⊙ mask (in dRes)
-            dX.update(from: dRes, count: BT * H)
-            multiply(dRes, dRes, L.foMask.pointer, count: BT * H)
-            // fo = site5(ffg): dffg (BT, FF)
-            s[5].backward(m, g, dy: dRes, x: L.ffg.pointer, dx: ws.dFF.pointer, accumulate: false, rows: BT, scratch: sc(5), tmp: dTmp)
+            dX.update(from: dRes, count: R * H)
+            multiply(dRes, dRes, L.foMask.pointer, count: R * H)
+            // fo = site5(ffg): dffg (R, FF)
+            s[5].backward(m, g, dy: dRes, x: L.ffg.pointer, dx: ws.dFF.pointer, accumulate: false, rows: R, scratch: sc(5), tmp: dTmp)
             // ffg = GELU(ff1)
-            geluBackward(ws.dFF2.pointer, ws.dFF.pointer, derivative: L.geluGrad.pointer, count: BT * FF)
+            geluBackward(ws.dFF2.pointer, ws.dFF.pointer, derivative: L.geluGrad.pointer, count: R * FF)
             // ff1 = site4(h1): dh1 += dff1 W
-            s[4].backward(m, g, dy: ws.dFF2.pointer, x: L.h1.pointer, dx: dX, accumulate: true, rows: BT, scratch: sc(4), tmp: dTmp)
+            s[4].backward(m, g, dy: ws.dFF2.pointer, x: L.h1.pointer, dx: dX, accumulate: true, rows: R, scratch: sc(4), tmp: dTmp)
             // h1 = LN1(res1)
             layerNormBackward(dRes, g.pointer(ln1w[l]), g.pointer(ln1b[l]), dX, L.res1.pointer, m.pointer(ln1w[l]),
-                              L.ln1Mean.pointer, L.ln1Rstd.pointer, rows: BT, n: H)
+                              L.ln1Mean.pointer, L.ln1Rstd.pointer, rows: R, n: H)
             // res1 = drop(ao) + xin: dxin = dres1 (into dX); dao = dres1 ⊙ mask
-            dX.update(from: dRes, count: BT * H)
-            multiply(dRes, dRes, L.aoMask.pointer, count: BT * H)
-            // ao = site3(ctx): dctx (BT, H), kept in dFF2 (free again at this point)
+            dX.update(from: dRes, count: R * H)
+            multiply(dRes, dRes, L.aoMask.pointer, count: R * H)
+            // ao = site3(ctx): dctx (R, H), kept in dFF2 (free again at this point)
             let dctx = ws.dFF2.pointer
-            s[3].backward(m, g, dy: dRes, x: L.ctx.pointer, dx: dctx, accumulate: false, rows: BT, scratch: sc(3), tmp: dTmp)
+            s[3].backward(m, g, dy: dRes, x: L.ctx.pointer, dx: dctx, accumulate: false, rows: R, scratch: sc(3), tmp: dTmp)
             let needInput = l > 0 || embeddingsTrainable
-            if let u = unipelt {
+            if let u = unipelt {   // padded layout: R = B·T
                 let us = ws.uni!, ls = us.layers[l]
                 attentionBackward(L, ws, dctx: dctx, keys: ls.kExt.pointer, values: ls.vExt.pointer, dK: us.dKext.pointer, dV: us.dVext.pointer,
-                                  B: B, T: T, Tk: T + u.P, H: H, NH: NH, hd: hd)
+                                  keyPrefix: u.P)
                 u.extendBackward(m, g, us, layer: l, x: xin, dk: ws.dK.pointer, dv: ws.dV.pointer, dx: needInput ? dX : nil, B: B, T: T)
                 u.loraBackward(m, g, us, layer: l, dq: ws.dQ.pointer, dv: ws.dV.pointer, x: xin, dx: needInput ? dX : nil, B: B, T: T)
             } else {
-                attentionBackward(L, ws, dctx: dctx, keys: L.k.pointer, values: L.v.pointer, dK: ws.dK.pointer, dV: ws.dV.pointer,
-                                  B: B, T: T, Tk: T, H: H, NH: NH, hd: hd)
+                attentionBackward(L, ws, dctx: dctx, keys: L.k.pointer, values: L.v.pointer, dK: ws.dK.pointer, dV: ws.dV.pointer, keyPrefix: 0)
             }
             // q, k, v = site(xin): dxin += dq Wq + dk Wk + dv Wv
-            s[0].backward(m, g, dy: ws.dQ.pointer, x: xin, dx: needInput ? dX : nil, accumulate: true, rows: BT, scratch: sc(0), tmp: dTmp)
-            s[1].backward(m, g, dy: ws.dK.pointer, x: xin, dx: needInput ? dX : nil, accumulate: true, rows: BT, scratch: sc(1), tmp: dTmp)
-            s[2].backward(m, g, dy: ws.dV.pointer, x: xin, dx: needInput ? dX : nil, accumulate: true, rows: BT, scratch: sc(2), tmp: dTmp)
+            s[0].backward(m, g, dy: ws.dQ.pointer, x: xin, dx: needInput ? dX : nil, accumulate: true, rows: R, scratch: sc(0), tmp: dTmp)
+            s[1].backward(m, g, dy: ws.dK.pointer, x: xin, dx: needInput ? dX : nil, accumulate: true, rows: R, scratch: sc(1), tmp: dTmp)
+            s[2].backward(m, g, dy: ws.dV.pointer, x: xin, dx: needInput ? dX : nil, accumulate: true, rows: R, scratch: sc(2), tmp: dTmp)
         }
         if let u = unipelt { u.prefixBackward(m, g, ws.uni!) }
         guard embeddingsTrainable else { return }
         // x0 = drop(LN(embSum))
-        multiply(dX, dX, ws.embMask.pointer, count: BT * H)
+        multiply(dX, dX, ws.embMask.pointer, count: R * H)
         layerNormBackward(dRes, g.pointer(embLNw), g.pointer(embLNb), dX, ws.embSum.pointer, m.pointer(embLNw),
-                          ws.embMean.pointer, ws.embRstd.pointer, rows: BT, n: H)
+                          ws.embMean.pointer, ws.embRstd.pointer, rows: R, n: H)
         let gw = g.pointer(wordEmb), gp = g.pointer(posEmb), gt = g.pointer(typeEmb)
         for b in 0..<B {
-            for t in 0..<T {
-                let row = b * T + t, d = dRes + row * H
+            for t in 0..<rl.rows[b] {
+                let d = dRes + (rl.start[b] + t) * H
                 if let gw {
-                    let id = batch.ids[row]
+                    let id = batch.ids[b * T + t]
                     g.markRow(id)
                     let o = gw + Int(id) * H
                     for i in 0..<H { o[i] += d[i] }
                 }
                 if let gp { let o = gp + t * H; for i in 0..<H { o[i] += d[i] } }
-                if let gt { let o = gt + Int(batch.typeIDs[row]) * H; for i in 0..<H { o[i] += d[i] } }
+                if let gt { let o = gt + Int(batch.typeIDs[b * T + t]) * H; for i in 0..<H { o[i] += d[i] } }
             }
         }
     }
 
-    /// Backward of attention. Reads dctx (BT, H) and the forward's keys and values (B, Tk, H); writes dQ (BT, H)
-    /// and dK, dV (B, Tk, H); dAtt (B, NH, T, Tk) is scratch.
+    /// Backward of attention, per (sequence, head) block as `attentionForward` laid it out. Reads dctx (R, H)
+    /// and the forward's keys and values; writes dQ (R, H) and dK, dV (the key rows' layout); dAtt (the
+    /// attention cells) is scratch.
     private func attentionBackward(_ L: Workspace.Layer, _ ws: Workspace, dctx: UnsafeMutablePointer<Float>,
                                    keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>,
-                                   dK: UnsafeMutablePointer<Float>, dV: UnsafeMutablePointer<Float>,
-                                   B: Int, T: Int, Tk: Int, H: Int, NH: Int, hd: Int) {
+                                   dK: UnsafeMutablePointer<Float>, dV: UnsafeMutablePointer<Float>, keyPrefix prefix: Int) {
+        let rl = ws.rows, H = ws.H, NH = ws.NH, hd = config.headSize, P = ws.P
         let scale = 1 / Float(hd).squareRoot()
         let q = L.q.pointer
         let probs = L.probs.pointer, am = L.attMask.pointer
         let dQ = ws.dQ.pointer
         let dropout = ws.training && config.attentionDropout > 0
         let pd = L.probsDrop.pointer
-        let dP = ws.dAtt.pointer   // (B·NH, T, Tk)
-        parallelFor(B * NH, minimumPerChunk: 1) { range in
+        let dP = ws.dAtt.pointer
+        parallelFor(rl.B * NH, minimumPerChunk: 1) { range in
             for bh in range {
-                let b = bh / NH, h = bh % NH
-                let off = b * T * H + h * hd, koff = b * Tk * H + h * hd
-                let P = probs + bh * T * Tk
-                let PD = dropout ? UnsafePointer(pd + bh * T * Tk) : UnsafePointer(P)
-                let dp = dP + bh * T * Tk
-                // ctx = PD V: dPD = dctx Vᵀ (T, Tk); dV = PDᵀ dctx (Tk, hd)
-                GEMM.sgemm(.none, .transpose, m: T, n: Tk, k: hd, a: dctx + off, lda: H, b: v + koff, ldb: H, c: dp, ldc: Tk)
-                GEMM.sgemm(.transpose, .none, m: Tk, n: hd, k: T, a: PD, lda: Tk, b: dctx + off, ldb: H, c: dV + koff, ldc: H)
-                if dropout { multiply(dp, dp, am + bh * T * Tk, count: T * Tk) }
+                let b = bh / NH, h = bh % NH, r = rl.rows[b], Tk = P + r
+                let off = rl.start[b] * H + h * hd, koff = (rl.start[b] + b * prefix) * H + h * hd
+                let cell = rl.attStart[b] + h * r * Tk
+                let Pm = probs + cell
+                let PD = dropout ? UnsafePointer(pd + cell) : UnsafePointer(Pm)
+                let dp = dP + cell
+                // ctx = PD V: dPD = dctx Vᵀ (r, Tk); dV = PDᵀ dctx (Tk, hd)
+                GEMM.sgemm(.none, .transpose, m: r, n: Tk, k: hd, a: dctx + off, lda: H, b: v + koff, ldb: H, c: dp, ldc: Tk)
+                GEMM.sgemm(.transpose, .none, m: Tk, n: hd, k: r, a: PD, lda: Tk, b: dctx + off, ldb: H, c: dV + koff, ldc: H)
+                if dropout { multiply(dp, dp, am + cell, count: r * Tk) }
                 // softmax backward: dS = P ⊙ (dP − Σ_j dP P), then the 1/√d scale
-                for i in 0..<T {
-                    let pr = P + i * Tk, dr = dp + i * Tk
-                    var dot: Float = 0
-                    for j in 0..<Tk { dot += dr[j] * pr[j] }
-                    for j in 0..<Tk { dr[j] = pr[j] * (dr[j] - dot) * scale }
-                }
+                for i in 0..<r { softmaxBackwardRow(dp + i * Tk, Pm + i * Tk, n: Tk, scale: scale) }
                 // S = Q Kᵀ: dQ = dS K; dK = dSᵀ Q
-                GEMM.sgemm(.none, .none, m: T, n: hd, k: Tk, a: dp, lda: Tk, b: k + koff, ldb: H, c: dQ + off, ldc: H)
-                GEMM.sgemm(.transpose, .none, m: Tk, n: hd, k: T, a: dp, lda: Tk, b: q + off, ldb: H, c: dK + koff, ldc: H)
+                GEMM.sgemm(.none, .none, m: r, n: hd, k: Tk, a: dp, lda: Tk, b: k + koff, ldb: H, c: dQ + off, ldc: H)
+                GEMM.sgemm(.transpose, .none, m: Tk, n: hd, k: r, a: dp, lda: Tk, b: q + off, ldb: H, c: dK + koff, ldc: H)
             }
         }
     }

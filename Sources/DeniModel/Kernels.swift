@@ -77,11 +77,14 @@ func layerNormBackward(_ dx: UnsafeMutablePointer<Float>, _ dgamma: UnsafeMutabl
     }
 }
 
-/// exp(x) for 8 lanes: Cody–Waite range reduction and Cephes' degree-6 polynomial (≈1 ulp on [-87, 88]).
+/// exp(x) for 8 lanes: Cody–Waite range reduction and Cephes' degree-6 polynomial (≈1 ulp on [-87.3, 88.3]).
+/// Below −87.3 (where exp(x) < 2⁻¹²⁶, the smallest normal float) the result is exactly 0, never a subnormal:
+/// masked attention scores (−1e30) and far GELU tails land here.
 @inline(__always)
 func fastExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let lo = SIMD8<Float>(repeating: -87.3), hi = SIMD8<Float>(repeating: 88.3)
-    let x = x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
+    let underflow = x .< lo
+    let x = x.replacing(with: lo, where: underflow).replacing(with: hi, where: x .> hi)
     // Round x·log2(e) to the nearest integer by adding 1.5·2²³ (the sum's low mantissa bits hold n).
     let magic = SIMD8<Float>(repeating: 12_582_912)
     let shiftedF = x * 1.44269504088896341 + magic
@@ -96,7 +99,15 @@ func fastExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let e = p * r * r + r + 1
     // 2ⁿ from the bits of the rounded sum.
     let shifted = unsafeBitCast(shiftedF, to: SIMD8<Int32>.self) &- 0x4B40_0000
-    return e * unsafeBitCast((shifted &+ 127) &<< 23, to: SIMD8<Float>.self)
+    return (e * unsafeBitCast((shifted &+ 127) &<< 23, to: SIMD8<Float>.self)).replacing(with: 0, where: underflow)
+}
+
+/// Values whose magnitude is below the smallest normal float become exactly 0 (kernels call it where a
+/// product of small factors could otherwise leave a subnormal behind when FTZ is off).
+@inline(__always)
+func flushSubnormals(_ v: SIMD8<Float>) -> SIMD8<Float> {
+    let a = v.replacing(with: -v, where: v .< 0)
+    return v.replacing(with: 0, where: a .< SIMD8<Float>(repeating: Float.leastNormalMagnitude))
 }
 
 /// erf(x) for 8 lanes (Abramowitz–Stegun 7.1.26: absolute error ≤ 1.5e-7), given e = exp(−x²).
@@ -134,7 +145,8 @@ func map8(_ count: Int, _ body: (Int, Int) -> Void) {
 
 /// GELU, erf form: out = x Φ(x) = 0.5 x (1 + erf(x / √2)), with a vectorised erf (|error| ≤ 1.5e-7).
 /// In training `derivative` receives GELU'(x) = Φ(x) + x φ(x) (φ shares Φ's exp(−x²/2)), so backward is one
-/// multiplication. x, out, derivative: (count)
+/// multiplication. Below x = −10 both are exactly 0 (true values under 8e-22, far below the erf's own error):
+/// a derivative near 1e-37 would turn any upstream gradient into a subnormal. x, out, derivative: (count)
 func geluForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int, derivative: UnsafeMutablePointer<Float>? = nil) {
     let d = derivative.map(UncheckedSendable.init)
     parallelFor(count, minimumPerChunk: 8192) { range in
@@ -143,8 +155,9 @@ func geluForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, 
             let v = load8(x, base + i, n)
             let e = fastExp(SIMD8<Float>(repeating: -0.5) * v * v)            // exp(−x²/2)
             let cdf = 0.5 * (1 + fastErf(v * 0.70710678118654752, expMinusSquare: e))
-            store8(out, base + i, n, v * cdf)
-            if let d { store8(d.value, base + i, n, cdf + v * e * 0.39894228040143268) }
+            let tail = v .< SIMD8<Float>(repeating: -10)
+            store8(out, base + i, n, (v * cdf).replacing(with: 0, where: tail))
+            if let d { store8(d.value, base + i, n, (cdf + v * e * 0.39894228040143268).replacing(with: 0, where: tail)) }
         }
     }
 }
@@ -186,7 +199,8 @@ func biasBackward(_ dbias: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Fl
 }
 
 /// In-place softmax of one row after adding `bias` (0 or -1e30 for padded keys): row[j] = softmax(row + bias)[j].
-/// Vectorised exp (≈1 ulp). row, bias: (n)
+/// Vectorised exp (≈1 ulp). Masked keys get exactly 0, and so does any probability below the smallest normal
+/// float. row, bias: (n)
 @inline(__always)
 func softmaxRow(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, n: Int) {
     var mx8 = SIMD8<Float>(repeating: -.infinity)
@@ -205,5 +219,15 @@ func softmaxRow(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, 
         sum += e
     }
     let inv = SIMD8<Float>(repeating: 1 / sum.sum())
-    map8(n) { i, k in store8(row, i, k, load8(row, i, k) * inv) }
+    map8(n) { i, k in store8(row, i, k, flushSubnormals(load8(row, i, k) * inv)) }
+}
+
+/// Backward of `softmaxRow` followed by a scale: dr[j] = scale · p[j] (dr[j] − Σ_k dr[k] p[k]), in place.
+/// Masked keys (p = 0) get exactly 0; products under the smallest normal float become 0. dr, p: (n)
+@inline(__always)
+func softmaxBackwardRow(_ dr: UnsafeMutablePointer<Float>, _ p: UnsafePointer<Float>, n: Int, scale: Float) {
+    var d: Float = 0
+    for j in 0..<n { d += dr[j] * p[j] }   // sequential: the order every recorded run used
+    let dot = SIMD8<Float>(repeating: d), sc = SIMD8<Float>(repeating: scale)
+    map8(n) { i, k in store8(dr, i, k, flushSubnormals(load8(p, i, k) * (load8(dr, i, k) - dot) * sc)) }
 }

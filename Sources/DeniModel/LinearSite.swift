@@ -37,18 +37,22 @@ struct LinearSite {
         init() {}
     }
 
-    func makeScratch(rows: Int) -> Scratch {
+    /// Scratch for `rows` rows; an evaluation workspace (`forTraining` false) keeps no LoRA input copy or mask.
+    func makeScratch(rows: Int, forTraining: Bool = true) -> Scratch {
         let s = Scratch()
         if loraA != nil {
-            s.u = FloatBuffer(count: rows * inF); s.mask = FloatBuffer(count: rows * inF); s.z = FloatBuffer(count: rows * loraRank)
+            if forTraining { s.u = FloatBuffer(count: rows * inF); s.mask = FloatBuffer(count: rows * inF) }
+            s.z = FloatBuffer(count: rows * loraRank)
         }
         if ia3 != nil { s.saved = FloatBuffer(count: rows * (ia3OnInput ? inF : outF)) }
         return s
     }
 
-    /// y = site(x). x: (rows, in), y: (rows, out)
-    func forward(_ m: ModelWeights, _ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, rows: Int,
+    /// y = site(x) over the layout's rows (LoRA's dropout mask is drawn as `RowLayout.dropoutRows` draws it).
+    /// x: (R, in), y: (R, out)
+    func forward(_ m: ModelWeights, _ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, rows rl: RowLayout,
                  scratch s: Scratch, dropout: inout RandomStream?) {
+        let rows = rl.R
         var input = x
         if let l = ia3, ia3OnInput {
             let xs = s.saved!.pointer, lp = m.pointer(l)
@@ -63,13 +67,18 @@ struct LinearSite {
             for r in 0..<rows { let o = y + r &* outF; for i in 0..<outF { o[i] *= lp[i] } }
         }
         if let a = loraA, let bB = loraB {
-            let u = s.u!.pointer, z = s.z!.pointer, n = rows * inF
-            if loraDropout > 0, dropout != nil {
-                dropoutMask(s.mask!.pointer, count: n, p: loraDropout, stream: &dropout!)
-                multiply(u, x, s.mask!.pointer, count: n)
-            } else {
-                s.mask!.pointer.update(repeating: 1, count: n)
-                u.update(from: x, count: n)
+            let z = s.z!.pointer, n = rows * inF
+            var u = x
+            if let ub = s.u, let mask = s.mask {
+                // Training workspace: keep drop(x) and the mask for backward.
+                if loraDropout > 0, dropout != nil {
+                    rl.dropoutRows(mask.pointer, width: inF, p: loraDropout, stream: &dropout!)
+                    multiply(ub.pointer, x, mask.pointer, count: n)
+                } else {
+                    mask.pointer.update(repeating: 1, count: n)
+                    ub.pointer.update(from: x, count: n)
+                }
+                u = UnsafePointer(ub.pointer)
             }
             // z = u Aᵀ  (rows, r);  y += s · z Bᵀ  (rows, out)
             GEMM.sgemm(.none, .transpose, m: rows, n: loraRank, k: inF, a: u, lda: inF, b: m.pointer(a), ldb: inF, c: z, ldc: loraRank)

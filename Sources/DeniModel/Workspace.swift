@@ -11,22 +11,24 @@ public final class Workspace: @unchecked Sendable {
     // Embeddings
     let embSum: FloatBuffer, embMean: FloatBuffer, embRstd: FloatBuffer, embLN: FloatBuffer, embMask: FloatBuffer
     let x0: FloatBuffer                 // (BT, H) input of layer 0
-    let keyBias: FloatBuffer            // (B, P + T) 0 or -1e30 for padded keys (P prefix keys, always 0)
+    let keyBias: FloatBuffer            // per sequence (P + rows): 0, or -1e30 for padded keys (P prefix keys, always 0)
     var ids: [Int32]
     // Layers
     final class Layer {
         let q, k, v, ctx, ao, aoMask, res1, ln1Mean, ln1Rstd, h1, ff1, ffg, fo, foMask, res2, ln2Mean, ln2Rstd, out: FloatBuffer
         let probs: FloatBuffer, probsDrop: FloatBuffer, attMask: FloatBuffer   // (B, NH, T, prefix + T)
         let geluGrad: FloatBuffer   // (BT, FF) GELU'(ff1), training only
+        /// Dropout masks, the dropped probabilities and GELU' exist only in training workspaces.
         init(BT: Int, H: Int, FF: Int, att: Int, training: Bool) {
-            geluGrad = FloatBuffer(count: training ? BT * FF : 0)
+            let t = training ? 1 : 0
+            geluGrad = FloatBuffer(count: t * BT * FF)
             q = FloatBuffer(count: BT * H); k = FloatBuffer(count: BT * H); v = FloatBuffer(count: BT * H); ctx = FloatBuffer(count: BT * H)
-            ao = FloatBuffer(count: BT * H); aoMask = FloatBuffer(count: BT * H); res1 = FloatBuffer(count: BT * H)
+            ao = FloatBuffer(count: BT * H); aoMask = FloatBuffer(count: t * BT * H); res1 = FloatBuffer(count: BT * H)
             ln1Mean = FloatBuffer(count: BT); ln1Rstd = FloatBuffer(count: BT); h1 = FloatBuffer(count: BT * H)
             ff1 = FloatBuffer(count: BT * FF); ffg = FloatBuffer(count: BT * FF); fo = FloatBuffer(count: BT * H)
-            foMask = FloatBuffer(count: BT * H); res2 = FloatBuffer(count: BT * H)
+            foMask = FloatBuffer(count: t * BT * H); res2 = FloatBuffer(count: BT * H)
             ln2Mean = FloatBuffer(count: BT); ln2Rstd = FloatBuffer(count: BT); out = FloatBuffer(count: BT * H)
-            probs = FloatBuffer(count: att); probsDrop = FloatBuffer(count: att); attMask = FloatBuffer(count: att)
+            probs = FloatBuffer(count: att); probsDrop = FloatBuffer(count: t * att); attMask = FloatBuffer(count: t * att)
         }
     }
     let layers: [Layer]
@@ -50,11 +52,17 @@ public final class Workspace: @unchecked Sendable {
         batch.size <= capacityBatch && batch.length <= capacityLength
     }
 
-    /// Adopts the shape of `batch` (which must fit).
+    /// Adopts the shape of `batch` (which must fit) and its row layout: packed unless UniPELT runs.
     func reshape(for batch: Batch) {
         precondition(fits(batch), "batch \(batch.size)×\(batch.length) exceeds the workspace capacity")
         B = batch.size; T = batch.length
+        rows = RowLayout(batch: batch, prefix: P, heads: NH, allowPacking: uni == nil)
     }
+
+    /// The rows of the current batch (`reshape`).
+    private(set) var rows: RowLayout
+    /// Token rows in use: Σ real lengths when packed, B·T when padded.
+    var R: Int { rows.R }
 
     var training = false
     var usedHeadMask = false
@@ -72,16 +80,17 @@ public final class Workspace: @unchecked Sendable {
         let BT = B * T, att = B * NH * T * (P + T)   // attention cells: T queries × (P + T) keys
         capacityBatch = B; capacityLength = T
         embSum = FloatBuffer(count: BT * H); embMean = FloatBuffer(count: BT); embRstd = FloatBuffer(count: BT)
-        embLN = FloatBuffer(count: BT * H); embMask = FloatBuffer(count: BT * H); x0 = FloatBuffer(count: BT * H)
+        embLN = FloatBuffer(count: BT * H); embMask = FloatBuffer(count: (forTraining ? 1 : 0) * BT * H); x0 = FloatBuffer(count: BT * H)
         keyBias = FloatBuffer(count: B * (P + T))
         ids = batch.ids
+        rows = RowLayout(batch: batch, prefix: P, heads: NH, allowPacking: model.unipelt == nil)
         if forTraining {
             layers = (0..<c.numLayers).map { _ in Layer(BT: BT, H: H, FF: FF, att: att, training: true) }
         } else {
             let shared = Layer(BT: BT, H: H, FF: FF, att: att, training: false)
             layers = Array(repeating: shared, count: c.numLayers)
         }
-        siteScratch = model.sites.flatMap { $0 }.map { $0.makeScratch(rows: BT) }
+        siteScratch = model.sites.flatMap { $0 }.map { $0.makeScratch(rows: BT, forTraining: forTraining) }
         uni = model.unipelt.map { UniPELT.Scratch($0, B: B, T: T, forTraining: forTraining) }
         poolIn = FloatBuffer(count: B * H); pooled = FloatBuffer(count: B * H); headMask = FloatBuffer(count: B * H)
         headIn = FloatBuffer(count: B * H); logits = FloatBuffer(count: B * model.layout.spec.numLabels); probsOut = FloatBuffer(count: B * model.layout.spec.numLabels)

@@ -43,6 +43,7 @@ public final class Adam: @unchecked Sendable {
 
     /// One update of `weights` with gradients `g` at learning rate `lr`.
     public func step(_ weights: ModelWeights, _ g: Gradients, lr: Float) {
+        FloatingPointMode.enter()
         var clip: Float = 1
         if let maxNorm = settings.clipNorm {
             let norm = Float(g.squaredNorm().squareRoot())
@@ -59,11 +60,15 @@ public final class Adam: @unchecked Sendable {
             let p = weights.params.pointer + t.offset, gp = g.buffer.pointer + t.offset
             let mp = m.pointer + t.offset, vp = v.pointer + t.offset
             // update(range): the PyTorch Adam step on elements [lo, hi)
+            // Moments under the smallest normal float are 0: a moment that only decays (an embedding row
+            // not in the batch, m × 0.9 per step) would otherwise turn subnormal after ~700 steps.
+            let tiny = Float.leastNormalMagnitude
             let update = { (lo: Int, hi: Int) in
                 for i in lo..<hi {
                     let gi = gp[i] * clip
-                    mp[i] = b1 * mp[i] + (1 - b1) * gi
-                    vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
+                    let mi = b1 * mp[i] + (1 - b1) * gi, vi = b2 * vp[i] + (1 - b2) * gi * gi
+                    mp[i] = abs(mi) < tiny ? 0 : mi
+                    vp[i] = vi < tiny ? 0 : vi
                     if wd > 0 { p[i] -= lrT * wd * p[i] }
                     p[i] -= stepSize * mp[i] / (vp[i].squareRoot() / c2Root + eps)
                 }

@@ -13,24 +13,34 @@ public final class Member: @unchecked Sendable {
     public private(set) var steps = 0
     /// Added to `steps` when reading the schedule (a copy that follows its parent's schedule).
     public var scheduleOffset = 0
-    /// One workspace for training batches and one for evaluation batches, grown when a batch does not fit.
+    /// One workspace for training batches, grown when a batch does not fit, and one evaluation workspace per
+    /// worker thread, sized for the largest batch of a `predict` call.
     private var trainSpace: Workspace?
-    private var evalSpace: Workspace?
+    private var evalSpaces: [Workspace?] = []
 
     public init(weights: ModelWeights, adam: Adam, schedule: LearningRateSchedule, dropout: RandomStream) {
         self.weights = weights; self.adam = adam; self.schedule = schedule; self.dropout = dropout
         grads = Gradients(layout: weights.layout)
     }
 
-    func workspace(_ model: BertModel, _ batch: Batch, eval: Bool = false) -> Workspace {
-        if let ws = eval ? evalSpace : trainSpace, ws.fits(batch) { return ws }
-        let old = eval ? evalSpace : trainSpace
-        let ws = model.makeWorkspace(batchSize: max(batch.size, old?.capacityBatch ?? 0), length: max(batch.length, old?.capacityLength ?? 0),
-                                     forTraining: !eval)
-        if eval { evalSpace = ws } else { trainSpace = ws }
+    func workspace(_ model: BertModel, _ batch: Batch) -> Workspace {
+        if let ws = trainSpace, ws.fits(batch) { return ws }
+        let ws = model.makeWorkspace(batchSize: max(batch.size, trainSpace?.capacityBatch ?? 0),
+                                     length: max(batch.length, trainSpace?.capacityLength ?? 0), forTraining: true)
+        trainSpace = ws
         return ws
     }
 
+    /// Worker `w`'s evaluation workspace, able to hold `size` sequences of `length` tokens.
+    private func evalWorkspace(_ model: BertModel, worker w: Int, size: Int, length: Int) -> Workspace {
+        if evalSpaces.count <= w { evalSpaces += [Workspace?](repeating: nil, count: w + 1 - evalSpaces.count) }
+        if let ws = evalSpaces[w], ws.capacityBatch >= size, ws.capacityLength >= length { return ws }
+        let old = evalSpaces[w]
+        let ws = model.makeWorkspace(batchSize: max(size, old?.capacityBatch ?? 0), length: max(length, old?.capacityLength ?? 0),
+                                     forTraining: false)
+        evalSpaces[w] = ws
+        return ws
+    }
 
     /// Hooks a strategy can set for one training step.
     public struct StepHooks {
@@ -74,18 +84,36 @@ public final class Member: @unchecked Sendable {
         return loss
     }
 
-    /// Class probabilities (N, C) for `batches` in eval mode.
+    /// Class probabilities (N, C) for `batches` in eval mode, in the batches' order.
+    ///
+    /// With several threads the work is spread over them, each thread running whole forward passes with its
+    /// own workspace and single-threaded products (no synchronisation inside a pass): batch i goes to thread
+    /// i mod n. When there are fewer batches than threads, each batch is cut into n parts along its rows
+    /// (same padded length, so every example sees the same computation). Each example's probabilities depend
+    /// only on its batch's padded length, never on the thread that computed it.
     public func predict(_ model: BertModel, _ batches: [Batch], weights override: ModelWeights? = nil) -> [[Float]] {
-        var out: [[Float]] = []
         let w = override ?? weights
         let C = w.layout.spec.numLabels
-        for b in batches {
-            let ws = workspace(model, b, eval: true)
-            var o = BertModel.ForwardOptions()
-            model.forward(w, b, ws, &o)
-            let p = model.probabilities(ws)
-            for i in 0..<b.size { out.append(Array(p[(i * C)..<((i + 1) * C)])) }
+        let n = Threads.count
+        let work = batches.count >= n || n == 1 ? batches : batches.flatMap { $0.split(into: n) }
+        var results = [[[Float]]](repeating: [], count: work.count)
+        let maxSize = work.map(\.size).max() ?? 1, maxLength = work.map(\.length).max() ?? 1
+        let workers = min(n, work.count)
+        let spaces = (0..<max(1, workers)).map { evalWorkspace(model, worker: $0, size: maxSize, length: maxLength) }
+        results.withUnsafeMutableBufferPointer { out in
+            let out = UncheckedSendable(out), shared = UncheckedSendable((model, w, work, spaces))
+            let body = { (worker: Int) in
+                let (model, w, work, spaces) = shared.value
+                for i in stride(from: worker, to: work.count, by: max(1, workers)) {
+                    let b = work[i], ws = spaces[worker]
+                    var o = BertModel.ForwardOptions()
+                    model.forward(w, b, ws, &o)
+                    let p = model.probabilities(ws)
+                    out.value[i] = (0..<b.size).map { j in Array(p[(j * C)..<((j + 1) * C)]) }
+                }
+            }
+            if workers > 1 { Threads.parallel(workers, body) } else { body(0) }
         }
-        return out
+        return results.flatMap { $0 }
     }
 }

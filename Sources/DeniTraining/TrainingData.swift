@@ -23,24 +23,49 @@ public struct BatchOrder: Sendable {
         self.examples = examples; self.batchSize = batchSize; self.stream = stream
     }
 
-    /// The next batch (a new permutation starts each epoch).
-    public mutating func next() -> Batch {
+    /// The indices (into `examples`) of the next batch (a new permutation starts each epoch).
+    public mutating func nextIndices() -> ArraySlice<Int> {
         if position >= permutation.count {
             permutation = Array(0..<examples.count)
             stream.shuffle(&permutation)
             position = 0
         }
         let end = min(position + batchSize, permutation.count)
-        let chosen = permutation[position..<end].map { examples[$0] }
-        position = end
-        return Batch(sequences: chosen.map { ($0.ids, $0.typeIDs) }, labels: chosen.map(\.label))
+        defer { position = end }
+        return permutation[position..<end]
     }
 
-    /// Fixed-order batches over `examples` (evaluation), without consuming any randomness.
+    /// The next batch (a new permutation starts each epoch).
+    public mutating func next() -> Batch { Batch(nextIndices().map { examples[$0] }) }
+
+    /// Fixed-order batches over `examples`, without consuming any randomness.
     public static func sequential(_ examples: [EncodedExample], batchSize: Int) -> [Batch] {
-        stride(from: 0, to: examples.count, by: batchSize).map { start in
-            let chunk = examples[start..<min(start + batchSize, examples.count)]
-            return Batch(sequences: chunk.map { ($0.ids, $0.typeIDs) }, labels: chunk.map(\.label))
-        }
+        stride(from: 0, to: examples.count, by: batchSize).map { Batch(examples[$0..<min($0 + batchSize, examples.count)]) }
+    }
+}
+
+/// Evaluation batches: examples sorted by length (ties by position) and cut into batches of `batchSize`, so
+/// each batch pads little. `order[k]` is the example at sorted position k; predictions come back in that order.
+public struct EvaluationBatches: Sendable {
+    public let order: [Int]
+    public let batches: [Batch]
+
+    public init(_ examples: [EncodedExample], batchSize: Int) {
+        order = examples.indices.sorted { (examples[$0].ids.count, $0) < (examples[$1].ids.count, $1) }
+        batches = BatchOrder.sequential(order.map { examples[$0] }, batchSize: batchSize)
+    }
+
+    /// Per-example rows in sorted order put back in the examples' order.
+    public func restore<T>(_ sorted: [T]) -> [T] {
+        var out = sorted
+        for (k, i) in order.enumerated() { out[i] = sorted[k] }
+        return out
+    }
+}
+
+extension Batch {
+    /// The examples padded to the longest of them, with their labels.
+    public init<C: Collection>(_ examples: C) where C.Element == EncodedExample {
+        self.init(sequences: examples.map { ($0.ids, $0.typeIDs) }, labels: examples.map(\.label))
     }
 }

@@ -182,15 +182,9 @@ public final class TrainingRun: @unchecked Sendable {
     /// Each predictor predicts with its own weights; the labels are their vote.
     func evaluate(_ predictors: [ModelWeights], examples: [EncodedExample], vote: Vote) -> (metrics: RunMetrics, predictions: [Int], loss: Double) {
         // Batches of similar lengths pad less; results are put back in the examples' order.
-        let order = examples.indices.sorted { (examples[$0].ids.count, $0) < (examples[$1].ids.count, $1) }
-        let batches = BatchOrder.sequential(order.map { examples[$0] }, batchSize: setup.evalBatchSize)
-        let probs = predictors.map { p in
-            let sorted = main.predict(model, batches, weights: p)
-            var out = sorted
-            for (k, i) in order.enumerated() { out[i] = sorted[k] }
-            return out
-        }
-        cost.inferencePasses += predictors.count * batches.count
+        let eval = EvaluationBatches(examples, batchSize: setup.evalBatchSize)
+        let probs = predictors.map { p in eval.restore(main.predict(model, eval.batches, weights: p)) }
+        cost.inferencePasses += predictors.count * eval.batches.count
         let predictions = WeightOps.vote(probs, soft: vote == .soft)
         let labels = examples.map(\.label)
         // Loss of the averaged probabilities (the predictor's probability of the true class).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DeniCore
+import DeniExperiments
 import DeniModel
 import DeniTraining
 import Foundation
@@ -20,6 +21,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "GEMM backends to measure, each with its own rows (comma-separated: \(GEMMBackends.names.joined(separator: ",")); default: DENI_GEMM or onednn).")
     var gemm: String?
     @Option(help: "Model folder (default: the one setup installed).") var model: String?
+    @Option(name: .customLong("data"), help: "Data folder (default: the one setup filled).") var dataDir: String?
+    @Option(help: "Engine rows (comma-separated): synthetic (fixed unpadded shapes), padded (real batches of --datasets: training in the protocol's order, the test split in evaluation buckets), e2e (a whole `deni train` run on TREC against PyTorch).")
+    var rows = "synthetic,padded,e2e"
+    @Option(help: "Datasets whose real padded batches the padded rows run.") var datasets = "trec,sst2"
 
     func run() throws {
         switch target {
@@ -64,61 +69,180 @@ struct BenchCommand: ParsableCommand {
         if json { print(String(decoding: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), as: UTF8.self)) }
     }
 
+    /// The machine: CPU model, the instruction sets that matter, and each GEMM backend's kernel.
+    func machineLines(_ backends: [any GEMMBackend]) -> [String] {
+        let cpu = CPUInfo.current
+        return ["CPU: \(cpu.model) (\(cpu.vendor)) · \(cpu.features.isEmpty ? "no AVX2" : cpu.features.joined(separator: " ")) · \(threads) threads",
+                "GEMM kernels: " + backends.map { "\($0.name) = \($0.kernel)" }.joined(separator: "; ")
+                    + (backends.contains { $0.name == "openblas" } ? "" : "; openblas = \(OpenBLASCore.name)")]
+    }
+
     func engine() throws {
         let folder = ProjectPaths.model(model)
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path) else {
             throw ValidationError("no model at \(folder.path): \(ProjectPaths.modelHowTo)")
         }
+        let kinds = Set(rows.split(separator: ",").map(String.init))
+        for k in kinds where !["synthetic", "padded", "e2e"].contains(k) {
+            throw ValidationError("--rows: unknown row kind '\(k)' (synthetic, padded, e2e)")
+        }
         let (backends, python) = (try gemmBackends(), try referencePython(pytorch, venv: ".venv-ref", option: "--pytorch"))
         let adaptersPython = try referencePython(adapters, venv: ".venv-adapters", option: "--adapters")
+        let tunings = try tuning.split(separator: ",").map(String.init).map { t -> AdapterSpec.Kind in
+            guard let kind = AdapterSpec.Kind(rawValue: t) else { throw ValidationError("unknown tuning '\(t)' (full, lora, ia3, unipelt)") }
+            return kind
+        }
         Threads.set(threads)
+        if !json { machineLines(backends).forEach { print($0) } }
         let config = try BertConfig.load(folder.appendingPathComponent("config.json"))
+        func base(_ kind: AdapterSpec.Kind, classes: Int) throws -> ModelWeights {
+            var a = AdapterSpec(kind: kind)
+            a.loraRank = 64; a.loraAlpha = 64
+            let spec = ModelSpec(config: config, adapter: a, numLabels: classes, pooling: .mean, headDropout: 0.3)
+            return try ModelWeights.load(folder: folder, spec: spec, initStream: Seeds(all: 1).stream(.initialization))
+        }
+        // Real batches of each dataset, built once (tokenizing is not part of the measurement).
+        var workloads: [RealDataBenchmark.Workload] = [], classes: [String: Int] = [:]
+        if kinds.contains("padded") {
+            for d in datasets.split(separator: ",").map(String.init) {
+                let (data, cfg) = try RealDataBenchmark.prepare(dataset: d, dataDirectory: ProjectPaths.data(dataDir), modelDirectory: folder)
+                workloads += RealDataBenchmark.workloads(data, cfg, trainSteps: quick ? 12 : 40, evalExamples: quick ? 256 : 1200)
+                classes[d] = data.classCount
+            }
+        }
         var rows: [EngineBenchmark.Row] = []
         for backend in backends {
             GEMM.backend = backend
             let sgemm = EngineBenchmark.sgemmRate(seconds: quick ? 0.5 : 1.5)
             if !json { print(String(format: "sgemm 400×1536×384 (%@): %.1f GFLOP/s (%d threads)", backend.name as NSString, sgemm, threads)) }
-            for t in tuning.split(separator: ",").map(String.init) {
-                guard let kind = AdapterSpec.Kind(rawValue: t) else { throw ValidationError("unknown tuning '\(t)' (full, lora, ia3, unipelt)") }
-                var a = AdapterSpec(kind: kind)
-                a.loraRank = 64; a.loraAlpha = 64
-                let spec = ModelSpec(config: config, adapter: a, numLabels: 6, pooling: .mean, headDropout: 0.3)
-                let base = try ModelWeights.load(folder: folder, spec: spec, initStream: Seeds(all: 1).stream(.initialization))
-                for (kind, b, l) in [("train", 8, 50), ("train", 32, 64), ("eval", 64, 50)] {
-                    let row = EngineBenchmark.measure(base: base, kind: kind, batch: b, length: l, sgemm: sgemm,
-                                                      minSteps: quick ? 2 : 5, seconds: quick ? 1.5 : 5)
+            for kind in tunings {
+                if kinds.contains("synthetic") {
+                    let b = try base(kind, classes: 6)
+                    for (k, n, l) in [("train", 8, 50), ("train", 32, 64), ("eval", 64, 50)] {
+                        let row = EngineBenchmark.measure(base: b, kind: k, batch: n, length: l, sgemm: sgemm,
+                                                          minSteps: quick ? 2 : 5, seconds: quick ? 1.5 : 5)
+                        rows.append(row)
+                        if !json { print(Self.describe(row)) }
+                    }
+                }
+                for w in workloads {
+                    let b = try base(kind, classes: classes[w.data] ?? 2)
+                    let row = w.kind == "train"
+                        ? EngineBenchmark.measure(base: b, kind: w.kind, data: w.data, batches: w.batches, sgemm: sgemm, warmup: 3, minSteps: w.examples.count, seconds: 0)
+                        : EngineBenchmark.measure(base: b, kind: w.kind, data: w.data, batches: w.batches, sgemm: sgemm, warmup: 1, minSteps: 1, seconds: 0)
                     rows.append(row)
                     if !json { print(Self.describe(row)) }
                 }
             }
         }
         // PyTorch + peft covers full, LoRA and IA3; UniPELT runs in the `adapters` library's own venv.
-        let tunings = tuning.split(separator: ",").map(String.init)
-        var references: [(python: String, tuning: String)] = []
-        if let python, !tunings.filter({ $0 != "unipelt" }).isEmpty {
-            references.append((python, tunings.filter { $0 != "unipelt" }.joined(separator: ",")))
-        }
-        if let adaptersPython, tunings.contains("unipelt") { references.append((adaptersPython, "unipelt")) }
+        let names = tunings.map(\.rawValue)
+        var references: [(python: String, tuning: [String])] = []
+        if let python, names.contains(where: { $0 != "unipelt" }) { references.append((python, names.filter { $0 != "unipelt" })) }
+        if let adaptersPython, names.contains("unipelt") { references.append((adaptersPython, ["unipelt"])) }
         for reference in references {
-            if !json { print("running the same shapes in PyTorch (\(reference.python), \(reference.tuning))…") }
-            let ref = try Self.runPyTorch(reference.python, quick: quick, tuning: reference.tuning)
+            if !json { print("running the same workloads in PyTorch (\(reference.python), \(reference.tuning.joined(separator: ",")))…") }
+            var ref: [PyRow] = []
+            if kinds.contains("synthetic") { ref += try Self.runPyTorch(reference.python, ["--json", "--tuning", reference.tuning.joined(separator: ",")] + (quick ? ["--quick"] : [])) }
+            if !workloads.isEmpty {
+                let file = FileManager.default.temporaryDirectory.appendingPathComponent("deni-bench-batches-\(getpid()).json")
+                try RealDataBenchmark.pytorchBatchesJSON(workloads, tunings: reference.tuning, classes: classes, threads: threads).write(to: file)
+                defer { try? FileManager.default.removeItem(at: file) }
+                ref += try Self.runPyTorch(reference.python, ["--batches", file.path])
+            }
             for i in rows.indices {
-                if let p = ref.first(where: { $0.tuning == rows[i].tuning && $0.kind == rows[i].kind && $0.batch == rows[i].batch && $0.length == rows[i].length }) {
+                if let p = ref.first(where: { $0.tuning == rows[i].tuning && $0.kind == rows[i].kind && ($0.data ?? "random") == rows[i].data
+                                              && $0.batch == rows[i].batch && $0.length == rows[i].length }) {
                     rows[i].pytorch_examples_per_s = p.examples_per_s
                     rows[i].ratio_vs_pytorch = rows[i].examples_per_s / p.examples_per_s
                 }
             }
         }
-        if !json && !references.isEmpty { for r in rows { print(Self.describe(r)) } }
+        if kinds.contains("e2e") {
+            GEMM.backend = backends[0]
+            let row = try endToEnd(python: python)
+            rows.append(row)
+        }
+        if !json && (!references.isEmpty || kinds.contains("e2e")) { for r in rows { print(Self.describe(r)) } }
         if json {
             let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try enc.encode(rows), as: UTF8.self))
         }
     }
 
+    /// `deni train --dataset trec --tuning lora --pooling mean` (the paper's protocol: 911 samples, 10 epochs, the
+    /// test evaluation; `--quick`: 1 epoch) timed from process start to exit, then the same protocol in PyTorch +
+    /// peft on the same data and batch order, also timed from process start to exit.
+    func endToEnd(python: String?) throws -> EngineBenchmark.Row {
+        let folder = ProjectPaths.model(model), dataFolder = ProjectPaths.data(dataDir)
+        var (data, config) = try RealDataBenchmark.prepare(dataset: "trec", dataDirectory: dataFolder, modelDirectory: folder)
+        config.tuning.kind = .lora
+        config.threads = threads
+        if quick { config.epochs = 1 }
+        if !json { print("end to end: deni train --dataset trec --tuning lora --pooling mean\(quick ? " --epochs 1" : "") …") }
+        var args = ["train", "--dataset", "trec", "--tuning", "lora", "--pooling", "mean", "--json", "--threads", "\(threads)",
+                    "--model", folder.path, "--data", dataFolder.path]
+        if quick { args += ["--epochs", "1"] }
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let (seconds, output) = try Self.timeProcess(exe, args, environment: ["DENI_GEMM": GEMM.backend.name])
+        struct TrainResult: Decodable { var accuracy: Double?; var model_steps: Int }
+        let result = try JSONDecoder().decode(TrainResult.self, from: output)
+        let trainExamples = data.train.count * config.epochs
+        var row = EngineBenchmark.endToEndRow(tuning: "lora", data: "trec", batch: config.batchSize, length: data.maxLength,
+                                              meanLength: Double(data.train.reduce(0) { $0 + $1.ids.count }) / Double(max(1, data.train.count)),
+                                              examples: trainExamples, steps: result.model_steps, seconds: seconds)
+        if !json { print(String(format: "  deni: %.1f s, test accuracy %.2f %%", seconds, result.accuracy ?? .nan)) }
+        if let python, let root = ProjectPaths.root {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("deni-bench-e2e-\(getpid()).json")
+            try RealDataBenchmark.pytorchEndToEndJSON(data, config, threads: threads).write(to: file)
+            defer { try? FileManager.default.removeItem(at: file) }
+            if !json { print("  the same protocol in PyTorch + peft …") }
+            let (pySeconds, pyOut) = try Self.timeProcess(python, [root.appendingPathComponent("scripts/bench_pytorch.py").path, "--e2e", file.path])
+            struct PyE2E: Decodable { var accuracy: Double; var train_s: Double; var eval_s: Double; var setup_s: Double }
+            let py = try JSONDecoder().decode(PyE2E.self, from: pyOut)
+            row.pytorch_seconds = pySeconds
+            row.pytorch_examples_per_s = Double(trainExamples) / pySeconds
+            row.ratio_vs_pytorch = pySeconds / seconds
+            if !json {
+                print(String(format: "  PyTorch: %.1f s (imports and model %.1f s, training %.1f s, evaluation %.1f s), test accuracy %.2f %%",
+                             pySeconds, py.setup_s, py.train_s, py.eval_s, py.accuracy))
+            }
+        }
+        return row
+    }
+
+    /// Runs a program to completion; returns its wall time from launch to exit and its standard output.
+    static func timeProcess(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (Double, Data) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        let start = Date()
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let seconds = Date().timeIntervalSince(start)
+        guard p.terminationStatus == 0 else {
+            throw ValidationError("\(URL(fileURLWithPath: path).lastPathComponent) \(arguments.prefix(3).joined(separator: " ")) … failed (exit \(p.terminationStatus))")
+        }
+        return (seconds, data)
+    }
+
     static func describe(_ r: EngineBenchmark.Row) -> String {
-        var s = String(format: "%-8@ %-5@ %-5@ %3d × %-3d %8.1f ex/s  %6.1f GFLOP/s  %4.0f %% of sgemm  peak %5.0f MB",
-                       r.gemm as NSString, r.tuning as NSString, r.kind as NSString, r.batch, r.length, r.examples_per_s, r.gflops, 100 * r.sgemm_fraction, r.peak_rss_mb)
+        if r.kind == "e2e" {
+            var s = String(format: "%-8@ %-7@ %-5@ %-6@ deni train (%d steps): %.1f s", r.gemm as NSString, r.tuning as NSString, r.kind as NSString,
+                           r.data as NSString, r.steps, r.seconds ?? .nan)
+            if let p = r.pytorch_seconds, let q = r.ratio_vs_pytorch { s += String(format: "  | PyTorch %.1f s → %.2f×", p, q) }
+            return s
+        }
+        let shape = r.data == "random" ? String(format: "%3d × %-3d", r.batch, r.length)
+                                       : String(format: "≤%d × ≤%d, %.1f tok, %2.0f %% pad", r.batch, r.length, r.mean_length, 100 * r.padding)
+        var s = String(format: "%-8@ %-7@ %-5@ %-6@ %@ %8.1f ex/s  %6.1f GFLOP/s  %4.0f %% of sgemm  peak %5.0f MB",
+                       r.gemm as NSString, r.tuning as NSString, r.kind as NSString, r.data as NSString, shape as NSString,
+                       r.examples_per_s, r.gflops, 100 * r.sgemm_fraction, r.peak_rss_mb)
         if let p = r.pytorch_examples_per_s, let q = r.ratio_vs_pytorch { s += String(format: "  | PyTorch %6.1f ex/s → %.2f×", p, q) }
         return s
     }
@@ -147,19 +271,11 @@ struct BenchCommand: ParsableCommand {
         return FileManager.default.isExecutableFile(atPath: p) ? p : nil
     }
 
-    struct PyRow: Decodable { var tuning: String; var kind: String; var batch: Int; var length: Int; var examples_per_s: Double }
+    struct PyRow: Decodable { var tuning: String; var kind: String; var data: String?; var batch: Int; var length: Int; var examples_per_s: Double }
 
-    static func runPyTorch(_ python: String, quick: Bool, tuning: String) throws -> [PyRow] {
+    static func runPyTorch(_ python: String, _ arguments: [String]) throws -> [PyRow] {
         guard let root = ProjectPaths.root else { throw ValidationError("project root not found for scripts/bench_pytorch.py") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [root.appendingPathComponent("scripts/bench_pytorch.py").path, "--json", "--tuning", tuning] + (quick ? ["--quick"] : [])
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw ValidationError("scripts/bench_pytorch.py failed (exit \(p.terminationStatus))") }
+        let (_, data) = try timeProcess(python, [root.appendingPathComponent("scripts/bench_pytorch.py").path] + arguments)
         return try JSONDecoder().decode([PyRow].self, from: data)
     }
 }
