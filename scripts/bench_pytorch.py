@@ -102,9 +102,10 @@ def pad(seqs):
     return ids, mask
 
 
-def run_batches(path: str, quick: bool) -> list:
-    """Times the very batches deni ran: all training batches once (after 3 warm-up steps), or all evaluation
-    buckets (after one warm-up pass over the first two)."""
+def run_batches(path: str, seconds: float) -> list:
+    """Times the very batches deni ran, as deni times them: training steps over the batches in order (cycling)
+    after 3 warm-up steps, for at least one pass and `seconds`; evaluation passes over all buckets after one
+    warm-up pass, for at least one pass and `seconds`."""
     spec = json.loads(Path(path).read_text())
     torch.set_num_threads(spec["threads"])
     rows, models = [], {}
@@ -124,18 +125,23 @@ def run_batches(path: str, quick: bool) -> list:
                 opt.step()
             for b in batches[:3]:
                 step(b)
-            start = time.perf_counter()
-            for b in batches:
+            start, done, i = time.perf_counter(), 0, 0
+            while i < len(batches) or time.perf_counter() - start < seconds:
+                b = batches[i % len(batches)]
                 step(b)
+                done += len(b[2])
+                i += 1
         else:
             model.eval()
             with torch.no_grad():
-                for b in batches[:2]:
+                for b in batches:   # one warm-up pass: every bucket shape once (deni warms up the same way)
                     model(b[0], b[1])
-                start = time.perf_counter()
-                for b in batches:
-                    model(b[0], b[1])
-        eps = count / (time.perf_counter() - start)
+                start, done = time.perf_counter(), 0
+                while done == 0 or time.perf_counter() - start < seconds:
+                    for b in batches:
+                        model(b[0], b[1])
+                    done += count
+        eps = done / (time.perf_counter() - start)
         rows.append({"tuning": w["tuning"], "kind": w["kind"], "data": w["data"], "batch": max(len(b["labels"]) for b in w["batches"]),
                      "length": max(len(x) for b in w["batches"] for x in b["ids"]), "examples_per_s": round(eps, 2),
                      "framework": "pytorch"})
@@ -233,13 +239,14 @@ def main() -> None:
     ap.add_argument("--tuning", default="full,lora,ia3", help="comma-separated subset of full,lora,ia3,unipelt")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batches", help="time the batches listed in this JSON file (written by deni bench)")
+    ap.add_argument("--seconds", type=float, default=4, help="--batches: time each workload for at least this long")
     ap.add_argument("--e2e", help="run the protocol described in this JSON file (written by deni bench)")
     args = ap.parse_args()
     if args.e2e:
         print(json.dumps(run_e2e(args.e2e)))
         return
     if args.batches:
-        print(json.dumps(run_batches(args.batches, args.quick)))
+        print(json.dumps(run_batches(args.batches, args.seconds)))
         return
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds in release with testing enabled (numeric tests are far too slow in
 # debug) and runs the whole test suite, the end-to-end tests of the built binary included.
-# The suite is XCTest only; the last line is the plain "N passed, N failed" count.
+# The suite is XCTest only; the last line counts every test case of the run: passed, failed and skipped
+# (with the skipped ones named above it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -9,10 +10,17 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 swift test -c release -Xswiftc -enable-testing --disable-swift-testing "$@" 2>&1 | tee "$log" || status=$?
-summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -1 || true)
-if [[ -n $summary ]]; then
-  total=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
-  failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
-  echo "$((total - failed)) passed, $failed failed"
+# Count test cases, not suite summaries: "Test Case '…' passed|failed|skipped (…)" — one line per case.
+passed=$(grep -cE "^Test Case '.*' passed \(" "$log" || true)
+failed=$(grep -cE "^Test Case '.*' failed \(" "$log" || true)
+skipped=$(grep -cE "^Test Case '.*' skipped \(" "$log" || true)
+if ((skipped > 0)); then
+  echo "skipped:"
+  grep -E "^Test Case '.*' skipped \(" "$log" | sed -E "s/^Test Case '-?\[?([^']*)\]?' skipped.*/  \1/"
 fi
+if ((passed + failed + skipped == 0)); then
+  echo "no test ran (see the build output above)"
+  exit $((status == 0 ? 1 : status))
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -216,10 +216,9 @@ public final class BertModel: @unchecked Sendable {
         let count = rows.R * width
         if stream != nil && p > 0 {
             rows.dropoutRows(mask, width: width, p: p, stream: &stream!)
-            multiply(out, x, mask, count: count)
-            for i in 0..<count { out[i] += residual[i] }
+            multiplyAdd(out, x, mask, residual, count: count)
         } else {
-            for i in 0..<count { out[i] = x[i] + residual[i] }
+            multiplyAdd(out, x, nil, residual, count: count)
             if keepMask { mask.update(repeating: 1, count: count) }
         }
     }

@@ -185,17 +185,53 @@ func dropoutMask(_ mask: UnsafeMutablePointer<Float>, count: Int, p: Float, stre
 /// out = x * mask (elementwise). Works in place.
 @inline(__always)
 func multiply(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ mask: UnsafePointer<Float>, count: Int) {
-    for i in 0..<count { out[i] = x[i] * mask[i] }
+    parallelFor(count, minimumPerChunk: 32_768) { r in for i in r { out[i] = x[i] * mask[i] } }
+}
+
+/// out = x ⊙ mask + residual (`residual` nil: out += x ⊙ mask; `mask` nil: out = x + residual). (count)
+func multiplyAdd(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ mask: UnsafePointer<Float>?,
+                 _ residual: UnsafePointer<Float>?, count: Int) {
+    parallelFor(count, minimumPerChunk: 32_768) { r in
+        switch (mask, residual) {
+        case let (m?, res?): for i in r { out[i] = x[i] * m[i] + res[i] }
+        case let (m?, nil): for i in r { out[i] += x[i] * m[i] }
+        case let (nil, res?): for i in r { out[i] = x[i] + res[i] }
+        case (nil, nil): for i in r { out[i] += x[i] }
+        }
+    }
 }
 
 /// out[r, :] += bias. out: (rows, n)
 func addBias(_ out: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, n: Int) {
-    for r in 0..<rows { let o = out + r &* n; for i in 0..<n { o[i] += bias[i] } }
+    parallelFor(rows, minimumPerChunk: max(1, 16_384 / max(1, n))) { range in
+        for r in range { let o = out + r &* n; for i in 0..<n { o[i] += bias[i] } }
+    }
 }
 
-/// dbias += sum over rows of dout. dout: (rows, n)
+/// dbias += sum over rows of dout, each column summed in row order (split over threads by columns, so the
+/// result does not depend on the thread count). dout: (rows, n)
 func biasBackward(_ dbias: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, rows: Int, n: Int) {
-    for r in 0..<rows { let d = dout + r &* n; for i in 0..<n { dbias[i] += d[i] } }
+    parallelFor(n, minimumPerChunk: max(8, 16_384 / max(1, rows))) { cols in
+        for r in 0..<rows { let d = dout + r &* n; for i in cols { dbias[i] += d[i] } }
+    }
+}
+
+/// out[r, i] = x[r, i] · l[i], or += with `accumulate` (IA3's scaling). x, out: (rows, n); l: (n)
+func scaleColumns(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ l: UnsafePointer<Float>, rows: Int, n: Int,
+                  accumulate: Bool = false) {
+    parallelFor(rows, minimumPerChunk: max(1, 16_384 / max(1, n))) { range in
+        for r in range {
+            let xr = x + r &* n, o = out + r &* n
+            if accumulate { for i in 0..<n { o[i] += xr[i] * l[i] } } else { for i in 0..<n { o[i] = xr[i] * l[i] } }
+        }
+    }
+}
+
+/// g[i] += Σ_r a[r, i] · b[r, i], each column in row order (split by columns, like `biasBackward`). a, b: (rows, n)
+func columnDots(_ g: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, n: Int) {
+    parallelFor(n, minimumPerChunk: max(8, 16_384 / max(1, rows))) { cols in
+        for r in 0..<rows { let ar = a + r &* n, br = b + r &* n; for i in cols { g[i] += ar[i] * br[i] } }
+    }
 }
 
 /// In-place softmax of one row after adding `bias` (0 or -1e30 for padded keys): row[j] = softmax(row + bias)[j].

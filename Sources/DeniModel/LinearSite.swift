@@ -44,7 +44,8 @@ struct LinearSite {
             if forTraining { s.u = FloatBuffer(count: rows * inF); s.mask = FloatBuffer(count: rows * inF) }
             s.z = FloatBuffer(count: rows * loraRank)
         }
-        if ia3 != nil { s.saved = FloatBuffer(count: rows * (ia3OnInput ? inF : outF)) }
+        // IA3: the scaled input (every workspace: the product reads it) or the unscaled output (backward only).
+        if ia3 != nil && (ia3OnInput || forTraining) { s.saved = FloatBuffer(count: rows * (ia3OnInput ? inF : outF)) }
         return s
     }
 
@@ -55,16 +56,15 @@ struct LinearSite {
         let rows = rl.R
         var input = x
         if let l = ia3, ia3OnInput {
-            let xs = s.saved!.pointer, lp = m.pointer(l)
-            for r in 0..<rows { let xr = x + r &* inF, o = xs + r &* inF; for i in 0..<inF { o[i] = xr[i] * lp[i] } }
+            let xs = s.saved!.pointer
+            scaleColumns(xs, x, m.pointer(l), rows: rows, n: inF)
             input = UnsafePointer(xs)
         }
         GEMM.sgemm(.none, .transpose, m: rows, n: outF, k: inF, a: input, lda: inF, b: m.pointer(w), ldb: inF, c: y, ldc: outF)
         addBias(y, m.pointer(b), rows: rows, n: outF)
         if let l = ia3, !ia3OnInput {
-            let pre = s.saved!.pointer, lp = m.pointer(l)
-            pre.update(from: y, count: rows * outF)
-            for r in 0..<rows { let o = y + r &* outF; for i in 0..<outF { o[i] *= lp[i] } }
+            s.saved?.pointer.update(from: y, count: rows * outF)   // the unscaled output, for backward
+            scaleColumns(y, y, m.pointer(l), rows: rows, n: outF)
         }
         if let a = loraA, let bB = loraB {
             let z = s.z!.pointer, n = rows * inF
@@ -111,8 +111,7 @@ struct LinearSite {
                 // dx (+)= (dz A) ⊙ mask — computed after the base path below writes/accumulates dx.
                 defer {
                     GEMM.sgemm(.none, .none, m: rows, n: inF, k: loraRank, a: z, lda: loraRank, b: m.pointer(a), ldb: inF, c: tmp, ldc: inF)
-                    let mask = s.mask!.pointer
-                    for i in 0..<(rows * inF) { dx[i] += tmp[i] * mask[i] }
+                    multiplyAdd(dx, tmp, s.mask!.pointer, nil, count: rows * inF)
                 }
                 baseBackward(m, g, dy: dy, input: x, dx: dx, accumulate: accumulate, rows: rows)
                 return
@@ -120,25 +119,16 @@ struct LinearSite {
         }
         if let l = ia3, !ia3OnInput {
             // y = pre ⊙ l: dl += Σ_rows dy ⊙ pre; dpre = dy ⊙ l
-            let pre = s.saved!.pointer, lp = m.pointer(l)
-            if let gl = g.pointer(l) {
-                for r in 0..<rows { let d = dy + r &* outF, p = pre + r &* outF; for i in 0..<outF { gl[i] += d[i] * p[i] } }
-            }
-            for r in 0..<rows { let d = dy + r &* outF; for i in 0..<outF { d[i] *= lp[i] } }
+            let pre = s.saved!.pointer
+            if let gl = g.pointer(l) { columnDots(gl, dy, pre, rows: rows, n: outF) }
+            scaleColumns(dy, dy, m.pointer(l), rows: rows, n: outF)
         }
         if let l = ia3, ia3OnInput {
             // y = (x ⊙ l) Wᵀ + b: dxs = dy W; dl += Σ_rows dxs ⊙ x; dx (+)= dxs ⊙ l; dW += dyᵀ xs
             let xs = s.saved!.pointer, lp = m.pointer(l)
             baseBackward(m, g, dy: dy, input: UnsafePointer(xs), dx: tmp, accumulate: false, rows: rows)
-            if let gl = g.pointer(l) {
-                for r in 0..<rows { let d = tmp + r &* inF, xr = x + r &* inF; for i in 0..<inF { gl[i] += d[i] * xr[i] } }
-            }
-            if let dx {
-                for r in 0..<rows {
-                    let d = tmp + r &* inF, o = dx + r &* inF
-                    if accumulate { for i in 0..<inF { o[i] += d[i] * lp[i] } } else { for i in 0..<inF { o[i] = d[i] * lp[i] } }
-                }
-            }
+            if let gl = g.pointer(l) { columnDots(gl, tmp, x, rows: rows, n: inF) }
+            if let dx { scaleColumns(dx, tmp, lp, rows: rows, n: inF, accumulate: accumulate) }
             return
         }
         baseBackward(m, g, dy: dy, input: x, dx: dx, accumulate: accumulate, rows: rows)

@@ -1,5 +1,6 @@
 import DeniCore
 import DeniModel
+import Synchronization
 
 /// One trainable model copy: weights, gradients, optimiser, schedule, dropout stream and the
 /// workspaces (one per batch shape) it reuses.
@@ -87,10 +88,11 @@ public final class Member: @unchecked Sendable {
     /// Class probabilities (N, C) for `batches` in eval mode, in the batches' order.
     ///
     /// With several threads the work is spread over them, each thread running whole forward passes with its
-    /// own workspace and single-threaded products (no synchronisation inside a pass): batch i goes to thread
-    /// i mod n. When there are fewer batches than threads, each batch is cut into n parts along its rows
-    /// (same padded length, so every example sees the same computation). Each example's probabilities depend
-    /// only on its batch's padded length, never on the thread that computed it.
+    /// own workspace and single-threaded products (no synchronisation inside a pass); a thread takes the next
+    /// batch when it finishes one, so a thread slowed by something else on the machine holds up nothing. When
+    /// there are fewer batches than threads, each batch is cut into n parts along its rows (same padded length,
+    /// so every example sees the same computation). Each example's probabilities depend only on its batch,
+    /// never on the thread that computed it.
     public func predict(_ model: BertModel, _ batches: [Batch], weights override: ModelWeights? = nil) -> [[Float]] {
         let w = override ?? weights
         let C = w.layout.spec.numLabels
@@ -100,11 +102,14 @@ public final class Member: @unchecked Sendable {
         let maxSize = work.map(\.size).max() ?? 1, maxLength = work.map(\.length).max() ?? 1
         let workers = min(n, work.count)
         let spaces = (0..<max(1, workers)).map { evalWorkspace(model, worker: $0, size: maxSize, length: maxLength) }
+        let next = Atomic<Int>(0)
         results.withUnsafeMutableBufferPointer { out in
             let out = UncheckedSendable(out), shared = UncheckedSendable((model, w, work, spaces))
             let body = { (worker: Int) in
                 let (model, w, work, spaces) = shared.value
-                for i in stride(from: worker, to: work.count, by: max(1, workers)) {
+                while true {
+                    let i = next.add(1, ordering: .relaxed).oldValue
+                    guard i < work.count else { break }
                     let b = work[i], ws = spaces[worker]
                     var o = BertModel.ForwardOptions()
                     model.forward(w, b, ws, &o)

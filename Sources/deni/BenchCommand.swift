@@ -77,6 +77,9 @@ struct BenchCommand: ParsableCommand {
                     + (backends.contains { $0.name == "openblas" } ? "" : "; openblas = \(OpenBLASCore.name)")]
     }
 
+    /// Minimum timed seconds of each padded row (deni and PyTorch alike).
+    var seconds: Double { quick ? 1 : 4 }
+
     func engine() throws {
         let folder = ProjectPaths.model(model)
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path) else {
@@ -93,6 +96,7 @@ struct BenchCommand: ParsableCommand {
             return kind
         }
         Threads.set(threads)
+        let stealStart = Self.cpuTimes()
         if !json { machineLines(backends).forEach { print($0) } }
         let config = try BertConfig.load(folder.appendingPathComponent("config.json"))
         func base(_ kind: AdapterSpec.Kind, classes: Int) throws -> ModelWeights {
@@ -127,9 +131,10 @@ struct BenchCommand: ParsableCommand {
                 }
                 for w in workloads {
                     let b = try base(kind, classes: classes[w.data] ?? 2)
-                    let row = w.kind == "train"
-                        ? EngineBenchmark.measure(base: b, kind: w.kind, data: w.data, batches: w.batches, sgemm: sgemm, warmup: 3, minSteps: w.examples.count, seconds: 0)
-                        : EngineBenchmark.measure(base: b, kind: w.kind, data: w.data, batches: w.batches, sgemm: sgemm, warmup: 1, minSteps: 1, seconds: 0)
+                    // At least one pass over the batches and `seconds`, as scripts/bench_pytorch.py --batches times them.
+                    let row = EngineBenchmark.measure(base: b, kind: w.kind, data: w.data, batches: w.batches, sgemm: sgemm,
+                                                      warmup: w.kind == "train" ? 3 : 1, minSteps: w.kind == "train" ? w.examples.count : 1,
+                                                      seconds: seconds)
                     rows.append(row)
                     if !json { print(Self.describe(row)) }
                 }
@@ -148,7 +153,7 @@ struct BenchCommand: ParsableCommand {
                 let file = FileManager.default.temporaryDirectory.appendingPathComponent("deni-bench-batches-\(getpid()).json")
                 try RealDataBenchmark.pytorchBatchesJSON(workloads, tunings: reference.tuning, classes: classes, threads: threads).write(to: file)
                 defer { try? FileManager.default.removeItem(at: file) }
-                ref += try Self.runPyTorch(reference.python, ["--batches", file.path])
+                ref += try Self.runPyTorch(reference.python, ["--batches", file.path, "--seconds", "\(seconds)"])
             }
             for i in rows.indices {
                 if let p = ref.first(where: { $0.tuning == rows[i].tuning && $0.kind == rows[i].kind && ($0.data ?? "random") == rows[i].data
@@ -164,6 +169,11 @@ struct BenchCommand: ParsableCommand {
             rows.append(row)
         }
         if !json && (!references.isEmpty || kinds.contains("e2e")) { for r in rows { print(Self.describe(r)) } }
+        if !json, let s0 = stealStart, let s1 = Self.cpuTimes() {
+            let busy = Double(s1.total - s0.total), steal = Double(s1.steal - s0.steal)
+            print(String(format: "CPU time stolen by the hypervisor during the benchmark: %.1f %% (other tenants; figures vary with it)",
+                         busy > 0 ? 100 * steal / busy : 0))
+        }
         if json {
             let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try enc.encode(rows), as: UTF8.self))
@@ -209,6 +219,15 @@ struct BenchCommand: ParsableCommand {
             }
         }
         return row
+    }
+
+    /// Total and stolen CPU jiffies of the machine (/proc/stat), nil where unavailable.
+    static func cpuTimes() -> (total: Int, steal: Int)? {
+        guard let s = try? String(contentsOfFile: "/proc/stat", encoding: .utf8), let line = s.split(separator: "\n").first,
+              line.hasPrefix("cpu ") else { return nil }
+        let v = line.split(separator: " ").dropFirst().compactMap { Int($0) }
+        guard v.count >= 8 else { return nil }
+        return (v.reduce(0, +), v[7])
     }
 
     /// Runs a program to completion; returns its wall time from launch to exit and its standard output.
