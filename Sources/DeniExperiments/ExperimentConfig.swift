@@ -1,20 +1,7 @@
 import DeniCore
 import DeniData
+import DeniModel
 import DeniTraining
-
-/// Tuning strategy with its hyperparameters.
-public struct TuningConfig: Codable, Hashable, Sendable {
-    public var kind: TuningKind = .lora
-    public var loraRank = 64
-    public var loraAlpha = 64.0
-    public var loraDropout = 0.1
-    public var loraTargets = ["query", "value"]
-    /// "none", "all" or "lora_only".
-    public var loraBias = "all"
-    /// nil: trainable for full fine-tuning, frozen for PEFT (the paper's choice).
-    public var poolerTrainable: Bool? = nil
-    public init(kind: TuningKind = .lora) { self.kind = kind }
-}
 
 /// An experiment: dataset × tuning strategy × mitigation strategies × runs. Saved verbatim in a session's
 /// manifest; a saved config reproduces the experiment bit for bit.
@@ -26,7 +13,8 @@ public struct ExperimentConfig: Codable, Hashable, Sendable {
     public var data = LoadOptions()
     /// Model folder; nil means the one installed by setup.
     public var modelPath: String? = nil
-    public var tuning = TuningConfig()
+    /// How the encoder is tuned: the adapter itself (its kind and settings), as the model builds it.
+    public var tuning = AdapterSpec(kind: .lora)
     public var strategies: [StrategyConfig] = [StrategyConfig(kind: .standard), StrategyConfig(kind: .deni)]
     public var runs = 20
     public var trainSamples = 1000
@@ -68,26 +56,12 @@ public struct ExperimentConfig: Codable, Hashable, Sendable {
         if let l = maxLength, l < 3 || l > 512 { throw ConfigError("max length", "\(l)", "3...512") }
         if !(0..<1).contains(headDropout) { throw ConfigError("head dropout", "\(headDropout)", "0..<1") }
         if strategies.isEmpty { throw ConfigError("strategies", "none", "at least one") }
-        if tuning.loraRank < 1 || tuning.loraRank > 384 { throw ConfigError("LoRA rank", "\(tuning.loraRank)", "1...hidden size") }
+        do { try tuning.validate(hiddenSize: nil) } catch let e as ModelError {
+            throw ConfigError(message: "invalid \(e.file) \(e.problem)")
+        } catch { throw ConfigError(message: "invalid tuning: \(error)") }
         if evalSubsample < 0 { throw ConfigError("evaluation subsample", "\(evalSubsample)", "≥ 0") }
         if threads < 1 || threads > 64 { throw ConfigError("threads", "\(threads)", "1...64") }
         for s in strategies { try s.validate() }
-    }
-}
-
-extension TuningConfig {
-    enum CodingKeys: String, CodingKey { case kind, loraRank, loraAlpha, loraDropout, loraTargets, loraBias, poolerTrainable }
-    /// Missing keys take their defaults, so configs (and sessions) written by older versions stay readable.
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self = TuningConfig()
-        if let v = try c.decodeIfPresent(TuningKind.self, forKey: .kind) { kind = v }
-        if let v = try c.decodeIfPresent(Int.self, forKey: .loraRank) { loraRank = v }
-        if let v = try c.decodeIfPresent(Double.self, forKey: .loraAlpha) { loraAlpha = v }
-        if let v = try c.decodeIfPresent(Double.self, forKey: .loraDropout) { loraDropout = v }
-        if let v = try c.decodeIfPresent([String].self, forKey: .loraTargets) { loraTargets = v }
-        if let v = try c.decodeIfPresent(String.self, forKey: .loraBias) { loraBias = v }
-        if let v = try c.decodeIfPresent(Bool.self, forKey: .poolerTrainable) { poolerTrainable = v }
     }
 }
 
@@ -101,7 +75,7 @@ extension ExperimentConfig {
         if let v = try c.decodeIfPresent(String.self, forKey: .dataset) { dataset = v }
         if let v = try c.decodeIfPresent(LoadOptions.self, forKey: .data) { data = v }
         if let v = try c.decodeIfPresent(String.self, forKey: .modelPath) { modelPath = v }
-        if let v = try c.decodeIfPresent(TuningConfig.self, forKey: .tuning) { tuning = v }
+        if let v = try c.decodeIfPresent(AdapterSpec.self, forKey: .tuning) { tuning = v }
         if let v = try c.decodeIfPresent([StrategyConfig].self, forKey: .strategies) { strategies = v }
         if let v = try c.decodeIfPresent(Int.self, forKey: .runs) { runs = v }
         if let v = try c.decodeIfPresent(Int.self, forKey: .trainSamples) { trainSamples = v }

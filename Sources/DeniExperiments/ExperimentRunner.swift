@@ -26,20 +26,7 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
 
     /// The model spec an experiment implies.
     public static func modelSpec(_ config: ExperimentConfig, bert: BertConfig, numLabels: Int, strategy: StrategyConfig? = nil) -> ModelSpec {
-        let kind: AdapterSpec.Kind = switch config.tuning.kind {
-        case .full: .full
-        case .lora: .lora
-        case .ia3: .ia3
-        case .unipelt: .unipelt
-        }
-        var a = AdapterSpec(kind: kind)
-        a.loraRank = config.tuning.loraRank
-        a.loraAlpha = Float(config.tuning.loraAlpha)
-        a.loraDropout = Float(config.tuning.loraDropout)
-        a.loraTargets = config.tuning.loraTargets
-        a.loraBias = AdapterSpec.Bias(rawValue: config.tuning.loraBias) ?? .all
-        a.poolerTrainable = config.tuning.poolerTrainable
-        return ModelSpec(config: bert, adapter: a, numLabels: numLabels, pooling: config.pooling, headDropout: Float(config.headDropout))
+        return ModelSpec(config: bert, adapter: config.tuning, numLabels: numLabels, pooling: config.pooling, headDropout: Float(config.headDropout))
     }
 
     /// Refuses DENI-family periods and rounds longer than the run (before any training) and returns

@@ -1,9 +1,6 @@
 import DeniCore
 
-/// How the encoder is tuned. Full, LoRA, IA3 and UniPELT are configs over one model.
-public enum TuningKind: String, Codable, CaseIterable, Sendable {
-    case full, lora, ia3, unipelt
-
+extension AdapterSpec.Kind {
     /// The paper's learning rate for this tuning strategy (BERT values, METHOD.md).
     public var paperLearningRate: Double {
         switch self {
@@ -13,9 +10,20 @@ public enum TuningKind: String, Codable, CaseIterable, Sendable {
         case .unipelt: 1e-4
         }
     }
+
+    /// How reports and titles name it.
+    public var displayName: String {
+        switch self {
+        case .full: "full fine-tuning"
+        case .lora: "LoRA"
+        case .ia3: "IA3"
+        case .unipelt: "UniPELT"
+        }
+    }
 }
 
 @_exported import enum DeniModel.Pooling
+@_exported import struct DeniModel.AdapterSpec
 
 /// The mitigation strategies of METHOD.md.
 public enum StrategyKind: String, Codable, CaseIterable, Sendable {
@@ -153,10 +161,13 @@ public struct DENIConfig: Codable, Hashable, Sendable {
 /// A configuration value that is out of range.
 public struct ConfigError: Error, CustomStringConvertible, Sendable {
     public let parameter: String, value: String, valid: String
+    private let message: String?
     public init(_ parameter: String, _ value: String, _ valid: String) {
-        self.parameter = parameter; self.value = value; self.valid = valid
+        self.parameter = parameter; self.value = value; self.valid = valid; message = nil
     }
-    public var description: String { "invalid \(parameter): \(value) (valid: \(valid))" }
+    /// An error already phrased as one line (a lower module's message).
+    public init(message: String) { parameter = ""; value = ""; valid = ""; self.message = message }
+    public var description: String { message ?? "invalid \(parameter): \(value) (valid: \(valid))" }
 }
 
 /// One mitigation strategy with its hyperparameters. Fields irrelevant to `kind` are ignored.

@@ -11,7 +11,7 @@ struct ExperimentOptions: ParsableArguments {
     var config: String?
     @Option(help: "Dataset key (trec, sst2, cola, mrpc, ag_news, snips, dbpedia, boolq) or a CSV/TSV/JSONL file.")
     var dataset: String?
-    @Option(help: "Tuning strategy: full, lora, ia3, unipelt.") var tuning: TuningKind?
+    @Option(help: "Tuning strategy: full, lora, ia3, unipelt.") var tuning: AdapterSpec.Kind?
     @Option(name: .customLong("strategy"), parsing: .upToNextOption,
             help: "Mitigation strategies: \(StrategyKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var strategies: [StrategyKind] = []
@@ -84,8 +84,8 @@ struct ExperimentOptions: ParsableArguments {
         if let v = threads { c.threads = v }
         if let v = name { c.name = v }
         if let v = loraRank { c.tuning.loraRank = v }
-        if let v = loraAlpha { c.tuning.loraAlpha = v }
-        if let v = loraDropout { c.tuning.loraDropout = v }
+        if let v = loraAlpha { c.tuning.loraAlpha = Float(v) }
+        if let v = loraDropout { c.tuning.loraDropout = Float(v) }
         if let v = loraTargets { c.tuning.loraTargets = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         if let v = poolerTrainable { c.tuning.poolerTrainable = v }
         for i in c.strategies.indices {
@@ -114,7 +114,7 @@ struct ExperimentOptions: ParsableArguments {
     }
 }
 
-extension TuningKind: ExpressibleByArgument {}
+extension AdapterSpec.Kind: ExpressibleByArgument {}
 extension StrategyKind: ExpressibleByArgument {}
 extension Pooling: ExpressibleByArgument {}
 extension Vote: ExpressibleByArgument {}

@@ -13,7 +13,7 @@ final class StudyReportTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: parent) }
 
     /// A finished session whose strategy `name` ends run i with `f1[name][i]` (and model-steps `steps[name]`).
-    private func session(_ f1: [String: [Double]], strategies: [StrategyKind], tuning: TuningKind = .lora, epochs: Int = 10,
+    private func session(_ f1: [String: [Double]], strategies: [StrategyKind], tuning: AdapterSpec.Kind = .lora, epochs: Int = 10,
                          steps: [String: Int] = [:], splitSeed: UInt64 = 42) throws -> RecordedSession {
         var config = Fixtures.config(runs: f1.values.map(\.count).max() ?? 1, strategies: strategies)
         config.tuning.kind = tuning

@@ -115,7 +115,7 @@ public struct StudyCell: Sendable {
         config.runs = sessions.map(\.config.runs).max() ?? config.runs
         self.config = config
         let dataset = Self.datasetName(first.manifest.dataset.key)
-        title = "\(dataset), \(Self.tuningName(config.tuning.kind))"
+        title = "\(dataset), \(config.tuning.kind.displayName)"
         slug = Self.slugged("\(first.manifest.dataset.key)-\(config.tuning.kind.rawValue)")
 
         // Runs finished per session, first session wins; duplicates are recorded.
@@ -189,12 +189,4 @@ public struct StudyCell: Sendable {
         return String(title.prefix { $0 != " " && $0 != "(" })
     }
 
-    static func tuningName(_ kind: TuningKind) -> String {
-        switch kind {
-        case .full: "full fine-tuning"
-        case .lora: "LoRA"
-        case .ia3: "IA3"
-        case .unipelt: "UniPELT"
-        }
-    }
 }

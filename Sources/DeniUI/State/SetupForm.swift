@@ -224,6 +224,11 @@ public struct SetupState: Hashable, Sendable {
         }
     }
 
+    static func num(_ v: Float) -> String {
+        if v == v.rounded() && abs(v) < 1e9 { return String(Int(v)) }
+        return "\(v)"
+    }
+
     static func num(_ v: Double) -> String {
         if v == v.rounded() && abs(v) < 1e9 { return String(Int(v)) }
         return "\(v)"
@@ -269,10 +274,10 @@ public struct SetupState: Hashable, Sendable {
             case .loraRank: c.tuning.loraRank = try int()
             case .loraAlpha:
                 let v = try dbl(); if !(v > 0) { throw FieldError("alpha must be > 0") }
-                c.tuning.loraAlpha = v
+                c.tuning.loraAlpha = Float(v)
             case .loraDropout:
                 let v = try dbl(); if !(0...0.9).contains(v) { throw FieldError("\(text) is outside 0...0.9") }
-                c.tuning.loraDropout = v
+                c.tuning.loraDropout = Float(v)
             case .ensembleSize: d.ensembleSize = try int()
             case .noiseVariance: d.noiseVariance = try dbl()
             case .interpolationStart: d.interpolationStart = try dbl()
@@ -340,7 +345,7 @@ public struct SetupState: Hashable, Sendable {
             presetIndex = -1
             return nil
         case .tuning:
-            let all = TuningKind.allCases
+            let all = AdapterSpec.Kind.allCases
             c.tuning.kind = all[((all.firstIndex(of: c.tuning.kind)! + delta) % all.count + all.count) % all.count]
         case .strategy(let k):
             if let i = c.strategies.firstIndex(where: { $0.kind == k }) {
