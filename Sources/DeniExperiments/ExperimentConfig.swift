@@ -2,6 +2,7 @@ import DeniCore
 import DeniData
 import DeniModel
 import DeniTraining
+import Foundation
 
 /// An experiment: dataset × tuning strategy × mitigation strategies × runs. Saved verbatim in a session's
 /// manifest; a saved config reproduces the experiment bit for bit.
@@ -47,48 +48,111 @@ public struct ExperimentConfig: Codable, Hashable, Sendable {
         return s
     }
 
+    /// Refuses out-of-range values and contradictions, naming the setting and its valid range: every row of the
+    /// field table (`ExperimentFields`), the adapter, each strategy, and the strategies' identities (one label each).
     public func validate() throws(ConfigError) {
-        if runs < 1 || runs > 10_000 { throw ConfigError("runs", "\(runs)", "1...10000") }
-        if trainSamples < 1 { throw ConfigError("training samples", "\(trainSamples)", "≥ 1") }
-        if epochs < 1 || epochs > 1000 { throw ConfigError("epochs", "\(epochs)", "1...1000") }
-        if batchSize < 1 || batchSize > 4096 { throw ConfigError("batch size", "\(batchSize)", "1...4096") }
-        if let lr = learningRate, !(lr > 0 && lr < 1) { throw ConfigError("learning rate", "\(lr)", "0 < lr < 1") }
-        if let l = maxLength, l < 3 || l > 512 { throw ConfigError("max length", "\(l)", "3...512") }
-        if !(0..<1).contains(headDropout) { throw ConfigError("head dropout", "\(headDropout)", "0..<1") }
+        if let (_, problem) = ExperimentFields.problem(self) { throw ConfigError(message: problem) }
         if strategies.isEmpty { throw ConfigError("strategies", "none", "at least one") }
         do { try tuning.validate(hiddenSize: nil) } catch let e as ModelError {
             throw ConfigError(message: "invalid \(e.file) \(e.problem)")
         } catch { throw ConfigError(message: "invalid tuning: \(error)") }
-        if evalSubsample < 0 { throw ConfigError("evaluation subsample", "\(evalSubsample)", "≥ 0") }
-        if threads < 1 || threads > 64 { throw ConfigError("threads", "\(threads)", "1...64") }
         for s in strategies { try s.validate() }
+        var seen: [String: StrategyConfig] = [:]
+        for s in strategies {
+            if let other = seen[s.label] {
+                throw ConfigError(message: other.identity == s.identity
+                    ? "\(s.label) is listed twice with the same settings (a variant needs at least one setting of its own)"
+                    : "two strategies carry the label '\(s.label)'")
+            }
+            seen[s.label] = s
+        }
     }
 }
 
 extension ExperimentConfig {
-    enum CodingKeys: String, CodingKey { case name, dataset, data, modelPath, tuning, strategies, runs, trainSamples, epochs, batchSize, learningRate, maxLength, pooling, headDropout, baseSeeds, variedFactors, evalSubsample, evalEvery, threads }
-    /// Missing keys take their defaults, so configs (and sessions) written by older versions stay readable.
+    /// The config format this version writes. Format 2: each strategy carries only its kind's settings (and the
+    /// label its runs have), unknown keys anywhere are refused with the nearest valid name. A config without
+    /// `"format"` is the pre-change format (every study config, every session recorded before): read by the
+    /// legacy reader, which accepts every old key, maps each strategy's flat settings to its kind, keeps the
+    /// labels its runs were recorded with and reads `null` as "the default" where the old reader did.
+    public static let format = 2
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case format, name, dataset, data, modelPath, tuning, strategies, runs, trainSamples, epochs, batchSize, learningRate, maxLength,
+             pooling, headDropout, baseSeeds, variedFactors, evalSubsample, evalEvery, threads
+    }
+
     public init(from decoder: Decoder) throws {
+        try StrictDecoding.refuseUnknownKeys(decoder, allowed: CodingKeys.allCases.map(\.rawValue), what: "experiment config")
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self = ExperimentConfig()
-        if let v = try c.decodeIfPresent(String.self, forKey: .name) { name = v }
-        if let v = try c.decodeIfPresent(String.self, forKey: .dataset) { dataset = v }
-        if let v = try c.decodeIfPresent(LoadOptions.self, forKey: .data) { data = v }
-        if let v = try c.decodeIfPresent(String.self, forKey: .modelPath) { modelPath = v }
-        if let v = try c.decodeIfPresent(AdapterSpec.self, forKey: .tuning) { tuning = v }
-        if let v = try c.decodeIfPresent([StrategyConfig].self, forKey: .strategies) { strategies = v }
-        if let v = try c.decodeIfPresent(Int.self, forKey: .runs) { runs = v }
-        if let v = try c.decodeIfPresent(Int.self, forKey: .trainSamples) { trainSamples = v }
-        if let v = try c.decodeIfPresent(Int.self, forKey: .epochs) { epochs = v }
-        if let v = try c.decodeIfPresent(Int.self, forKey: .batchSize) { batchSize = v }
-        if let v = try c.decodeIfPresent(Double.self, forKey: .learningRate) { learningRate = v }
-        if let v = try c.decodeIfPresent(Int.self, forKey: .maxLength) { maxLength = v }
-        if let v = try c.decodeIfPresent(Pooling.self, forKey: .pooling) { pooling = v }
-        if let v = try c.decodeIfPresent(Double.self, forKey: .headDropout) { headDropout = v }
-        if let v = try c.decodeIfPresent(Seeds.self, forKey: .baseSeeds) { baseSeeds = v }
-        if let v = try c.decodeIfPresent([RandomFactor].self, forKey: .variedFactors) { variedFactors = v }
-        if let v = try c.decodeIfPresent(Int.self, forKey: .evalSubsample) { evalSubsample = v }
-        if let v = try c.decodeIfPresent(Int.self, forKey: .evalEvery) { evalEvery = v }
-        if let v = try c.decodeIfPresent(Int.self, forKey: .threads) { threads = v }
+        let format = try c.decodeIfPresent(Int.self, forKey: .format)
+        if let f = format, f != Self.format {
+            throw DecodingError.dataCorruptedError(forKey: .format, in: c, debugDescription: "config format \(f) is not one this version reads (\(Self.format), or none for the pre-change format)")
+        }
+        let legacy = format == nil
+        // The current format requires a value wherever a key is present; the legacy reader took null as the default.
+        func value<T: Decodable>(_ type: T.Type, _ key: CodingKeys) throws -> T? {
+            legacy ? try c.decodeIfPresent(type, forKey: key) : c.contains(key) ? try c.decode(type, forKey: key) : nil
+        }
+        if let v = try value(String.self, .name) { name = v }
+        if let v = try value(String.self, .dataset) { dataset = v }
+        if let v = try value(LoadOptions.self, .data) { data = v }
+        modelPath = try c.decodeIfPresent(String.self, forKey: .modelPath)
+        if let v = try value(AdapterSpec.self, .tuning) { tuning = v }
+        if legacy {
+            if let v = try c.decodeIfPresent([StrategyConfig.Legacy].self, forKey: .strategies) { strategies = v.map(\.config) }
+        } else if let v = try value([StrategyConfig].self, .strategies) {
+            strategies = v
+        }
+        if let v = try value(Int.self, .runs) { runs = v }
+        if let v = try value(Int.self, .trainSamples) { trainSamples = v }
+        if let v = try value(Int.self, .epochs) { epochs = v }
+        if let v = try value(Int.self, .batchSize) { batchSize = v }
+        learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate)
+        maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength)
+        if let v = try value(Pooling.self, .pooling) { pooling = v }
+        if let v = try value(Double.self, .headDropout) { headDropout = v }
+        if let v = try value(Seeds.self, .baseSeeds) { baseSeeds = v }
+        if let v = try value([RandomFactor].self, .variedFactors) { variedFactors = v }
+        if let v = try value(Int.self, .evalSubsample) { evalSubsample = v }
+        if let v = try value(Int.self, .evalEvery) { evalEvery = v }
+        if let v = try value(Int.self, .threads) { threads = v }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(Self.format, forKey: .format)
+        try c.encode(name, forKey: .name)
+        try c.encode(dataset, forKey: .dataset)
+        try c.encode(data, forKey: .data)
+        try c.encodeIfPresent(modelPath, forKey: .modelPath)
+        try c.encode(tuning, forKey: .tuning)
+        // Each strategy is written with the label its runs carry, so a later change of labelling cannot orphan them.
+        try c.encode(strategies.map { s -> StrategyConfig in var s = s; s.name = s.label; return s }, forKey: .strategies)
+        try c.encode(runs, forKey: .runs)
+        try c.encode(trainSamples, forKey: .trainSamples)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encode(batchSize, forKey: .batchSize)
+        try c.encodeIfPresent(learningRate, forKey: .learningRate)
+        try c.encodeIfPresent(maxLength, forKey: .maxLength)
+        try c.encode(pooling, forKey: .pooling)
+        try c.encode(headDropout, forKey: .headDropout)
+        try c.encode(baseSeeds, forKey: .baseSeeds)
+        try c.encode(variedFactors, forKey: .variedFactors)
+        try c.encode(evalSubsample, forKey: .evalSubsample)
+        try c.encode(evalEvery, forKey: .evalEvery)
+        try c.encode(threads, forKey: .threads)
+    }
+
+    /// Reads a config file (either format), with one clear line naming the file and the place on failure.
+    public static func load(_ url: URL) throws -> ExperimentConfig {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ConfigError(message: "\(url.path): cannot read the file (\(FileProblem.describe(error)))")
+        }
+        do { return try JSONDecoder().decode(ExperimentConfig.self, from: data) } catch {
+            throw ConfigError(message: "\(url.path): \(StrictDecoding.describe(error))")
+        }
     }
 }

@@ -35,19 +35,20 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
     @discardableResult
     public static func checkSchedules(_ config: ExperimentConfig, trainExamples: Int) throws -> [String] {
         var warnings: [String] = []
-        for s in config.strategies where [.de, .ni, .deni, .deniAugment].contains(s.kind) {
-            let perEpoch = (trainExamples * (s.kind == .deniAugment ? 1 + s.augmentCopies : 1) + config.batchSize - 1) / config.batchSize
+        for s in config.strategies {
+            guard let d = s.deni else { continue }
+            let perEpoch = (trainExamples * (1 + (s.settings.augmentCopies ?? 0)) + config.batchSize - 1) / config.batchSize
             let total = s.epochs(base: config.epochs) * perEpoch
-            let period = s.deni.period.steps(perEpoch: perEpoch), round = s.deni.roundLength.steps(perEpoch: perEpoch)
+            let period = d.period.steps(perEpoch: perEpoch), round = d.roundLength.steps(perEpoch: perEpoch)
             if s.kind != .de && period >= total {
-                throw ConfigError("interpolation period", "\(s.deni.period) = \(period) steps", "< the \(total) training steps")
+                throw ConfigError("interpolation period", "\(d.period) = \(period) steps", "< the \(total) training steps")
             }
             if s.kind != .de && round >= total {
-                throw ConfigError("round length", "\(s.deni.roundLength) = \(round) steps", "< the \(total) training steps")
+                throw ConfigError("round length", "\(d.roundLength) = \(round) steps", "< the \(total) training steps")
             }
             // Simulate the schedule: every round must end inside training, and the parts asked for must happen.
             let interpolation = s.kind != .de, ensemble = s.kind != .ni
-            var schedule = DENISchedule(totalSteps: total, stepsPerEpoch: perEpoch, config: s.deni, interpolation: interpolation, ensemble: ensemble)
+            var schedule = DENISchedule(totalSteps: total, stepsPerEpoch: perEpoch, config: d, interpolation: interpolation, ensemble: ensemble)
             var rounds = 0, openRound: Int? = nil, ensembleAt: Int? = nil
             for step in 1...max(1, total) {
                 switch schedule.before(step: step) {
@@ -60,12 +61,12 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
             }
             let window = "window \(schedule.windowStart)-\(schedule.windowEnd) of \(total) steps (\(perEpoch) per epoch)"
             if let start = openRound {
-                warnings.append("\(s.displayName): the interpolation round starting at step \(start) lasts \(round) steps and never ends before training does (\(window)); its copies are dropped — shorten the period or round length, or train longer")
+                warnings.append("\(s.label): the interpolation round starting at step \(start) lasts \(round) steps and never ends before training does (\(window)); its copies are dropped — shorten the period or round length, or train longer")
             } else if interpolation && rounds == 0 {
-                warnings.append("\(s.displayName): no interpolation round fits the \(window) with a period of \(period) steps")
+                warnings.append("\(s.label): no interpolation round fits the \(window) with a period of \(period) steps")
             }
             if ensemble && ensembleAt == nil {
-                warnings.append("\(s.displayName): the delayed ensemble never starts (an interpolation round is still open at step \(Int(s.deni.ensembleStart * Double(total))))")
+                warnings.append("\(s.label): the delayed ensemble never starts (an interpolation round is still open at step \(Int(d.ensembleStart * Double(total))))")
             }
         }
         return warnings
@@ -106,10 +107,10 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
                 ? try PreparedData.make(config: config, seeds: seeds, dataDirectory: dataDirectory, tokenizer: tokenizer) : data
             for strategy in config.strategies {
                 if control.isCancelled { return }
-                let id = RunID(strategy: strategy.displayName, run: run)
+                let id = RunID(strategy: strategy.label, run: run)
                 if skip.contains(id) { continue }
                 var train = runData.train
-                if strategy.kind == .augment || strategy.kind == .deniAugment { train = runData.augmented[strategy.augmentCopies] ?? train }
+                if let k = strategy.settings.augmentCopies { train = runData.augmented[k] ?? train }
                 let setup = RunSetup(id: id, strategy: strategy, seeds: seeds, train: train, test: runData.test,
                                      evalSubset: runData.evalSubset, epochs: config.epochs, batchSize: config.batchSize,
                                      learningRate: config.effectiveLearningRate, evalEvery: config.evalEvery,

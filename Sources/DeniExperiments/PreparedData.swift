@@ -30,7 +30,7 @@ public struct PreparedData: Sendable {
         }
         var data = PreparedData(dataset: dataset, split: split, train: encode(split.train), test: encode(split.test),
                                 evalSubset: encode(split.evalSubset.map { split.test[$0] }), maxLength: maxLength)
-        let copies = Set(config.strategies.filter { $0.kind == .augment || $0.kind == .deniAugment }.map(\.augmentCopies))
+        let copies = Set(config.strategies.compactMap(\.settings.augmentCopies))
         if !copies.isEmpty {
             let augmenter = try Augmenter()
             for k in copies {

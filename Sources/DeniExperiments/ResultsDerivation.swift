@@ -10,7 +10,7 @@ extension ResultsTable {
     /// Derives the results table from a session's events. The runner's summary and headless replay both call
     /// this, so a replay reproduces the recorded summary exactly.
     ///
-    /// Rows follow `config.strategies`; a row's name is `StrategyConfig.displayName`, which must equal the
+    /// Rows follow `config.strategies`; a row's name is `StrategyConfig.label`, which must equal the
     /// `RunID.strategy` of its events. Only the last `run_end` of each run counts (a resumed run may end twice).
     /// - `runs`: finished runs (status `finished` with metrics): the statistics are over these.
     /// - `failed`: runs that ended with status `failed`, plus finished runs whose macro-F1 < 100 / `classCount`
@@ -46,11 +46,11 @@ extension ResultsTable {
         func mean(_ v: [Double]) -> Double { v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count) }
 
         let baselineConfig = config.strategies.first { $0.kind == .standard }
-        let baseline = baselineConfig.map { finished($0.displayName) } ?? []
+        let baseline = baselineConfig.map { finished($0.label) } ?? []
         let baselineSteps = baseline.isEmpty ? nil : mean(baseline.map { Double($0.cost.modelSteps) })
 
         let rows = config.strategies.map { strategy -> StrategyResult in
-            let name = strategy.displayName
+            let name = strategy.label
             let done = finished(name)
             let failedOutright = ends.filter { $0.key.strategy == name && $0.value.status == .failed }.count
             let collapsed = done.filter { $0.metrics.macroF1 < threshold }.count
@@ -77,7 +77,7 @@ extension ResultsTable {
                                   modelSteps: steps, costRelativeToEnsemble: steps / (10 * reference),
                                   wallSeconds: mean(done.map(\.cost.wallSeconds)), significance: significance)
         }
-        return ResultsTable(baseline: baselineConfig?.displayName, rows: rows)
+        return ResultsTable(baseline: baselineConfig?.label, rows: rows)
     }
 
     /// True when both tables encode to the same JSON (NaN equals NaN here, unlike `==`).

@@ -8,7 +8,7 @@ public enum Pooling: String, Codable, CaseIterable, Sendable { case pooler, cls,
 /// prefixHiddenSize and reductionFactor.
 public struct AdapterSpec: Codable, Hashable, Sendable {
     public enum Kind: String, Codable, CaseIterable, Sendable { case full, lora, ia3, unipelt }
-    public enum Bias: String, Codable, Sendable { case none, all, loraOnly = "lora_only" }
+    public enum Bias: String, Codable, CaseIterable, Sendable { case none, all, loraOnly = "lora_only" }
 
     public var kind: Kind = .full
     public var loraRank = 64

@@ -154,7 +154,7 @@ public final class TrainingRun: @unchecked Sendable {
 
     /// Runs the strategy end to end: train, then evaluate once on the whole test split.
     public func run() -> RunOutcome {
-        let strategy = makeStrategy(setup.strategy)
+        let strategy = setup.strategy.makeStrategy()
         publish(.runStart(id: setup.id, seeds: setup.seeds, totalSteps: setup.totalSteps, trainExamples: setup.train.count, time: 0))
         var stepsDone = 0
         do {

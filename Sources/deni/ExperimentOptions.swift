@@ -5,96 +5,54 @@ import DeniExperiments
 import DeniTraining
 import Foundation
 
-/// Options shared by `train` and `run`: everything an ExperimentConfig holds, as flags.
+/// Options shared by `train`, `run` and `sweep`: a config file, the strategies, and every setting of the field
+/// table (`ExperimentFields`) as a flag of its own (`--epochs 5`, `--noise-variance 0.3`) or as `--set KEY=VALUE`.
+/// The setting flags are not declared one by one: they are read from the table, so a new setting is one row there.
 struct ExperimentOptions: ParsableArguments {
-    @Option(help: "A JSON experiment config (as saved in a session's config.json); flags given too override it.")
+    @Option(help: "A JSON experiment config (as saved in a session's config.json); flags given too override only the settings they name.")
     var config: String?
-    @Option(help: "Dataset key (trec, sst2, cola, mrpc, ag_news, snips, dbpedia, boolq) or a CSV/TSV/JSONL file.")
-    var dataset: String?
-    @Option(help: "Tuning strategy: full, lora, ia3, unipelt.") var tuning: AdapterSpec.Kind?
     @Option(name: .customLong("strategy"), parsing: .upToNextOption,
-            help: "Mitigation strategies: \(StrategyKind.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var strategies: [StrategyKind] = []
-    @Option(help: "Runs per strategy (run i of every strategy shares its seeds).") var runs: Int?
-    @Option(help: "Training samples N (ceil(N/C) per class, capped).") var samples: Int?
-    @Option(help: "Epochs.") var epochs: Int?
-    @Option(name: .customLong("batch-size"), help: "Batch size.") var batchSize: Int?
-    @Option(help: "Learning rate (default: the paper's for the tuning strategy).") var lr: Double?
-    @Option(name: .customLong("max-length"), help: "Max tokens per example (default: the dataset's).") var maxLength: Int?
-    @Option(help: "Pooling: pooler, cls or mean.") var pooling: Pooling?
-    @Option(name: .customLong("head-dropout"), help: "Dropout before the head.") var headDropout: Double?
-    @Option(help: "Base seed for all six randomness factors.") var seed: UInt64?
-    @Option(name: .customLong("eval-subsample"), help: "Test examples evaluated for live curves (0: none).") var evalSubsample: Int?
-    @Option(name: .customLong("eval-every"), help: "Evaluate the subsample every N steps (0: every epoch).") var evalEvery: Int?
-    @Option(help: "Threads for BLAS and kernels.") var threads: Int?
-    @Option(help: "Experiment name (used in the session folder).") var name: String?
-    @Option(name: .customLong("lora-rank")) var loraRank: Int?
-    @Option(name: .customLong("lora-alpha")) var loraAlpha: Double?
-    @Option(name: .customLong("lora-dropout")) var loraDropout: Double?
-    @Option(name: .customLong("lora-targets"), help: "Comma-separated module names (query,key,value,attention.output.dense,intermediate.dense,output.dense).")
-    var loraTargets: String?
-    @Option(name: .customLong("pooler-trainable"), help: "true/false (default: trainable for full, frozen for PEFT).") var poolerTrainable: Bool?
-    @Option(name: .customLong("ensemble-size"), help: "DENI/DE/NI/Ensemble members K.") var ensembleSize: Int?
-    @Option(name: .customLong("noise-variance"), help: "DENI and noise baselines' variance.") var noiseVariance: Double?
-    @Option(name: .customLong("interpolation-period"), help: "DENI: steps between interpolation rounds (default: one epoch).") var period: Int?
-    @Option(name: .customLong("vote"), help: "DENI vote: hard or soft.") var vote: Vote?
-    @Flag(name: .customLong("skip-bad-rows"), help: "Skip malformed rows (reported: count and first line numbers) instead of failing.")
-    var skipBadRows = false
-    @Option(name: .customLong("text-column"), help: "User files: the text column (name or 0-based index).") var textColumn: String?
-    @Option(name: .customLong("pair-column"), help: "User files: the second text column, for sentence pairs.") var pairColumn: String?
-    @Option(name: .customLong("label-column"), help: "User files: the label column.") var labelColumn: String?
-    @Option(help: "User files: utf8 or latin1.") var encoding: TextEncoding?
-    @Option(name: .customLong("test-file"), help: "User files: a separate test file (same format); the official split is then kept.")
-    var testFile: String?
-    @Option(help: "Model folder (default: the one setup installed).") var model: String?
+            help: "Mitigation strategies: \(StrategyKind.allCases.map(\.rawValue).joined(separator: ", ")). With --config, a strategy the config has keeps its settings there.")
+    var strategies: [String] = []
+    @Option(name: .customLong("set"), help: ArgumentHelp("Any setting by its key (repeatable): an experiment key (epochs, tuning.loraRank…), KIND.KEY for one kind's strategies (deni.noiseScope=head), or a bare strategy key for every strategy that has it.", valueName: "key=value"))
+    var assignments: [String] = []
+    @Option(help: "Model folder (default: the config's modelPath, else the one setup installed).") var model: String?
     @Option(help: "Data folder (default: the one setup filled).") var data: String?
+    /// `--<flag> VALUE` for every row of the field table (see the command's help).
+    @Argument(parsing: .allUnrecognized, help: .hidden) var settingFlags: [String] = []
 
-    /// The config these options describe.
+    /// The config these options describe: the file (or the defaults), then --strategy, then the setting flags in
+    /// order, then --set, then validation (one validation, the field table's).
     func experimentConfig(defaultStrategies: [StrategyKind], defaultRuns: Int) throws -> ExperimentConfig {
         var c = ExperimentConfig()
         if let path = config {
-            guard let d = FileManager.default.contents(atPath: path) else { throw ValidationError("--config \(path): file not found or unreadable") }
-            do { c = try JSONDecoder().decode(ExperimentConfig.self, from: d) } catch {
-                throw ValidationError("--config \(path): not an experiment config (\(error))")
-            }
+            do { c = try ExperimentConfig.load(URL(fileURLWithPath: path)) } catch { throw ValidationError("--config \(error)") }
         } else {
             c.strategies = defaultStrategies.map(StrategyConfig.init(kind:))
             c.runs = defaultRuns
         }
-        if let v = dataset { c.dataset = v }
-        if let v = tuning { c.tuning.kind = v }
-        if skipBadRows { c.data.skipBadRows = true }
-        if let v = textColumn { c.data.columns.text = ColumnRef(argument: v) }
-        if let v = pairColumn { c.data.columns.pair = ColumnRef(argument: v) }
-        if let v = labelColumn { c.data.columns.label = ColumnRef(argument: v) }
-        if let v = encoding { c.data.encoding = v }
-        if let v = testFile { c.data.testFile = v }
-        if !strategies.isEmpty { c.strategies = strategies.map(StrategyConfig.init(kind:)) }
-        if let v = runs { c.runs = v }
-        if let v = samples { c.trainSamples = v }
-        if let v = epochs { c.epochs = v }
-        if let v = batchSize { c.batchSize = v }
-        if let v = lr { c.learningRate = v }
-        if let v = maxLength { c.maxLength = v }
-        if let v = pooling { c.pooling = v }
-        if let v = headDropout { c.headDropout = v }
-        if let v = seed { c.baseSeeds = Seeds(all: v) }
-        if let v = evalSubsample { c.evalSubsample = v }
-        if let v = evalEvery { c.evalEvery = v }
-        if let v = threads { c.threads = v }
-        if let v = name { c.name = v }
-        if let v = loraRank { c.tuning.loraRank = v }
-        if let v = loraAlpha { c.tuning.loraAlpha = Float(v) }
-        if let v = loraDropout { c.tuning.loraDropout = Float(v) }
-        if let v = loraTargets { c.tuning.loraTargets = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        if let v = poolerTrainable { c.tuning.poolerTrainable = v }
-        for i in c.strategies.indices {
-            if let v = ensembleSize { c.strategies[i].deni.ensembleSize = v; c.strategies[i].ensembleSize = v }
-            if let v = noiseVariance { c.strategies[i].deni.noiseVariance = v; c.strategies[i].noiseVariance = v }
-            if let v = period { c.strategies[i].deni.period = .steps(v) }
-            if let v = vote { c.strategies[i].deni.vote = v }
+        if !strategies.isEmpty {
+            var chosen: [StrategyConfig] = []
+            for name in strategies {
+                guard let kind = StrategyKind(rawValue: name) else {
+                    throw ValidationError("--strategy: unknown strategy '\(name)'" + (StrictDecoding.nearest(name, in: StrategyKind.allCases.map(\.rawValue)).map { " (did you mean '\($0)'?)" }
+                        ?? " (valid: \(StrategyKind.allCases.map(\.rawValue).joined(separator: ", ")))"))
+                }
+                // A kind the config has keeps its settings (every variant of it); a kind it lacks gets the defaults.
+                let fromConfig = config == nil ? [] : c.strategies.filter { $0.kind == kind }
+                chosen += fromConfig.isEmpty ? [StrategyConfig(kind: kind)] : fromConfig
+            }
+            c.strategies = chosen
         }
-        if config == nil && name == nil {
+        for (key, value) in try parsedFlags() {
+            do { try ExperimentFields.set(&c, key, value) } catch { throw ValidationError("--\(key) \(value): \(error.message)") }
+        }
+        for a in assignments {
+            guard let eq = a.firstIndex(of: "=") else { throw ValidationError("--set \(a): expected KEY=VALUE") }
+            let key = String(a[..<eq]), value = String(a[a.index(after: eq)...])
+            do { try ExperimentFields.set(&c, key, value) } catch { throw ValidationError("--set \(a): \(error.message)") }
+        }
+        if config == nil && !settingFlags.contains("--name") && !assignments.contains(where: { $0.hasPrefix("name=") }) {
             let dataName = DatasetRegistry.info(c.dataset) != nil ? c.dataset : URL(fileURLWithPath: c.dataset).deletingPathExtension().lastPathComponent
             c.name = "\(dataName)-\(c.tuning.kind.rawValue)"
         }
@@ -102,20 +60,54 @@ struct ExperimentOptions: ParsableArguments {
         return c
     }
 
-    var modelURL: URL { ProjectPaths.model(model) }
+    /// The setting flags as (flag, value) pairs in the order given. A switch (an on/off setting) may stand alone.
+    func parsedFlags() throws -> [(String, String)] {
+        let known = Self.flagFields
+        var out: [(String, String)] = [], i = 0
+        while i < settingFlags.count {
+            let token = settingFlags[i]
+            guard token.hasPrefix("--"), token.count > 2 else { throw ValidationError("unexpected argument '\(token)'") }
+            var flag = String(token.dropFirst(2)), value: String? = nil
+            if let eq = flag.firstIndex(of: "=") { value = String(flag[flag.index(after: eq)...]); flag = String(flag[..<eq]) }
+            guard let field = known[flag] else {
+                let near = StrictDecoding.nearest(flag, in: Array(known.keys) + ["config", "strategy", "set", "model", "data"])
+                throw ValidationError("unknown option '--\(flag)'" + (near.map { " (did you mean '--\($0)'?)" } ?? "") + "; `--help` lists every setting")
+            }
+            if value == nil {
+                if i + 1 < settingFlags.count, !settingFlags[i + 1].hasPrefix("--") || Double(settingFlags[i + 1]) != nil {
+                    value = settingFlags[i + 1]; i += 1
+                } else if field.choices == ["on", "off"] {
+                    value = "on"
+                } else {
+                    throw ValidationError("--\(flag) needs a value (\(field.valid))")
+                }
+            }
+            out.append((flag, value!))
+            i += 1
+        }
+        return out
+    }
+
+    /// Every flag of the field table: experiment rows and every strategy setting that has one.
+    static var flagFields: [String: (choices: [String]?, valid: String)] {
+        var out: [String: (choices: [String]?, valid: String)] = [:]
+        for r in ExperimentFields.rows { if let f = r.field.flag { out[f] = (r.field.choices, r.field.valid) } }
+        for k in StrategyKind.allCases { for f in StrategyConfig(kind: k).fields { if let flag = f.flag { out[flag] = (f.choices, f.valid) } } }
+        return out
+    }
+
+    /// The model folder: --model, else the config's modelPath, else the one setup installed.
+    func modelURL(_ config: ExperimentConfig? = nil) -> URL { ProjectPaths.model(model ?? config?.modelPath) }
     var dataURL: URL { ProjectPaths.data(data) }
 
     /// Fails with the how-to when the model folder is missing.
-    func requireModel() throws {
-        let st = modelURL.appendingPathComponent("model.safetensors").path
-        if !FileManager.default.fileExists(atPath: st) {
-            throw ValidationError("no model at \(modelURL.path): \(ProjectPaths.modelHowTo)")
+    func requireModel(_ config: ExperimentConfig? = nil) throws {
+        let folder = modelURL(config)
+        if !FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path) {
+            throw ValidationError("no model at \(folder.path): \(ProjectPaths.modelHowTo)")
         }
     }
 }
 
 extension AdapterSpec.Kind: ExpressibleByArgument {}
-extension StrategyKind: ExpressibleByArgument {}
 extension Pooling: ExpressibleByArgument {}
-extension Vote: ExpressibleByArgument {}
-extension TextEncoding: ExpressibleByArgument {}

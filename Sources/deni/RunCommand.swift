@@ -7,21 +7,21 @@ import Foundation
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run",
         abstract: "Run an experiment (strategies × runs), show progress and record a session.",
-        discussion: "Defaults: TREC, LoRA, Default vs DENI, 20 runs, the paper's protocol. The session goes to sessions/<time>-<name>/; its config.json reproduces the experiment with --config.")
+        discussion: "Defaults: TREC, LoRA, Default vs DENI, 20 runs, the paper's protocol. The session goes to sessions/<time>-<name>/; its config.json reproduces the experiment with --config.\n\n" + ExperimentFields.flagHelp)
 
     @OptionGroup var options: ExperimentOptions
     @Flag(help: "Machine-readable results.") var json = false
     @Option(help: "Sessions folder (default: sessions/ in the project).") var sessions: String?
 
     func run() throws {
-        try options.requireModel()
         let config = try options.experimentConfig(defaultStrategies: [.standard, .deni], defaultRuns: 20)
+        try options.requireModel(config)
         let writer = try startSession(config, sessions: ProjectPaths.sessions(sessions), options: options)
-        try ExperimentExecution.execute(config, writer: writer, runner: ExperimentRunner(dataDirectory: options.dataURL, modelDirectory: options.modelURL), json: json)
+        try ExperimentExecution.execute(config, writer: writer, runner: ExperimentRunner(dataDirectory: options.dataURL, modelDirectory: options.modelURL(config)), json: json)
     }
 
     func startSession(_ config: ExperimentConfig, sessions: URL, options: ExperimentOptions) throws -> SessionWriter {
-        let writer = try NewSession.create(config, sessions: sessions, model: options.modelURL, data: options.dataURL)
+        let writer = try NewSession.create(config, sessions: sessions, model: options.modelURL(config), data: options.dataURL)
         FileHandle.standardError.write(Data("session: \(writer.folder.path)\n".utf8))
         return writer
     }

@@ -7,7 +7,7 @@ import Foundation
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "train",
         abstract: "One fine-tuning run; prints test accuracy and macro-F1.",
-        discussion: "Defaults follow the paper's protocol: 1,000 class-balanced samples, batch 8, 10 epochs, the tuning strategy's learning rate.")
+        discussion: "Defaults follow the paper's protocol: 1,000 class-balanced samples, batch 8, 10 epochs, the tuning strategy's learning rate.\n\n" + ExperimentFields.flagHelp)
 
     @OptionGroup var options: ExperimentOptions
     @Flag(help: "Machine-readable output.") var json = false
@@ -16,13 +16,13 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("init-peft"), help: ArgumentHelp("Start from the adapter and classifier of a peft folder (checked against the tuning settings before training).", valueName: "dir")) var initPEFT: String?
 
     func run() throws {
-        try options.requireModel()
         var config = try options.experimentConfig(defaultStrategies: [.standard], defaultRuns: 1)
+        try options.requireModel(config)
         config.runs = 1
         if config.strategies.count > 1 { throw ValidationError("train runs one strategy; use `deni run` for several") }
         let collector = EventCollector()
         let progress = ProgressPrinter(totalRuns: 1, batchSize: config.batchSize, quiet: json)
-        let runner = ExperimentRunner(dataDirectory: options.dataURL, modelDirectory: options.modelURL)
+        let runner = ExperimentRunner(dataDirectory: options.dataURL, modelDirectory: options.modelURL(config))
         runner.saveWeights = save.map { URL(fileURLWithPath: $0) }
         runner.savePEFT = savePEFT.map { URL(fileURLWithPath: $0) }
         runner.initPEFT = initPEFT.map { URL(fileURLWithPath: $0) }

@@ -77,7 +77,7 @@ final class ExperimentCLITests: XCTestCase {
         let out = try runDeni(["run", "--dataset", data.path, "--strategy", "deni", "--ensemble-size", "0", "--runs", "1"],
                               env: ["DENI_SESSIONS": tmp.path], timeout: 30)
         XCTAssertNotEqual(out.status, 0)
-        XCTAssertTrue(out.stderr.contains("ensemble size"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("Ensemble size K"), out.stderr)
         XCTAssertTrue(out.stderr.contains("1...64"), out.stderr)
     }
 

@@ -69,7 +69,7 @@ final class TerminalUITests: XCTestCase {
         try tmux.send(keys: ["Enter", "C-u"])
         try tmux.send(literal: "0")
         try tmux.send(keys: ["Enter"])
-        _ = try tmux.waitFor("the refusal of batch size 0") { $0.contains("✗ invalid batch size: 0") }
+        _ = try tmux.waitFor("the refusal of batch size 0") { $0.contains("✗ Batch size 0 is outside") }
         try tmux.send(keys: ["Escape"])
         _ = try tmux.waitFor("the editor to close") { Tmux.fieldValue($0, "Batch size") == "8" && !$0.contains("Enter accept") }
         try tmux.focus("Eval subsample")
@@ -152,7 +152,7 @@ final class TerminalUITests: XCTestCase {
             XCTAssertEqual(c.dataset, "trec")
             XCTAssertEqual(c.tuning.kind, .lora)
             XCTAssertEqual(c.strategies.map(\.kind), [.standard, .deni])
-            XCTAssertEqual(c.strategies.last?.deni.ensembleSize, Self.ensembleSize)
+            XCTAssertEqual(c.strategies.last?.deni?.ensembleSize, Self.ensembleSize)
             XCTAssertNotNil(recorded.manifest.summary, "a finished session carries its results table")
             XCTAssertFalse(recorded.events.isEmpty)
         }

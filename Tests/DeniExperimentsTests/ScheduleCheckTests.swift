@@ -24,7 +24,7 @@ final class ScheduleCheckTests: XCTestCase {
 
     func testPeriodLongerThanTrainingIsRefused() {
         var c = config(epochs: 2)
-        c.strategies[1].deni.period = .steps(500)
+        c.strategies[1].deni?.period = .steps(500)
         XCTAssertThrowsError(try ExperimentRunner.checkSchedules(c, trainExamples: 200)) { e in
             XCTAssertTrue("\(e)".contains("interpolation period"), "\(e)")
         }

@@ -52,14 +52,14 @@ final class DENIScheduleTests: XCTestCase {
 
     func testValidationNamesParameter() {
         var c = DENIConfig(); c.ensembleSize = 0
-        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("ensemble size")) }
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("Ensemble size K")) }
         c = DENIConfig(); c.interpolationEnd = 0.2
-        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("interpolation end")) }
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("Interpolation end")) }
         c = DENIConfig(); c.noiseVariance = -1
-        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("noise variance")) }
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("Noise variance")) }
         c = DENIConfig(); c.ensembleStart = 1.5
-        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("ensemble start")) }
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("Ensemble start")) }
         c = DENIConfig(); c.period = .steps(0)
-        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("period")) }
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("Interpolation period")) }
     }
 }

@@ -37,12 +37,12 @@ final class StrategyEndToEndTests: XCTestCase {
         let T = 4 * 6   // 48 examples, batch 8, 4 epochs
         XCTAssertEqual(try run(Tiny.setup(.standard)).0.cost.modelSteps, T)
         XCTAssertEqual(try run(Tiny.setup(.ensemble)).0.cost.modelSteps, 3 * T)
-        let phases = DENISchedule.phases(totalSteps: T, stepsPerEpoch: 6, config: Tiny.setup(.deni).strategy.deni)
+        let phases = DENISchedule.phases(totalSteps: T, stepsPerEpoch: 6, config: Tiny.setup(.deni).strategy.deni!)
         let expected = phases.reduce(0) { $0 + ($1 == .single ? 1 : 3) }
         let (deni, events) = try run(Tiny.setup(.deni))
         XCTAssertEqual(deni.cost.modelSteps, expected)
         let details = events.compactMap { e -> String? in if case let .phase(_, _, _, _, d, _) = e { return d } else { return nil } }
-        var schedule = DENISchedule(totalSteps: T, stepsPerEpoch: 6, config: Tiny.setup(.deni).strategy.deni)
+        var schedule = DENISchedule(totalSteps: T, stepsPerEpoch: 6, config: Tiny.setup(.deni).strategy.deni!)
         var rounds = 0
         for step in 1...T { if schedule.before(step: step) == .startRound { rounds += 1 }; schedule.after() }
         XCTAssertGreaterThan(rounds, 0)
@@ -101,7 +101,7 @@ final class StrategyEndToEndTests: XCTestCase {
     func testSWAAverageMatchesHandComputation() throws {
         Threads.set(1)
         let base = try Tiny.base()
-        let setup = Tiny.setup(.swa) { $0.swaStart = 0.5 }
+        let setup = Tiny.setup(.swa) { $0.settings = .swa(start: 0.5) }
         let run = TrainingRun(setup: setup, model: BertModel(layout: base.layout), base: base, sink: nil, control: nil)
         let swa = SWAStrategy(start: 0.5)
         final class Snapshots: MitigationStrategy {

@@ -29,9 +29,10 @@ enum Tiny {
 
     static func setup(_ kind: StrategyKind, seeds: Seeds = Seeds(all: 3), epochs: Int = 4, configure: (inout StrategyConfig) -> Void = { _ in }) -> RunSetup {
         var s = StrategyConfig(kind: kind)
-        s.deni.ensembleSize = 3; s.ensembleSize = 3
+        s.deni?.ensembleSize = 3
+        if case .ensemble = s.settings { s.settings = .ensemble(size: 3) }
         configure(&s)
-        return RunSetup(id: RunID(strategy: s.displayName, run: 0), strategy: s, seeds: seeds, train: examples(48, seed: 1),
+        return RunSetup(id: RunID(strategy: s.label, run: 0), strategy: s, seeds: seeds, train: examples(48, seed: 1),
                         test: examples(30, seed: 2), evalSubset: examples(9, seed: 2), epochs: epochs, batchSize: 8,
                         learningRate: 3e-3, evalEvery: 0, fullFineTuning: true)
     }

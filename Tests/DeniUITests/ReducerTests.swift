@@ -256,7 +256,7 @@ final class ReducerTests: XCTestCase {
         s.press(.backspace)
         s.type("0")
         s.press(.enter)
-        XCTAssertEqual(s.setup.errors[.runs], "invalid runs: 0 (valid: 1...10000)")
+        XCTAssertEqual(s.setup.errors[.runs], "Runs 0 is outside 1...10000")
         XCTAssertNotNil(s.setup.editing, "a refused value stays in the editor")
         XCTAssertEqual(s.setup.config.runs, 3)
         s.press(.ctrl("u"))
@@ -330,7 +330,7 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(s.setup.config.dataset, "trec", "the dataset is kept")
         s.press(.char("P"))
         XCTAssertEqual(s.setup.config.runs, 3)
-        XCTAssertEqual(s.setup.config.strategies.first { $0.kind == .deni }?.deni.ensembleSize, 3)
+        XCTAssertEqual(s.setup.config.strategies.first { $0.kind == .deni }?.deni?.ensembleSize, 3)
         XCTAssertEqual(s.press(.char("W")), [.savePreset(Preset(name: "quick-look", config: s.setup.config, builtIn: false))])
     }
 

@@ -49,7 +49,7 @@ public struct SessionCurves: Sendable {
             default: break
             }
         }
-        var order = config.strategies.map(\.displayName)
+        var order = config.strategies.map(\.label)
         for name in Set(curves.keys.map(\.strategy)).subtracting(order).sorted() { order.append(name) }
         let rank = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let sorted = curves.values.sorted { (rank[$0.id.strategy]!, $0.id.run) < (rank[$1.id.strategy]!, $1.id.run) }

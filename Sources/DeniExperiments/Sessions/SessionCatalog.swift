@@ -69,7 +69,7 @@ public enum SessionCatalog {
         var problems = s.diagnostics.messages
         if let failure = s.manifest.failure { problems.insert(failure, at: 0) }
         return SessionListing(name: s.manifest.name, path: s.folder.path, created: s.manifest.created, dataset: s.manifest.dataset.key,
-                              strategies: s.config.strategies.map(\.displayName), runsDone: ended.count,
+                              strategies: s.config.strategies.map(\.label), runsDone: ended.count,
                               runsPlanned: s.config.runs * s.config.strategies.count, status: s.status.rawValue,
                               best: best.map { BestStrategy(strategy: $0.strategy, mean: $0.macroF1.mean, std: $0.macroF1.std, runs: $0.runs) },
                               problems: problems)

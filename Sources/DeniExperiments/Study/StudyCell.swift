@@ -108,7 +108,7 @@ public struct StudyCell: Sendable {
         var config = first.config
         config.strategies = []
         for s in sessions {
-            for strategy in s.config.strategies where !config.strategies.contains(where: { $0.displayName == strategy.displayName }) {
+            for strategy in s.config.strategies where !config.strategies.contains(where: { $0.label == strategy.label }) {
                 config.strategies.append(strategy)
             }
         }

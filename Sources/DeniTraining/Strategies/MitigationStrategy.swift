@@ -37,23 +37,6 @@ extension MitigationStrategy {
     public func predictors(_ run: TrainingRun) -> [ModelWeights] { [run.main.weights] }
 }
 
-/// The plug-in for a strategy config.
-func makeStrategy(_ c: StrategyConfig) -> MitigationStrategy {
-    switch c.kind {
-    case .standard, .bestPractices, .augment: PlainStrategy()
-    case .ensemble: EnsembleStrategy(size: c.ensembleSize)
-    case .inputNoise: InputNoiseStrategy(c)
-    case .weightNoise: WeightNoiseStrategy(c)
-    case .priorNoise: PriorNoiseStrategy(c)
-    case .swa: SWAStrategy(start: c.swaStart)
-    case .ema: EMAStrategy(decay: c.emaDecay, biasCorrection: c.emaBiasCorrection)
-    case .mixout: MixoutStrategy(p: c.mixoutProbability)
-    case .de: DENIStrategy(c.deni, interpolation: false, ensemble: true)
-    case .ni: DENIStrategy(c.deni, interpolation: true, ensemble: false)
-    case .deni, .deniAugment: DENIStrategy(c.deni, interpolation: true, ensemble: true)
-    }
-}
-
 /// Default, Best practices and Augment: plain fine-tuning (their epochs, warmup and data differ in the setup).
 final class PlainStrategy: MitigationStrategy {}
 

@@ -22,7 +22,7 @@ public struct SyntheticExperiment: Sendable {
     }
 
     /// The strategy name runs are reported under (the display name, as the results table uses).
-    public func name(_ s: StrategyConfig) -> String { s.displayName }
+    public func name(_ s: StrategyConfig) -> String { s.label }
 
     /// Events of one run, starting at event time `t0`.
     public func runEvents(strategy: Int, run: Int, t0: Double = 0) -> [TrainingEvent] {
@@ -32,16 +32,17 @@ public struct SyntheticExperiment: Sendable {
         let T = stepsPerRun
         let perEpoch = max(1, T / max(1, config.epochs))
         let evalEvery = config.evalEvery > 0 ? config.evalEvery : perEpoch
-        let deniFamily = [.de, .ni, .deni, .deniAugment].contains(s.kind)
-        let K = s.kind == .ensemble ? s.ensembleSize : (deniFamily ? s.deni.ensembleSize : 1)
+        let deniFamily = s.kind.isDENIFamily
+        let d = s.deni ?? DENIConfig()
+        let K: Int = if case .ensemble(let k) = s.settings { k } else { deniFamily ? d.ensembleSize : 1 }
         let quality = 70 + Double(strategy % 5) * 2 + rng.nextDouble() * 8 - (deniFamily ? 0 : 3 * rng.nextDouble())
         var ev: [TrainingEvent] = []
         var t = t0
         ev.append(.runStart(id: id, seeds: config.seeds(run: run), totalSteps: T, trainExamples: config.trainSamples, time: t))
         var modelSteps = 0
         let failAt = failing.contains(id) ? T / 2 : nil
-        let interpStart = Int(s.deni.interpolationStart * Double(T)), interpEnd = Int(s.deni.interpolationEnd * Double(T))
-        let ensembleAt = Int(s.deni.ensembleStart * Double(T))
+        let interpStart = Int(d.interpolationStart * Double(T)), interpEnd = Int(d.interpolationEnd * Double(T))
+        let ensembleAt = Int(d.ensembleStart * Double(T))
         var inRound = false, ensemble = false
         for step in 1...T {
             t += secondsPerStep
@@ -55,7 +56,7 @@ public struct SyntheticExperiment: Sendable {
             if deniFamily && s.kind != .de {
                 if !ensemble && step >= interpStart && step < interpEnd && (step - interpStart) % perEpoch == 0 {
                     inRound = true
-                    ev.append(.phase(id: id, step: step, phase: .interpolating, members: K, detail: "round \((step - interpStart) / perEpoch + 1), noise \(s.deni.noiseVariance)", time: t))
+                    ev.append(.phase(id: id, step: step, phase: .interpolating, members: K, detail: "round \((step - interpStart) / perEpoch + 1), noise \(d.noiseVariance)", time: t))
                 } else if inRound && (step - interpStart) % perEpoch == perEpoch / 2 {
                     inRound = false
                     ev.append(.phase(id: id, step: step, phase: .single, members: 1, detail: "averaged \(K) copies", time: t))
@@ -63,7 +64,7 @@ public struct SyntheticExperiment: Sendable {
             }
             if deniFamily && s.kind != .ni && !ensemble && step >= ensembleAt {
                 ensemble = true; inRound = false
-                ev.append(.phase(id: id, step: step, phase: .ensemble, members: K, detail: "\(K) members, \(s.deni.vote.rawValue) vote", time: t))
+                ev.append(.phase(id: id, step: step, phase: .ensemble, members: K, detail: "\(K) members, \(d.vote.rawValue) vote", time: t))
             }
             modelSteps += s.kind == .ensemble ? K : ((inRound || ensemble) ? K : 1)
             ev.append(.step(id: id, step: step, epoch: (step - 1) / perEpoch + 1, loss: loss, learningRate: config.effectiveLearningRate * (1 - x), time: t))

@@ -10,7 +10,7 @@ enum SetupScreen {
         var lines: [(field: SetupField?, section: String?)] = []
         var section = ""
         for f in fields {
-            if f.section != section { section = f.section; lines.append((nil, section)) }
+            if st.section(f) != section { section = st.section(f); lines.append((nil, section)) }
             lines.append((f, nil))
         }
         let footer = 3
@@ -49,7 +49,7 @@ enum SetupScreen {
                 continue
             }
             if f == .start { labelStyle = Style(.good, bold: true) }
-            grid.text(rect.x + 2, y, f.label, labelStyle, maxWidth: labelW - 1)
+            grid.text(rect.x + 2, y, st.label(f), labelStyle, maxWidth: labelW - 1)
             let vx = rect.x + 2 + labelW
             if let e = st.editing, e.field == f {
                 // The tail of the buffer stays visible while typing.
@@ -59,7 +59,7 @@ enum SetupScreen {
                 grid.set(vx + n, y, g.unicode ? "▏" : "_", Style(.accent, bold: true))
             } else if f != .start {
                 let v = st.value(f)
-                let choice = !f.isText
+                let choice = !st.isText(f)
                 if v.isEmpty, let ph = st.placeholder(f) {
                     grid.text(vx, y, ph, Style(.muted, dim: true), maxWidth: valueW)
                 } else {
@@ -70,7 +70,7 @@ enum SetupScreen {
             if let err = st.errors[f] {
                 grid.text(helpX, y, (g.unicode ? "✗ " : "x ") + err, Style(.error, bold: true), maxWidth: rect.maxX - helpX - 1)
             } else if helpX + 10 < rect.maxX {
-                grid.text(helpX, y, f.help, Style(.muted), maxWidth: rect.maxX - helpX - 1)
+                grid.text(helpX, y, st.help(f), Style(.muted), maxWidth: rect.maxX - helpX - 1)
             }
         }
 
@@ -78,9 +78,9 @@ enum SetupScreen {
         let fy = rect.maxY - footer
         for x in rect.x..<rect.maxX { grid.set(x, fy, g.horizontal, Style(.muted)) }
         if let err = st.errors[cursorField] {
-            grid.text(rect.x + 1, fy + 1, "\(cursorField.label): \(err)", Style(.error, bold: true), maxWidth: rect.width - 2)
+            grid.text(rect.x + 1, fy + 1, "\(st.label(cursorField)): \(err)", Style(.error, bold: true), maxWidth: rect.width - 2)
         } else {
-            grid.text(rect.x + 1, fy + 1, "\(cursorField.label): \(cursorField.help)", Style(), maxWidth: rect.width - 2)
+            grid.text(rect.x + 1, fy + 1, "\(st.label(cursorField)): \(st.help(cursorField))", Style(), maxWidth: rect.width - 2)
         }
         let c = st.config
         var plan = "\(c.strategies.count) strategies × \(c.runs) runs = \(c.strategies.count * c.runs) runs · \(c.trainSamples) samples · \(c.epochs) epochs · batch \(c.batchSize) · \(c.tuning.kind.rawValue)"

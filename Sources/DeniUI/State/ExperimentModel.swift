@@ -84,7 +84,7 @@ public struct ExperimentModel: Hashable, Sendable {
     public init(config: ExperimentConfig) {
         self.config = config
         var names: [String] = []
-        for s in config.strategies where !names.contains(s.displayName) { names.append(s.displayName) }
+        for s in config.strategies where !names.contains(s.label) { names.append(s.label) }
         strategies = names
     }
 

@@ -277,13 +277,13 @@ extension AppState {
         case .top: setup.cursor = 0
         case .bottom: setup.cursor = fields.count - 1
         case .left, .right, .toggle:
-            if field.isText { return [] }
+            if setup.isText(field) { return [] }
             if field == .start { return c == .toggle ? start() : [] }
             setup.errors[field] = setup.cycle(field, by: c == .left ? -1 : 1)
             setup.cursor = min(setup.cursor, setup.fields.count - 1)
         case .select:
             if field == .start { return start() }
-            if field.isText {
+            if setup.isText(field) {
                 setup.editing = EditBuffer(field: field, text: setup.value(field))
                 setup.errors[field] = nil
             } else {

@@ -3,103 +3,33 @@ import DeniCore
 import DeniExperiments
 import DeniTraining
 
-/// The Setup screen's form: which fields exist, how each shows, parses and validates its value.
+/// The Setup screen's form: the rows of the field table (`ExperimentFields`, each strategy's settings), plus the
+/// dataset chooser, the strategy switches, presets and Start. What a user sets here lands in the same config as
+/// the same setting given on the command line, with the same validation.
 
 public enum SetupField: Hashable, Sendable {
-    case name, dataset, datasetPath, modelPath
-    case tuning, loraRank, loraAlpha, loraDropout
+    /// Registered datasets and "file" (←/→).
+    case dataset
+    /// An experiment-level row of `ExperimentFields`, by key.
+    case setting(String)
+    /// Includes or excludes a strategy kind (space).
     case strategy(StrategyKind)
-    case ensembleSize, noiseVariance, interpolationStart, interpolationEnd, period, roundLength, ensembleStart, anneal, vote
-    case runs, trainSamples, epochs, batchSize, learningRate, seed, maxLength, evalSubsample, evalEvery
+    /// A setting of the strategy at this index of `config.strategies`, by key.
+    case strategySetting(Int, String)
     case preset, start
 
-    /// A free-text field (Enter edits it) rather than a choice (←/→ cycles) or a switch (space).
-    public var isText: Bool {
-        switch self {
-        case .dataset, .tuning, .strategy, .anneal, .vote, .preset, .start: false
-        default: true
-        }
-    }
+    // The experiment settings tests and screens name most.
+    public static let name = SetupField.setting("name"), datasetPath = SetupField.setting("dataset"), modelPath = SetupField.setting("modelPath")
+    public static let tuning = SetupField.setting("tuning.kind"), loraRank = SetupField.setting("tuning.loraRank")
+    public static let loraAlpha = SetupField.setting("tuning.loraAlpha"), loraDropout = SetupField.setting("tuning.loraDropout")
+    public static let runs = SetupField.setting("runs"), trainSamples = SetupField.setting("trainSamples"), epochs = SetupField.setting("epochs")
+    public static let batchSize = SetupField.setting("batchSize"), learningRate = SetupField.setting("learningRate")
+    public static let seed = SetupField.setting("seed"), maxLength = SetupField.setting("maxLength")
+    public static let evalSubsample = SetupField.setting("evalSubsample"), evalEvery = SetupField.setting("evalEvery")
 
-    public var label: String {
-        switch self {
-        case .name: "Experiment name"
-        case .dataset: "Dataset"
-        case .datasetPath: "Dataset file"
-        case .modelPath: "Model folder"
-        case .tuning: "Tuning"
-        case .loraRank: "LoRA rank"
-        case .loraAlpha: "LoRA alpha"
-        case .loraDropout: "LoRA dropout"
-        case .strategy(let k): k.displayName
-        case .ensembleSize: "Ensemble size K"
-        case .noiseVariance: "Noise variance"
-        case .interpolationStart: "Interpolation start"
-        case .interpolationEnd: "Interpolation end"
-        case .period: "Interpolation period"
-        case .roundLength: "Round length"
-        case .ensembleStart: "Ensemble start"
-        case .anneal: "Anneal noise"
-        case .vote: "Vote"
-        case .runs: "Runs"
-        case .trainSamples: "Training samples"
-        case .epochs: "Epochs"
-        case .batchSize: "Batch size"
-        case .learningRate: "Learning rate"
-        case .seed: "Base seed"
-        case .maxLength: "Max length"
-        case .evalSubsample: "Eval subsample"
-        case .evalEvery: "Eval every"
-        case .preset: "Preset"
-        case .start: "▶ Start training"
-        }
-    }
-
-    /// Valid range and a one-line explanation.
-    public var help: String {
-        switch self {
-        case .name: "session and preset name: letters, digits, . _ -"
-        case .dataset: "←/→ choose; 'file' takes a path to your own CSV/TSV/JSONL"
-        case .datasetPath: "readable file; columns 'text' and 'label' (mapping: request pending)"
-        case .modelPath: "Hugging Face BERT folder: config.json, vocab.txt, model.safetensors"
-        case .tuning: "full fine-tuning or a PEFT method (LoRA, IA3, UniPELT)"
-        case .loraRank: "1...384 · rank r of the low-rank update"
-        case .loraAlpha: "> 0 · update scaled by alpha / r"
-        case .loraDropout: "0...0.9 · dropout on the LoRA input"
-        case .strategy(let k): k.summary
-        case .ensembleSize: "1...64 · K models in the delayed ensemble"
-        case .noiseVariance: "≥ 0 · variance of the noise added at each interpolation"
-        case .interpolationStart: "0...1 · fraction of training when interpolation rounds start"
-        case .interpolationEnd: "0...1, ≥ start · when interpolation rounds stop"
-        case .period: "> 0 · time between rounds: '1' or '1e' epochs, '50s' steps"
-        case .roundLength: "> 0 · how long the noisy copies train before averaging"
-        case .ensembleStart: "0...1 · fraction of training when the K copies split for good"
-        case .anneal: "scale the noise down as training goes on"
-        case .vote: "how the final ensemble combines its members"
-        case .runs: "1...10000 · repetitions with varied seeds"
-        case .trainSamples: "≥ 1 · labelled examples drawn for training"
-        case .epochs: "1...1000 · passes over the training samples"
-        case .batchSize: "1...4096 · examples per optimiser step"
-        case .learningRate: "0 < lr < 1 · empty = the paper's rate for the tuning kind"
-        case .seed: "0...2^64-1 · base of every run's seeds"
-        case .maxLength: "3...512 tokens · empty = the dataset's paper length"
-        case .evalSubsample: "≥ 0 · test examples evaluated during training (0: none)"
-        case .evalEvery: "≥ 0 steps · evaluation interval (0: once per epoch)"
-        case .preset: "←/→ paper defaults, quick look, or a saved preset; W saves"
-        case .start: "Enter or s: validate and start"
-        }
-    }
-
-    public var section: String {
-        switch self {
-        case .name, .dataset, .datasetPath, .modelPath: "Data and model"
-        case .tuning, .loraRank, .loraAlpha, .loraDropout: "Tuning"
-        case .strategy: "Strategies to compare"
-        case .ensembleSize, .noiseVariance, .interpolationStart, .interpolationEnd, .period, .roundLength, .ensembleStart, .anneal, .vote:
-            "DENI hyperparameters"
-        case .runs, .trainSamples, .epochs, .batchSize, .learningRate, .seed, .maxLength, .evalSubsample, .evalEvery: "Protocol"
-        case .preset, .start: "Go"
-        }
+    var row: ExperimentFields.Row? {
+        if case .setting(let key) = self { return ExperimentFields.rows.first { $0.field.key == key } }
+        return nil
     }
 }
 
@@ -118,7 +48,7 @@ public struct Preset: Hashable, Sendable {
         var c = ExperimentConfig()
         c.name = "quick-look"; c.runs = 3; c.trainSamples = 200; c.epochs = 2; c.evalSubsample = 100
         var deni = StrategyConfig(kind: .deni)
-        deni.deni.ensembleSize = 3
+        deni.deni?.ensembleSize = 3
         c.strategies = [StrategyConfig(kind: .standard), deni]
         return Preset(name: "quick look (minutes)", config: c, builtIn: true)
     }
@@ -146,70 +76,114 @@ public struct SetupState: Hashable, Sendable {
     public var message: String?
     public var presets: [Preset]
     public var presetIndex = -1
+    /// Strategies switched off, kept so that switching one back on restores its settings.
+    public var switchedOff: [StrategyKind: [StrategyConfig]] = [:]
 
     public init(config: ExperimentConfig, datasets: [DatasetChoice], defaultModelPath: String, presets: [Preset]) {
         self.config = config; self.datasets = datasets; self.defaultModelPath = defaultModelPath; self.presets = presets
         datasetIsFile = !datasets.contains { $0.key == config.dataset }
     }
 
-    /// The fields shown now (LoRA fields only for LoRA/UniPELT, the file path only for a user file).
+    /// The settings a strategy shows in the form: its kind's own (length only where the kind sets it).
+    static func formFields(_ s: StrategyConfig) -> [SettingField<StrategyConfig>] {
+        let own = Set(StrategySettings.fields(s.kind).map(\.key))
+        let lengthToo = s.kind == .bestPractices || s.kind == .augment
+        return s.fields.filter { own.contains($0.key) || lengthToo }
+    }
+
+    /// The fields shown now: each section's rows that apply (LoRA rows only for LoRA/UniPELT, file rows only for
+    /// a user file), the strategy switches, each chosen strategy's settings, then presets and Start.
     public var fields: [SetupField] {
-        var f: [SetupField] = [.name, .dataset]
-        if datasetIsFile { f.append(.datasetPath) }
-        f += [.modelPath, .tuning]
-        if config.tuning.kind == .lora || config.tuning.kind == .unipelt { f += [.loraRank, .loraAlpha, .loraDropout] }
+        var f: [SetupField] = []
+        func rows(_ section: ExperimentFields.Section) -> [SetupField] {
+            ExperimentFields.rows.filter { $0.section == section && $0.applies(config) }.map { .setting($0.field.key) }
+        }
+        for field in rows(.dataAndModel) {
+            if field == .datasetPath {
+                f.append(.dataset)
+                if datasetIsFile { f.append(.datasetPath) }
+            } else {
+                f.append(field)
+            }
+        }
+        f += rows(.tuning)
         f += StrategyKind.allCases.map { .strategy($0) }
-        f += [.ensembleSize, .noiseVariance, .interpolationStart, .interpolationEnd, .period, .roundLength, .ensembleStart, .anneal, .vote]
-        f += [.runs, .trainSamples, .epochs, .batchSize, .learningRate, .seed, .maxLength, .evalSubsample, .evalEvery, .preset, .start]
+        for (i, s) in config.strategies.enumerated() { f += Self.formFields(s).map { .strategySetting(i, $0.key) } }
+        f += rows(.protocolSettings)
+        if datasetIsFile { f += rows(.userData) }
+        f += [.preset, .start]
         return f
     }
 
     public var currentField: SetupField { let f = fields; return f[min(max(0, cursor), f.count - 1)] }
 
-    /// DENI hyperparameters shown in the form: those of the first DENI-family strategy (all share them).
-    public var deni: DENIConfig {
-        config.strategies.first { [.de, .ni, .deni, .deniAugment].contains($0.kind) }?.deni ?? storedDENI
-    }
-    /// Kept when no DENI-family strategy is selected, so edits are not lost.
-    public var storedDENI = DENIConfig()
-
     public var selectedDataset: DatasetChoice? { datasets.first { $0.key == config.dataset } }
+
+    /// The strategy field behind `.strategySetting`, with the strategy's index.
+    func strategyField(_ field: SetupField) -> (Int, SettingField<StrategyConfig>)? {
+        guard case let .strategySetting(i, key) = field, config.strategies.indices.contains(i),
+              let f = config.strategies[i].fields.first(where: { $0.key == key }) else { return nil }
+        return (i, f)
+    }
 
     // MARK: display
 
-    public func value(_ field: SetupField) -> String {
-        let c = config
+    /// A free-text field (Enter edits it) rather than a choice (←/→ cycles) or a switch (space).
+    public func isText(_ field: SetupField) -> Bool {
         switch field {
-        case .name: return c.name
+        case .dataset, .strategy, .preset, .start: false
+        case .setting: field.row?.field.choices == nil
+        case .strategySetting: strategyField(field)?.1.choices == nil
+        }
+    }
+
+    public func label(_ field: SetupField) -> String {
+        switch field {
+        case .dataset: "Dataset"
+        case .setting(let key): key == "dataset" ? "Dataset file" : field.row?.field.label ?? key
+        case .strategy(let k): k.displayName
+        case .strategySetting: strategyField(field)?.1.label ?? ""
+        case .preset: "Preset"
+        case .start: "▶ Start training"
+        }
+    }
+
+    /// Valid range and a one-line explanation.
+    public func help(_ field: SetupField) -> String {
+        switch field {
+        case .dataset: "←/→ choose; 'file' takes a path to your own CSV/TSV/JSONL"
+        case .setting(let key):
+            if key == "dataset" { "readable CSV/TSV/JSONL file; columns below (empty: found automatically)" }
+            else if let f = field.row?.field { "\(f.valid) · \(f.help)" } else { "" }
+        case .strategy(let k): k.summary
+        case .strategySetting: strategyField(field).map { "\($0.1.valid) · \($0.1.help)" } ?? ""
+        case .preset: "←/→ paper defaults, quick look, or a saved preset; W saves"
+        case .start: "Enter or s: validate and start"
+        }
+    }
+
+    public func section(_ field: SetupField) -> String {
+        switch field {
+        case .dataset: ExperimentFields.Section.dataAndModel.rawValue
+        case .setting: field.row?.section.rawValue ?? ""
+        case .strategy: "Strategies to compare"
+        case .strategySetting(let i, _): config.strategies.indices.contains(i) ? "\(config.strategies[i].label) settings" : ""
+        case .preset, .start: "Go"
+        }
+    }
+
+    public func value(_ field: SetupField) -> String {
+        switch field {
         case .dataset:
             if datasetIsFile { return "file" }
-            guard let d = selectedDataset else { return c.dataset }
+            guard let d = selectedDataset else { return config.dataset }
             return "\(d.key) · \(d.title) · \(d.classes) cl · \(d.size) · \(d.present ? "present" : "MISSING")"
-        case .datasetPath: return datasetIsFile ? c.dataset : ""
-        case .modelPath: return c.modelPath ?? defaultModelPath
-        case .tuning: return c.tuning.kind.rawValue
-        case .loraRank: return "\(c.tuning.loraRank)"
-        case .loraAlpha: return SetupState.num(c.tuning.loraAlpha)
-        case .loraDropout: return SetupState.num(c.tuning.loraDropout)
-        case .strategy(let k): return c.strategies.contains { $0.kind == k } ? "on" : "off"
-        case .ensembleSize: return "\(deni.ensembleSize)"
-        case .noiseVariance: return SetupState.num(deni.noiseVariance)
-        case .interpolationStart: return SetupState.num(deni.interpolationStart)
-        case .interpolationEnd: return SetupState.num(deni.interpolationEnd)
-        case .period: return SetupState.span(deni.period)
-        case .roundLength: return SetupState.span(deni.roundLength)
-        case .ensembleStart: return SetupState.num(deni.ensembleStart)
-        case .anneal: return deni.anneal ? "on" : "off"
-        case .vote: return deni.vote.rawValue
-        case .runs: return "\(c.runs)"
-        case .trainSamples: return "\(c.trainSamples)"
-        case .epochs: return "\(c.epochs)"
-        case .batchSize: return "\(c.batchSize)"
-        case .learningRate: return c.learningRate.map { SetupState.num($0) } ?? ""
-        case .seed: return "\(c.baseSeeds.initialization)"
-        case .maxLength: return c.maxLength.map { "\($0)" } ?? ""
-        case .evalSubsample: return "\(c.evalSubsample)"
-        case .evalEvery: return "\(c.evalEvery)"
+        case .setting(let key):
+            if key == "dataset" { return datasetIsFile ? config.dataset : "" }
+            if key == "modelPath" { return config.modelPath ?? defaultModelPath }
+            return field.row?.field.read(config) ?? ""
+        case .strategy(let k): return config.strategies.contains { $0.kind == k } ? "on" : "off"
+        case .strategySetting(let i, _): return strategyField(field).map { $0.1.read(config.strategies[i]) } ?? ""
         case .preset: return presetIndex >= 0 && presetIndex < presets.count ? presets[presetIndex].name : "(custom)"
         case .start: return ""
         }
@@ -224,149 +198,92 @@ public struct SetupState: Hashable, Sendable {
         }
     }
 
-    static func num(_ v: Float) -> String {
-        if v == v.rounded() && abs(v) < 1e9 { return String(Int(v)) }
-        return "\(v)"
-    }
-
-    static func num(_ v: Double) -> String {
-        if v == v.rounded() && abs(v) < 1e9 { return String(Int(v)) }
-        return "\(v)"
-    }
-
-    static func span(_ s: Span) -> String {
-        switch s {
-        case .steps(let n): "\(n)s"
-        case .epochs(let e): "\(num(e))e"
-        }
-    }
+    static func num(_ v: Double) -> String { FieldText.format(v) }
 
     // MARK: editing
 
-    /// Applies `text` to `field`, refusing it (returning the reason) when it does not parse or makes the
-    /// configuration invalid. The config is unchanged on refusal.
+    /// Applies `text` to `field` through its row of the field table, refusing it (returning the reason) when it
+    /// does not parse or makes the configuration invalid. The config is unchanged on refusal.
     public mutating func commit(_ field: SetupField, text raw: String) -> String? {
         let text = raw.trimmingCharacters(in: .whitespaces)
         var c = config
-        var d = deni
-        func int(_ range: ClosedRange<Int>? = nil) throws(FieldError) -> Int {
-            guard let v = Int(text) else { throw FieldError("'\(SetupState.short(text))' is not a whole number") }
-            if let r = range, !r.contains(v) { throw FieldError("\(v) is outside \(r.lowerBound)...\(r.upperBound)") }
-            return v
-        }
-        func dbl() throws(FieldError) -> Double {
-            guard let v = Double(text), v.isFinite else { throw FieldError("'\(SetupState.short(text))' is not a number") }
-            return v
-        }
-        do throws(FieldError) {
-            switch field {
-            case .name:
-                guard !text.isEmpty, text.count <= 64,
-                      text.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) && $0.isASCII || "._-".unicodeScalars.contains($0) })
-                else { throw FieldError("use 1-64 letters, digits, '.', '_' or '-'") }
-                c.name = text
-            case .datasetPath:
-                if let problem = SetupState.checkDatasetFile(text) { throw FieldError(problem) }
-                c.dataset = text
-            case .modelPath:
-                if let problem = SetupState.checkModelFolder(text) { throw FieldError(problem) }
+        switch field {
+        case .setting(let key):
+            if key == "dataset", let problem = SetupState.checkDatasetFile(text) { return problem }
+            if key == "modelPath" {
+                if let problem = SetupState.checkModelFolder(text) { return problem }
                 c.modelPath = text == defaultModelPath ? nil : text
-            case .loraRank: c.tuning.loraRank = try int()
-            case .loraAlpha:
-                let v = try dbl(); if !(v > 0) { throw FieldError("alpha must be > 0") }
-                c.tuning.loraAlpha = Float(v)
-            case .loraDropout:
-                let v = try dbl(); if !(0...0.9).contains(v) { throw FieldError("\(text) is outside 0...0.9") }
-                c.tuning.loraDropout = Float(v)
-            case .ensembleSize: d.ensembleSize = try int()
-            case .noiseVariance: d.noiseVariance = try dbl()
-            case .interpolationStart: d.interpolationStart = try dbl()
-            case .interpolationEnd: d.interpolationEnd = try dbl()
-            case .period: d.period = try SetupState.parseSpan(text)
-            case .roundLength: d.roundLength = try SetupState.parseSpan(text)
-            case .ensembleStart: d.ensembleStart = try dbl()
-            case .runs: c.runs = try int()
-            case .trainSamples: c.trainSamples = try int()
-            case .epochs: c.epochs = try int()
-            case .batchSize: c.batchSize = try int()
-            case .learningRate: c.learningRate = text.isEmpty ? nil : try dbl()
-            case .seed:
-                guard let v = UInt64(text) else { throw FieldError("'\(SetupState.short(text))' is not a seed (0...2^64-1)") }
-                c.baseSeeds = Seeds(all: v)
-            case .maxLength: c.maxLength = text.isEmpty ? nil : try int()
-            case .evalSubsample: c.evalSubsample = try int()
-            case .evalEvery:
-                let v = try int(); if v < 0 { throw FieldError("\(v) is below 0") }
-                c.evalEvery = v
-            default: return nil
+                return adopt(c)
             }
-        } catch {
-            return error.message
+            guard let row = field.row else { return nil }
+            do throws(FieldError) { try row.field.set(&c, text) } catch { return error.message }
+        case .strategySetting(let i, _):
+            guard let (_, f) = strategyField(field) else { return nil }
+            do throws(FieldError) { try f.set(&c.strategies[i], text) } catch { return error.message }
+            c.strategies[i].name = nil   // the label follows the settings
+        default: return nil
         }
-        return adopt(c, deni: d)
+        return adopt(c)
     }
 
-    /// Takes `candidate` (with `deniConfig` applied to DENI-family strategies) unless validation refuses it.
-    mutating func adopt(_ candidate: ExperimentConfig, deni deniConfig: DENIConfig) -> String? {
-        var c = candidate
-        for i in c.strategies.indices { c.strategies[i].deni = deniConfig }
+    /// Takes `candidate` unless validation refuses it with an error this change introduced.
+    mutating func adopt(_ candidate: ExperimentConfig) -> String? {
         do throws(ConfigError) {
-            try c.validate()
+            try candidate.validate()
         } catch {
             // Only refuse errors this change introduced; an already-invalid config must stay editable.
             let before: String? = { do throws(ConfigError) { try config.validate(); return nil } catch { return error.description } }()
             if before != error.description { return error.description }
         }
-        config = c
-        storedDENI = deniConfig
+        config = candidate
         presetIndex = -1
         // The form no longer is the preset: drop the "loaded preset" note so the plan line shows again.
         if message?.hasPrefix("loaded preset") == true { message = nil }
         return nil
     }
 
-    /// Cycles a choice field by `delta` (dataset, tuning, vote, preset) or flips a switch.
+    /// Cycles a choice field by `delta` (dataset, a choice setting, preset) or flips a switch (a strategy).
     public mutating func cycle(_ field: SetupField, by delta: Int) -> String? {
         var c = config
-        var d = deni
+        func step(_ choices: [String], _ current: String) -> String {
+            let i = choices.firstIndex(of: current) ?? 0
+            return choices[((i + delta) % choices.count + choices.count) % choices.count]
+        }
         switch field {
         case .dataset:
             let keys = datasets.map(\.key) + ["file"]
             let cur = datasetIsFile ? keys.count - 1 : (keys.firstIndex(of: c.dataset) ?? 0)
             let next = keys[((cur + delta) % keys.count + keys.count) % keys.count]
-            if next == "file" {
-                datasetIsFile = true
-                c.dataset = ""
-            } else {
-                datasetIsFile = false
-                c.dataset = next
-            }
-            config.dataset = c.dataset
+            datasetIsFile = next == "file"
+            config.dataset = datasetIsFile ? "" : next
             presetIndex = -1
             return nil
-        case .tuning:
-            let all = AdapterSpec.Kind.allCases
-            c.tuning.kind = all[((all.firstIndex(of: c.tuning.kind)! + delta) % all.count + all.count) % all.count]
+        case .setting:
+            guard let f = field.row?.field, let choices = f.choices else { return nil }
+            do throws(FieldError) { try f.set(&c, step(choices, f.read(c))) } catch { return error.message }
+        case .strategySetting(let i, _):
+            guard let (_, f) = strategyField(field), let choices = f.choices else { return nil }
+            do throws(FieldError) { try f.set(&c.strategies[i], step(choices, f.read(c.strategies[i]))) } catch { return error.message }
+            c.strategies[i].name = nil
         case .strategy(let k):
-            if let i = c.strategies.firstIndex(where: { $0.kind == k }) {
-                if c.strategies.count == 1 { return "keep at least one strategy" }
-                c.strategies.remove(at: i)
+            if c.strategies.contains(where: { $0.kind == k }) {
+                if c.strategies.allSatisfy({ $0.kind == k }) { return "keep at least one strategy" }
+                switchedOff[k] = c.strategies.filter { $0.kind == k }
+                c.strategies.removeAll { $0.kind == k }
             } else {
-                c.strategies.append(StrategyConfig(kind: k))
+                c.strategies += switchedOff[k] ?? [StrategyConfig(kind: k)]
                 let order = StrategyKind.allCases
                 c.strategies.sort { order.firstIndex(of: $0.kind)! < order.firstIndex(of: $1.kind)! }
             }
-        case .anneal: d.anneal.toggle()
-        case .vote: d.vote = d.vote == .hard ? .soft : .hard
         case .preset:
             guard !presets.isEmpty else { return "no presets" }
             let i = ((presetIndex + delta) % presets.count + presets.count) % presets.count
             load(presets[i])
             presetIndex = i
             return nil
-        default: return nil
+        case .start: return nil
         }
-        return adopt(c, deni: d)
+        return adopt(c)
     }
 
     /// Loads a preset, keeping the chosen dataset and model folder.
@@ -374,13 +291,14 @@ public struct SetupState: Hashable, Sendable {
         var c = preset.config
         c.dataset = config.dataset; c.modelPath = config.modelPath
         config = c
-        storedDENI = preset.config.strategies.first { [.de, .ni, .deni, .deniAugment].contains($0.kind) }?.deni ?? DENIConfig()
+        switchedOff = [:]
         errors = [:]
         message = "loaded preset '\(preset.name)'"
     }
 
     /// Everything that must hold before training starts; nil when ready.
     public func readiness() -> String? {
+        if datasetIsFile, let p = SetupState.checkDatasetFile(config.dataset) { return "dataset file: \(p)" }
         do throws(ConfigError) { try config.validate() } catch { return error.description }
         if datasetIsFile {
             if let p = SetupState.checkDatasetFile(config.dataset) { return "dataset file: \(p)" }
@@ -393,24 +311,9 @@ public struct SetupState: Hashable, Sendable {
         return nil
     }
 
-    // MARK: parsing and checks
-
-    public struct FieldError: Error { public let message: String; init(_ m: String) { message = m } }
+    // MARK: checks
 
     static func short(_ s: String) -> String { s.count > 24 ? String(s.prefix(24)) + "…" : s }
-
-    /// "2", "2e", "1.5 epochs" → epochs; "50s", "50 steps" → steps.
-    static func parseSpan(_ text: String) throws(FieldError) -> Span {
-        let t = text.lowercased().replacingOccurrences(of: " ", with: "")
-        for suffix in ["steps", "step", "s"] where t.hasSuffix(suffix) {
-            guard let n = Int(t.dropLast(suffix.count)) else { break }
-            return .steps(n)
-        }
-        var body = Substring(t)
-        for suffix in ["epochs", "epoch", "e"] where body.hasSuffix(suffix) { body = body.dropLast(suffix.count); break }
-        guard let e = Double(body), e.isFinite else { throw FieldError("'\(short(text))' is not a span: try '1e' (epochs) or '50s' (steps)") }
-        return .epochs(e)
-    }
 
     /// Why `path` cannot serve as a model folder, or nil.
     public static func checkModelFolder(_ path: String) -> String? {
