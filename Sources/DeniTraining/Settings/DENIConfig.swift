@@ -64,11 +64,11 @@ public struct DENIConfig: Codable, Hashable, Sendable {
 
     /// Every setting, in the order the Setup form lists them.
     public static let fields: [SettingField<DENIConfig>] = [
-        .int("ensembleSize", label: "Ensemble size K", short: "K", help: "models in the delayed ensemble (main + K − 1 noisy copies)",
-             flag: "ensemble-size", 1...64, \.ensembleSize),
         .double("noiseVariance", label: "Noise variance σ²", short: "σ²",
                 help: "noise added at each interpolation: sd = √(σ²/step) · std(tensor) with annealing and std scaling",
                 flag: "noise-variance", valid: "0...10", { $0 >= 0 && $0 <= 10 }, \.noiseVariance),
+        .int("ensembleSize", label: "Ensemble size K", short: "K", help: "models in the delayed ensemble (main + K − 1 noisy copies)",
+             flag: "ensemble-size", 1...64, \.ensembleSize),
         .choice("noiseScaling", label: "Noise scaling", short: "scaling", help: "std: relative to each tensor's std; absolute: σ itself",
                 \.noiseScaling),
         SettingField("noiseScope", label: "Noise scope", short: "scope",

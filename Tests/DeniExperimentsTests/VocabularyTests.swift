@@ -1,0 +1,159 @@
+import XCTest
+import DeniCore
+import DeniTraining
+@testable import DeniExperiments
+
+/// One experiment vocabulary: the legacy reader keeps old configs the experiments they were, the current format
+/// refuses what it does not know, strategies are identified by kind + settings and labelled by what differs, and
+/// the field table is the one place settings are defined.
+final class VocabularyTests: XCTestCase {
+    /// A config as sessions recorded it before the change (`deni run`'s encoder wrote every key of every kind,
+    /// flat), with the cases the legacy reader must map: a DENI with K = 3 (its runs were labelled "DENI"),
+    /// weight noise whose scope sat in "deni", Augment with 2 copies, `null` runs (the old reader's default).
+    static let legacyJSON = #"""
+    {"baseSeeds": {"dropout": 42, "init": 42, "noise": 42, "order": 42, "sample": 42, "split": 42}, "batchSize": 8, "dataset": "trec",
+     "epochs": 4, "evalEvery": 0, "evalSubsample": 300, "headDropout": 0.3, "name": "trec-lora-quick", "pooling": "mean", "runs": null,
+     "strategies": [
+      {"augmentCopies": 1, "deni": {"anneal": true, "copyDropout": "own", "copyLearningRate": "constant", "copyOptimizer": "fresh", "ensembleSize": 10,
+       "ensembleStart": 0.9, "interpolationEnd": 0.6, "interpolationStart": 0.3, "noiseScaling": "std", "noiseVariance": 0.15, "period": {"epochs": 1},
+       "roundLength": {"epochs": 1}, "vote": "hard"}, "emaBiasCorrection": false, "emaDecay": 0.999, "ensembleSize": 10, "kind": "default",
+       "mixoutProbability": 0.9, "noiseEnd": 0.9, "noiseEvery": 27, "noiseStart": 0.3, "noiseVariance": 0.15, "swaStart": 0.25, "warmup": 0},
+      {"augmentCopies": 1, "deni": {"ensembleSize": 3, "noiseVariance": 0.15, "period": {"steps": 50}}, "ensembleSize": 10, "kind": "deni",
+       "noiseVariance": 0.3, "warmup": 0},
+      {"deni": {"noiseScope": "head"}, "kind": "weight_noise", "noiseVariance": 0.1},
+      {"augmentCopies": 2, "kind": "augment", "epochScale": 1.2}],
+     "threads": 2, "trainSamples": 400,
+     "tuning": {"kind": "lora", "loraAlpha": 64, "loraBias": "all", "loraDropout": 0.1, "loraRank": 64, "loraTargets": ["query", "value"]},
+     "variedFactors": ["init", "order", "dropout", "noise"]}
+    """#
+
+    func decode(_ json: String) throws -> ExperimentConfig { try JSONDecoder().decode(ExperimentConfig.self, from: Data(json.utf8)) }
+
+    func message(_ json: String) -> String {
+        do { _ = try decode(json); return "no error" } catch { return StrictDecoding.describe(error) }
+    }
+
+    func testLegacyConfigReadsAsTheExperimentItWas() throws {
+        let c = try decode(Self.legacyJSON)
+        XCTAssertEqual(c.runs, 20, "null runs: the old reader's default")
+        XCTAssertEqual(c.strategies.map(\.kind), [.standard, .deni, .weightNoise, .augment])
+        XCTAssertEqual(c.strategies.map(\.label), ["Default", "DENI", "Weight noise", "Augment x2"], "the labels the runs were recorded with")
+        XCTAssertEqual(c.strategies[1].deni?.ensembleSize, 3)
+        XCTAssertEqual(c.strategies[1].deni?.period, .steps(50))
+        XCTAssertEqual(c.strategies[2].settings.noise?.noiseScope, .head, "weight noise took its scope from 'deni'")
+        XCTAssertEqual(c.strategies[2].settings.noise?.noiseVariance, 0.1)
+        XCTAssertEqual(c.strategies[3].settings.augmentCopies, 2)
+        XCTAssertEqual(c.strategies[3].epochs(base: 10), 12)
+        XCTAssertEqual(c.tuning.kind, .lora)
+        XCTAssertNoThrow(try c.validate())
+        // Every study config and recorded session config reads, and validates.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let files = try FileManager.default.subpathsOfDirectory(atPath: root.appendingPathComponent("study").path)
+            .filter { $0.hasSuffix(".json") }.map { root.appendingPathComponent("study/\($0)") }
+            + ["sessions/examples", "sessions/study", "sessions/followup"].flatMap { dir in
+                ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(dir).path)) ?? [])
+                    .map { root.appendingPathComponent("\(dir)/\($0)/config.json") }
+                    .filter { FileManager.default.fileExists(atPath: $0.path) }
+            }
+        XCTAssertGreaterThan(files.count, 10)
+        for f in files { XCTAssertNoThrow(try ExperimentConfig.load(f).validate(), f.path) }
+    }
+
+    func testCurrentFormatRoundTripsAndWritesOnlyEachKindsKeys() throws {
+        var c = ExperimentConfig()
+        var deni = StrategyConfig(kind: .deni)
+        deni.deni?.noiseVariance = 0.05
+        deni.deni?.ensembleSize = 5
+        c.strategies = [StrategyConfig(kind: .standard), StrategyConfig(kind: .deni), deni, StrategyConfig(.ensemble(size: 3))]
+        XCTAssertNoThrow(try c.validate())
+        let data = try JSONEncoder().encode(c)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        XCTAssertEqual(object["format"] as? Int, 2)
+        let strategies = try XCTUnwrap(object["strategies"] as? [[String: Any]])
+        XCTAssertEqual(Set(strategies[0].keys), ["kind", "label", "epochScale", "warmup"])
+        XCTAssertEqual(Set(strategies[2].keys), ["kind", "label", "deni", "epochScale", "warmup"])
+        XCTAssertEqual(strategies[2]["label"] as? String, "DENI · σ² 0.05 · K 5")
+        XCTAssertEqual(Set(strategies[3].keys), ["kind", "label", "ensembleSize", "epochScale", "warmup"])
+        XCTAssertEqual(try JSONDecoder().decode(ExperimentConfig.self, from: data), c)
+    }
+
+    func testUnknownAndMisplacedKeysAreRefusedWithTheNearestName() {
+        XCTAssertEqual(message(#"{"format": 2, "epoch": 5}"#), "epoch: unknown key 'epoch' in the experiment config (did you mean 'epochs'?)")
+        XCTAssertEqual(message(#"{"epoch": 5}"#), "epoch: unknown key 'epoch' in the experiment config (did you mean 'epochs'?)",
+                       "the legacy reader refuses unknown keys too: the old format had none")
+        XCTAssertTrue(message(#"{"format": 2, "strategies": [{"kind": "deni", "ensembleSize": 5}]}"#)
+                        .contains("'ensembleSize' does not apply to DENI (its keys: kind, label, epochs, epochScale, warmup, deni)"))
+        XCTAssertTrue(message(#"{"format": 2, "strategies": [{"kind": "deni", "deni": {"noiseVarience": 0.3}}]}"#)
+                        .contains("unknown key 'noiseVarience' in the DENI settings (did you mean 'noiseVariance'?)"))
+        XCTAssertEqual(message(#"{"format": 2, "runs": null}"#), "runs: null where a whole number is expected")
+        XCTAssertEqual(message(#"{"format": 3}"#), "format: config format 3 is not one this version reads (2, or none for the pre-change format)")
+        XCTAssertTrue(message(#"{"format": 2, "strategies": [{"kind": "denni"}]}"#).contains("strategies[0].kind"), message(#"{"format": 2, "strategies": [{"kind": "denni"}]}"#))
+    }
+
+    func testStrategyIdentityAndLabels() throws {
+        var a = StrategyConfig(kind: .deni), b = StrategyConfig(kind: .deni)
+        XCTAssertEqual(a.identity, b.identity)
+        b.deni?.ensembleSize = 5
+        XCTAssertNotEqual(a.identity, b.identity)
+        XCTAssertEqual(b.label, "DENI · K 5")
+        a.name = "DENI"   // a recorded label: same strategy, same label
+        XCTAssertEqual(a, StrategyConfig(kind: .deni))
+        XCTAssertEqual(StrategyConfig(kind: .augment).label, "Augment x1")
+        var noisy = StrategyConfig(kind: .weightNoise)
+        noisy.settings.noise?.noiseScope = .all
+        XCTAssertEqual(noisy.label, "Weight noise · scope all")
+        var c = ExperimentConfig()
+        c.strategies = [StrategyConfig(kind: .deni), StrategyConfig(kind: .deni)]
+        XCTAssertThrowsError(try c.validate()) { XCTAssertEqual("\($0)", "DENI is listed twice with the same settings (a variant needs at least one setting of its own)") }
+        c.strategies = [StrategyConfig(kind: .deni), b]
+        XCTAssertNoThrow(try c.validate(), "variants: the same kind with different settings")
+    }
+
+    func testFieldTableIsTheOnePlaceSettingsAreDefined() throws {
+        // Every experiment-level key of the config has a row (or is a structure the rows reach into).
+        let structural: Set<String> = ["format", "strategies", "baseSeeds", "variedFactors", "data", "tuning"]
+        for key in ExperimentConfig.CodingKeys.allCases.map(\.rawValue) where !structural.contains(key) {
+            XCTAssertTrue(ExperimentFields.rows.contains { $0.field.key == key }, "no field row for '\(key)'")
+        }
+        // Flags are unique, except a strategy setting shared by several kinds with one meaning.
+        var owners: [String: String] = [:]
+        for r in ExperimentFields.rows { if let f = r.field.flag { XCTAssertNil(owners[f], "flag --\(f) twice"); owners[f] = r.field.key } }
+        for k in StrategyKind.allCases {
+            for f in StrategyConfig(kind: k).fields { if let flag = f.flag {
+                if let o = owners[flag] { XCTAssertEqual(o, f.key, "--\(flag) names two settings") } else { owners[flag] = f.key }
+            } }
+        }
+        // Every row reads back what it writes.
+        var c = ExperimentConfig()
+        for r in ExperimentFields.rows {
+            let v = r.field.read(c)
+            XCTAssertNoThrow(try r.field.set(&c, v), r.field.key)
+            XCTAssertEqual(r.field.read(c), v, r.field.key)
+        }
+        XCTAssertTrue(ExperimentFields.flagHelp.contains("--noise-variance"))
+    }
+
+    func testSettingByKeyReachesTheRightStrategies() throws {
+        var c = ExperimentConfig()
+        c.strategies = [StrategyConfig(kind: .standard), StrategyConfig(kind: .deni), StrategyConfig(kind: .inputNoise), StrategyConfig(kind: .ensemble)]
+        try ExperimentFields.set(&c, "noise-variance", "0.3")
+        XCTAssertEqual(c.strategies[1].deni?.noiseVariance, 0.3)
+        XCTAssertEqual(c.strategies[2].settings.noise?.noiseVariance, 0.3, "--noise-variance sets every strategy that has it")
+        try ExperimentFields.set(&c, "deni.noiseVariance", "0.05")
+        XCTAssertEqual(c.strategies[1].deni?.noiseVariance, 0.05)
+        XCTAssertEqual(c.strategies[2].settings.noise?.noiseVariance, 0.3, "deni.noiseVariance sets DENI's only")
+        try ExperimentFields.set(&c, "ensembleSize", "5")
+        XCTAssertEqual(c.strategies[3].settings, .ensemble(size: 5))
+        XCTAssertEqual(c.strategies[1].deni?.ensembleSize, 5)
+        try ExperimentFields.set(&c, "lr", "5e-4")
+        XCTAssertEqual(c.learningRate, 5e-4)
+        try ExperimentFields.set(&c, "tuning.loraRank", "8")
+        XCTAssertEqual(c.tuning.loraRank, 8)
+        XCTAssertThrowsError(try ExperimentFields.set(&c, "deni.noiseVarience", "1")) {
+            XCTAssertEqual("\($0)", "DENI has no setting 'noiseVarience' (did you mean 'deni.noiseVariance'?)")
+        }
+        XCTAssertThrowsError(try ExperimentFields.set(&c, "swa.swaStart", "0.5")) { XCTAssertEqual("\($0)", "swa.swaStart: no SWA strategy in this experiment") }
+        XCTAssertThrowsError(try ExperimentFields.set(&c, "epochs", "0")) { XCTAssertEqual("\($0)", "Epochs 0 is outside 1...1000") }
+        XCTAssertThrowsError(try ExperimentFields.set(&c, "epohcs", "3")) { XCTAssertTrue("\($0)".contains("did you mean 'epochs'"), "\($0)") }
+    }
+}
