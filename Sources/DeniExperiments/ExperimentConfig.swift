@@ -39,6 +39,13 @@ public struct ExperimentConfig: Codable, Hashable, Sendable {
 
     public init() {}
 
+    /// The config as a file (`config.json`, presets): pretty-printed with sorted keys, so files diff cleanly.
+    public func encoded() throws -> Data {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try enc.encode(self)
+    }
+
     public var effectiveLearningRate: Double { learningRate ?? tuning.kind.paperLearningRate }
 
     /// The seeds of run `run` (0-based).

@@ -46,31 +46,3 @@ public struct ResultsTable: Codable, Hashable, Sendable {
     public var rows: [StrategyResult]
     public init(baseline: String?, rows: [StrategyResult]) { self.baseline = baseline; self.rows = rows }
 }
-
-/// Controls a running experiment from another thread (UI or signal handler).
-public final class RunControl: @unchecked Sendable {
-    private let lock = NSLockLike()
-    private var _paused = false, _cancelAll = false, _cancelRun = false
-    public init() {}
-    public var isPaused: Bool { lock.with { _paused } }
-    public var isCancelled: Bool { lock.with { _cancelAll } }
-    public func pause() { lock.with { _paused = true } }
-    public func resume() { lock.with { _paused = false } }
-    public func cancelAll() { lock.with { _cancelAll = true; _paused = false } }
-    /// Cancels the run in progress; the experiment goes on with the next.
-    public func cancelCurrentRun() { lock.with { _cancelRun = true } }
-    /// Returns and clears the run-cancel request.
-    public func takeRunCancellation() -> Bool { lock.with { let r = _cancelRun; _cancelRun = false; return r } }
-}
-
-/// Something that runs experiments and publishes their events (the real runner, or a fake in UI tests).
-public protocol ExperimentDriver: AnyObject, Sendable {
-    /// Runs `config` to the end on the calling thread, publishing every event to `sink`.
-    func run(_ config: ExperimentConfig, sink: EventSink, control: RunControl) throws
-}
-
-import Foundation
-final class NSLockLike: @unchecked Sendable {
-    private let l = NSLock()
-    @inline(__always) func with<T>(_ body: () -> T) -> T { l.lock(); defer { l.unlock() }; return body() }
-}

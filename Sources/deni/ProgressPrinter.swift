@@ -86,17 +86,3 @@ final class ProgressPrinter: EventSink, @unchecked Sendable {
         return t >= 3600 ? String(format: "%dh%02dm", t / 3600, t / 60 % 60) : String(format: "%dm%02ds", t / 60, t % 60)
     }
 }
-
-/// Sends every event to several sinks.
-final class FanOut: EventSink, @unchecked Sendable {
-    let sinks: [EventSink]
-    init(_ sinks: [EventSink]) { self.sinks = sinks }
-    func publish(_ event: TrainingEvent) { for s in sinks { s.publish(event) } }
-}
-
-/// Keeps the events of an experiment in memory (for `train` and for deriving results).
-final class EventCollector: EventSink, @unchecked Sendable {
-    private let events = Mutex<[TrainingEvent]>([])
-    func publish(_ event: TrainingEvent) { events.withLock { $0.append(event) } }
-    var all: [TrainingEvent] { events.withLock { $0 } }
-}

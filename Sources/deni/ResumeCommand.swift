@@ -15,20 +15,12 @@ struct ResumeCommand: ParsableCommand {
 
     func run() throws {
         let folder = try SessionCatalog.resolve(session, in: ProjectPaths.sessions(sessions))
-        let recorded = try SessionReader.read(folder)
-        let finished = recorded.finishedRuns
-        let config = recorded.config
-        let planned = config.runs * config.strategies.count
-        if finished.count >= planned && recorded.status == .finished {
-            FileHandle.standardError.write(Data("\(folder.lastPathComponent) is already finished (\(finished.count)/\(planned) runs)\n".utf8))
-            return
+        switch try SessionRecording.resume(folder, model: model.map { URL(fileURLWithPath: $0) }, data: ProjectPaths.data(data)) {
+        case let .finished(done, planned):
+            FileHandle.standardError.write(Data("\(folder.lastPathComponent) is already finished (\(done)/\(planned) runs)\n".utf8))
+        case let .resume(writer, runner, config, done, planned):
+            FileHandle.standardError.write(Data("resuming \(folder.lastPathComponent): \(done)/\(planned) runs finished\n".utf8))
+            try RecordedExecution.execute(config, writer: writer, runner: runner, alreadyDone: done, json: json)
         }
-        let writer = try SessionWriter.resume(folder)
-        FileHandle.standardError.write(Data("resuming \(folder.lastPathComponent): \(finished.count)/\(planned) runs finished\n".utf8))
-        let modelURL = model.map { URL(fileURLWithPath: $0) }
-            ?? (FileManager.default.fileExists(atPath: recorded.manifest.model.folder) ? URL(fileURLWithPath: recorded.manifest.model.folder) : ProjectPaths.model())
-        let runner = ExperimentRunner(dataDirectory: ProjectPaths.data(data), modelDirectory: modelURL)
-        runner.skip = finished
-        try ExperimentExecution.execute(config, writer: writer, runner: runner, json: json)
     }
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
 import DeniCore
-import DeniData
 import DeniExperiments
-import DeniTraining
 import DeniUI
 import Foundation
 
@@ -46,7 +44,7 @@ struct UICommand: ParsableCommand {
         var env = UIEnvironment(
             driver: driver,
             sessions: StoredSessions(folder: sessionsURL),
-            datasets: DatasetChoices.make(dataDirectory: dataURL),
+            datasets: DatasetChoice.registered(dataDirectory: dataURL),
             initialConfig: ExperimentConfig(),
             modelPath: modelURL.path,
             presetsDirectory: sessionsURL.deletingLastPathComponent().appendingPathComponent("presets"),
@@ -56,55 +54,5 @@ struct UICommand: ParsableCommand {
         env.initialSession = try replay.map { try DeniExperiments.SessionCatalog.resolve($0, in: sessionsURL).path }
         let code = try runTerminalUI(env)
         if code != 0 { throw ExitCode(code) }
-    }
-}
-
-/// The UI's driver: runs the real engine and records every experiment as a session (resumable with
-/// `deni resume` when the UI quits or is cancelled mid-way).
-final class RecordingDriver: ExperimentDriver, @unchecked Sendable {
-    let runner: ExperimentRunner
-    let sessions: URL
-    init(runner: ExperimentRunner, sessions: URL) { self.runner = runner; self.sessions = sessions }
-
-    func run(_ config: ExperimentConfig, sink: EventSink, control: RunControl) throws {
-        let model = runner.modelDirectory, data = runner.dataDirectory
-        guard FileManager.default.fileExists(atPath: model.appendingPathComponent("model.safetensors").path) else {
-            throw ValidationError("no model at \(model.path): \(ProjectPaths.modelHowTo)")
-        }
-        let writer = try NewSession.create(config, sessions: sessions, model: model, data: data)
-        sink.publish(.log(level: "info", message: "recording session \(writer.folder.lastPathComponent)", time: 0))
-        if case .interrupted = try SessionRun.record(config, writer: writer, runner: runner, sink: sink, control: control) {
-            sink.publish(.log(level: "info", message: "session interrupted: deni resume \(writer.folder.lastPathComponent)", time: 0))
-        }
-    }
-}
-
-/// Saved sessions for the UI's browser and replay.
-struct StoredSessions: DeniUI.SessionStore {
-    let folder: URL
-    func list() throws -> [SessionRow] {
-        DeniExperiments.SessionCatalog.list(in: folder).map { s in
-            let date = s.created.map { ISO8601DateFormatter().string(from: $0) } ?? "?"
-            let best = s.best.map { String(format: "%@ %.2f ± %.2f", $0.strategy, $0.mean, $0.std) }
-            return SessionRow(name: s.name, date: date, dataset: s.dataset ?? "?", strategies: s.strategies,
-                                         runs: s.runsDone, status: s.status, best: best)
-        }
-    }
-    func load(_ name: String) throws -> LoadedSession {
-        let url = try DeniExperiments.SessionCatalog.resolve(name, in: folder)
-        let recorded = try SessionReader.read(url)
-        return LoadedSession(config: recorded.config, events: recorded.events,
-                             table: recorded.manifest.summary ?? recorded.derivedResults())
-    }
-}
-
-/// The registered datasets as the setup screen lists them.
-enum DatasetChoices {
-    static func make(dataDirectory: URL) -> [DatasetChoice] {
-        DatasetRegistry.all.map { info in
-            DatasetChoice(key: info.key, title: info.title, classes: info.classNames.count,
-                          size: info.files.reduce(0) { $0 + $1.documentedRows }, present: info.isPresent(in: dataDirectory),
-                          maxLength: info.maxLength)
-        }
     }
 }

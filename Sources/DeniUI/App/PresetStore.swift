@@ -26,8 +26,6 @@ public struct PresetStore: Sendable {
     /// Writes the preset atomically (temp file + rename).
     public func save(_ preset: Preset) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try enc.encode(preset.config).write(to: directory.appendingPathComponent(preset.name + ".json"), options: .atomic)
+        try preset.config.encoded().write(to: directory.appendingPathComponent(preset.name + ".json"), options: .atomic)
     }
 }

@@ -1,0 +1,99 @@
+import DeniCore
+import DeniData
+import DeniTraining
+import Foundation
+
+/// Recording an experiment as a session, for every front end (`deni run`, `deni resume`, the UI):
+/// start (manifest with the model's and data's identity, `config.json`), record (events to the session and to
+/// the caller's sink; the session ends finished, interrupted or failed) and resume.
+public enum SessionRecording {
+    /// The tool version written into each session's machine record.
+    public static let toolVersion = "0.1.0"
+
+    /// Starts a session for `config` under `sessions/`, identifying the model folder and the dataset.
+    public static func start(_ config: ExperimentConfig, sessions: URL, model: URL, data: URL) throws -> SessionWriter {
+        let classes = try DatasetRegistry.load(config.dataset, dataDirectory: data, options: config.data).classNames.count
+        return try start(config, sessions: sessions, modelIdentity: try Identities.model(model),
+                         datasetIdentity: try Identities.dataset(config.dataset, dataDirectory: data, classCount: classes))
+    }
+
+    /// Starts a session with identities already computed. `config.json` is the config as run:
+    /// `deni run --config` on it replays the experiment bit for bit.
+    public static func start(_ config: ExperimentConfig, sessions: URL, modelIdentity: ModelIdentity,
+                             datasetIdentity: DatasetIdentity, now: Date = Date()) throws -> SessionWriter {
+        let writer = try SessionWriter.create(in: sessions, config: config, modelIdentity: modelIdentity, datasetIdentity: datasetIdentity,
+                                              machine: .current(toolVersion: toolVersion), now: now)
+        let url = writer.folder.appendingPathComponent("config.json")
+        do { try config.encoded().write(to: url, options: .atomic) }
+        catch let e as SessionError { throw e }
+        catch { throw SessionError.io(path: url.path, operation: "writing config.json", detail: error.localizedDescription) }
+        return writer
+    }
+
+    public enum Outcome: Equatable, Sendable { case finished(ResultsTable), interrupted }
+
+    /// Runs `config` through `driver`, every event going to the session and to `sink`. A failure marks the
+    /// session failed and is rethrown; a cancellation marks it interrupted (resumable); a finished experiment
+    /// gets its results derived from the recorded events (what `show` and `report` will derive again).
+    /// Events the disk refused make the call throw that error, after training ended.
+    public static func record(_ config: ExperimentConfig, writer: SessionWriter, driver: any ExperimentDriver, sink: EventSink,
+                              control: RunControl) throws -> Outcome {
+        do {
+            try driver.run(config, sink: FanOut([writer, sink]), control: control)
+        } catch {
+            try? writer.markFailed("\(error)")
+            throw error
+        }
+        if let e = writer.writeError { throw e }
+        if control.isCancelled {
+            try writer.markInterrupted()
+            return .interrupted
+        }
+        let table = try SessionReader.read(writer.folder).derivedResults()
+        try writer.finish(summary: table)
+        return .finished(table)
+    }
+
+    /// What resuming a session will do.
+    public enum Resumption {
+        /// Every planned run finished and the session is closed: nothing to do.
+        case finished(done: Int, planned: Int)
+        /// The session is reopened for writing; `runner` skips the runs already finished.
+        case resume(writer: SessionWriter, runner: ExperimentRunner, config: ExperimentConfig, done: Int, planned: Int)
+    }
+
+    /// Reopens an unfinished session. The model is `model` if given, else the folder the session recorded (if
+    /// it still exists), else the installed one.
+    public static func resume(_ folder: URL, model: URL?, data: URL) throws -> Resumption {
+        let recorded = try SessionReader.read(folder)
+        let finished = recorded.finishedRuns, config = recorded.config
+        let planned = config.runs * config.strategies.count
+        if finished.count >= planned && recorded.status == .finished { return .finished(done: finished.count, planned: planned) }
+        let writer = try SessionWriter.resume(folder)
+        let recordedModel = recorded.manifest.model.folder
+        let modelURL = model ?? (FileManager.default.fileExists(atPath: recordedModel) ? URL(fileURLWithPath: recordedModel) : ProjectPaths.model())
+        let runner = ExperimentRunner(dataDirectory: data, modelDirectory: modelURL)
+        runner.skip = finished
+        return .resume(writer: writer, runner: runner, config: config, done: finished.count, planned: planned)
+    }
+}
+
+/// The UI's driver: runs the real engine and records every experiment as a session (resumable with
+/// `deni resume` when the UI quits or is cancelled mid-way).
+public final class RecordingDriver: ExperimentDriver, @unchecked Sendable {
+    public let runner: ExperimentRunner
+    public let sessions: URL
+    public init(runner: ExperimentRunner, sessions: URL) { self.runner = runner; self.sessions = sessions }
+
+    public func run(_ config: ExperimentConfig, sink: EventSink, control: RunControl) throws {
+        let model = runner.modelDirectory
+        guard FileManager.default.fileExists(atPath: model.appendingPathComponent("model.safetensors").path) else {
+            throw ConfigError(message: "no model at \(model.path): \(ProjectPaths.modelHowTo)")
+        }
+        let writer = try SessionRecording.start(config, sessions: sessions, model: model, data: runner.dataDirectory)
+        sink.publish(.log(level: "info", message: "recording session \(writer.folder.lastPathComponent)", time: 0))
+        if case .interrupted = try SessionRecording.record(config, writer: writer, driver: runner, sink: sink, control: control) {
+            sink.publish(.log(level: "info", message: "session interrupted: deni resume \(writer.folder.lastPathComponent)", time: 0))
+        }
+    }
+}
