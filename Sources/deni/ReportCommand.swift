@@ -64,7 +64,7 @@ struct ReportCommand: ParsableCommand {
         }
         let cells = StudyCell.cells(recorded)
         if json {
-            struct CellJSON: Encodable { var title: String; var sessions: [String]; var results: ResultsTable; var comparisons: [PairedComparison]; var duplicates: [DuplicateRun] }
+            struct CellJSON: Encodable { var title: String; var sessions: [String]; var results: ResultsTable; var comparisons: [StudyComparison]; var duplicates: [DuplicateRun] }
             struct ReportJSON: Encodable { var cells: [CellJSON]; var findings: [Finding] }
             let report = ReportJSON(cells: cells.map { CellJSON(title: $0.title, sessions: $0.sessions.map(\.manifest.name), results: $0.table,
                                                                 comparisons: $0.comparisons, duplicates: $0.duplicates) },

@@ -39,8 +39,8 @@ enum Fixture {
                            costRelativeToEnsemble: 0.1, wallSeconds: 2, significance: nil),
             StrategyResult(strategy: "DENI", runs: 3, failed: 1, macroF1: s, accuracy: s, modelSteps: 120,
                            costRelativeToEnsemble: 0.3, wallSeconds: 6,
-                           significance: Significance(meanDifference: Interval(estimate: 1.5, low: 0.2, high: 2.8),
-                                                      wilcoxonP: 0.031, stdRatio: Interval(estimate: 0.6, low: 0.3, high: 0.9), pairs: 3)),
+                           significance: PairedComparison(meanDifference: Interval(estimate: 1.5, low: 0.2, high: 2.8),
+                                                            wilcoxonP: 0.031, stdRatio: Interval(estimate: 0.6, low: 0.3, high: 0.9), pairs: 3)),
         ])
     }
 

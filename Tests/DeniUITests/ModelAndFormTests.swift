@@ -22,7 +22,7 @@ final class ExperimentModelTests: XCTestCase {
         XCTAssertEqual(r.evals.first?.macroF1, 55)
         XCTAssertEqual(r.interpolationSteps, [2])
         XCTAssertEqual(r.cost.modelSteps, 12)
-        XCTAssertEqual(ExperimentModel.relativeCost(r)!, 12.0 / 20.0, accuracy: 1e-12)
+        XCTAssertEqual(m.relativeCost(r)!, 12.0 / 20.0, accuracy: 1e-12, "in progress: projected to its 100 planned steps")
         XCTAssertEqual(r.stepsPerSecond!, 1, accuracy: 1e-12)
         XCTAssertEqual(r.eta!, 98, accuracy: 1e-9)
         XCTAssertEqual(m.logs.last?.message, "hello")
@@ -51,20 +51,45 @@ final class ExperimentModelTests: XCTestCase {
         XCTAssertEqual(m.logs.first?.message, "20")
     }
 
-    func testStrategyRowsUseStatisticsSummaryAndTheRunnersSignificance() {
+    func testRowsAreTheOneDerivationsRows() {
         var m = ExperimentModel(config: Fixture.config)
         for e in Fixture.events { m.apply(e) }
-        let rows = m.strategyRows(table: Fixture.table)
+        let table = m.results()!
+        XCTAssertTrue(table.encodesIdentically(to: ResultsTable.derive(config: Fixture.config, events: Fixture.events, classCount: m.classCount!)),
+                      "the UI's table is the one `deni show` derives")
+        let rows = m.strategyRows(table: table)
         XCTAssertEqual(rows.map(\.strategy), ["Default", "DENI"])
         let deniF1 = m.runs(of: "DENI").compactMap { $0.metrics?.macroF1 }
         XCTAssertEqual(deniF1.count, 2, "the failed run has no metrics")
         XCTAssertEqual(rows[1].macroF1, Statistics.summary(deniF1))
-        XCTAssertEqual(rows[1].failed, 1)
-        XCTAssertEqual(rows[1].significance?.wilcoxonP, 0.031)
+        XCTAssertEqual([rows[1].failed, rows[1].finished, rows[1].runs], [1, 2, 3])
+        XCTAssertEqual(rows[1].significance, table.rows[1].significance)
+        XCTAssertNotNil(rows[1].significance, "2 pairs: a paired comparison against Default")
         XCTAssertNil(rows[0].significance)
-        XCTAssertGreaterThan(rows[1].relativeToEnsemble, rows[0].relativeToEnsemble, "DENI costs more than Default")
         XCTAssertEqual(rows[0].relativeToEnsemble, 0.1, accuracy: 1e-9)
+        XCTAssertGreaterThan(rows[1].relativeToEnsemble, rows[0].relativeToEnsemble, "DENI costs more than Default")
         XCTAssertNil(m.strategyRows(table: nil)[1].significance)
+    }
+
+    /// One cost definition: a strategy that trains twice as long as Default costs 0.2 of an Ensemble in the
+    /// Results table, in a run's detail, and in `deni show` alike.
+    func testCostIsRelativeToOneDefaultRunEverywhere() {
+        var config = Fixture.config
+        config.strategies = [StrategyConfig(kind: .standard), StrategyConfig(kind: .bestPractices)]
+        var events: [TrainingEvent] = []
+        for (name, steps) in [("Default", 100), ("Best practices", 200)] {
+            let id = RunID(strategy: name, run: 0)
+            let cost = CostCounters(modelSteps: steps, trainingFLOPs: 1, inferencePasses: 0, wallSeconds: 1, peakMemoryBytes: 0)
+            events += [.runStart(id: id, seeds: Seeds(all: 1), totalSteps: steps, trainExamples: 8, time: 0),
+                       .runEnd(id: id, status: .finished, metrics: RunMetrics(accuracy: 80, macroF1: 80, perClassF1: [80, 80], confusion: [[1, 0], [0, 1]]),
+                               cost: cost, failure: nil, step: steps, time: 1)]
+        }
+        var m = ExperimentModel(config: config)
+        for e in events { m.apply(e) }
+        let rows = m.strategyRows(table: m.results())
+        XCTAssertEqual(rows[1].relativeToEnsemble, 0.2, accuracy: 1e-12)
+        XCTAssertEqual(m.relativeCost(m.runs[RunID(strategy: "Best practices", run: 0)]!)!, 0.2, accuracy: 1e-12)
+        XCTAssertEqual(ResultsTable.derive(config: config, events: events, classCount: 2).rows[1].costRelativeToEnsemble, 0.2, accuracy: 1e-12)
     }
 
     func testProgressAndOverallETA() {

@@ -58,14 +58,14 @@ public enum ResultsText {
     /// "0.83 [0.57, 1.61]": a ratio with its interval.
     public static func ratio(_ i: Interval) -> String { fixed(i.estimate, 2) + " [" + fixed(i.low, 2) + ", " + fixed(i.high, 2) + "]" }
 
-    /// `difference(i)` from `Significance.minimumPairs` pairs on; below, the estimate alone: "+0.66 [no CI: 3 pairs]".
+    /// `difference(i)` from `PairedComparison.minimumPairs` pairs on; below, the estimate alone: "+0.66 [no CI: 3 pairs]".
     public static func difference(_ i: Interval, pairs: Int) -> String {
-        pairs >= Significance.minimumPairs ? difference(i) : signed(i.estimate) + noInterval(pairs)
+        pairs >= PairedComparison.minimumPairs ? difference(i) : signed(i.estimate) + noInterval(pairs)
     }
 
-    /// `ratio(i)` from `Significance.minimumPairs` pairs on; below, the estimate alone: "1.53 [no CI: 3 pairs]".
+    /// `ratio(i)` from `PairedComparison.minimumPairs` pairs on; below, the estimate alone: "1.53 [no CI: 3 pairs]".
     public static func ratio(_ i: Interval, pairs: Int) -> String {
-        pairs >= Significance.minimumPairs ? ratio(i) : fixed(i.estimate, 2) + noInterval(pairs)
+        pairs >= PairedComparison.minimumPairs ? ratio(i) : fixed(i.estimate, 2) + noInterval(pairs)
     }
 
     static func noInterval(_ pairs: Int) -> String { " [no CI: \(pairs) pair\(pairs == 1 ? "" : "s")]" }

@@ -5,7 +5,7 @@ import Foundation
 
 /// A strategy in session k compared with the same strategy in the first session.
 public struct CrossSessionTest: Codable, Hashable, Sendable {
-    /// "paired" when every common run index used the same seeds in both sessions (≥ 2 of them), else "welch".
+    /// "paired" when at least 2 run indices pair (`PairedComparison`'s rule), else "welch".
     public var kind: String
     /// Mean macro-F1 of this session minus the first's (over the pairs when paired).
     public var difference: Double
@@ -34,54 +34,34 @@ public struct SessionComparison: Codable, Hashable, Sendable {
     public var sessions: [String]
     public var rows: [ComparisonRow]
 
-    /// Strategies in order of first appearance. Runs are matched by run index; a paired test needs identical
-    /// `run_start` seeds at every common index (same experiment seeds), otherwise runs are independent samples
-    /// and Welch's t-test applies. The bootstrap seed is the first session's `baseSeeds.split`.
+    /// Strategies in order of first appearance. Runs pair under `PairedComparison`'s rule (same run index, same
+    /// recorded seeds); with at least 2 pairs the test is paired (`PairedComparison`, seeded with the first
+    /// session's `baseSeeds.split`), otherwise the runs are independent samples and Welch's t-test applies.
     public init(_ sessions: [RecordedSession]) {
-        self.sessions = sessions.map(\.manifest.name)
-        let tables = sessions.map(SessionExport.results)
-        let runs = sessions.map(Self.finalRuns)
+        self.init(sessions.map { ($0.manifest.name, $0.config, $0.events, SessionExport.results($0)) })
+    }
+
+    /// The same from loaded sessions: name, config, events and results table of each.
+    public init(_ sessions: [(name: String, config: ExperimentConfig, events: [TrainingEvent], table: ResultsTable)]) {
+        self.sessions = sessions.map(\.name)
+        let outcomes = sessions.map { RunOutcomes($0.events) }
         var order: [String] = []
-        for t in tables { for r in t.rows where !order.contains(r.strategy) { order.append(r.strategy) } }
+        for s in sessions { for r in s.table.rows where !order.contains(r.strategy) { order.append(r.strategy) } }
         let seed = sessions.first?.config.baseSeeds.split ?? 0
         rows = order.map { name in
-            let results = tables.map { t in t.rows.first { $0.strategy == name } }
-            let first = runs.first?[name] ?? [:]
-            let tests = runs.dropFirst().map { other -> CrossSessionTest? in
-                Self.test(first, other[name] ?? [:], seed: seed)
-            }
+            let results = sessions.map { s in s.table.rows.first { $0.strategy == name } }
+            let first = outcomes.first?.finished(name) ?? [:]
+            let tests = outcomes.dropFirst().map { Self.test(first, $0.finished(name), seed: seed) }
             return ComparisonRow(strategy: name, results: results, tests: tests)
         }
     }
 
-    /// strategy → run index → (seeds, final macro-F1) of finished runs (the last `run_end` of a run counts).
-    static func finalRuns(_ s: RecordedSession) -> [String: [Int: (Seeds?, Double)]] { finalRuns(s.events) }
-
-    static func finalRuns(_ events: [TrainingEvent]) -> [String: [Int: (Seeds?, Double)]] {
-        var seeds: [RunID: Seeds] = [:]
-        var f1: [RunID: Double?] = [:]
-        for event in events {
-            switch event {
-            case let .runStart(id, sd, _, _, _): seeds[id] = sd
-            case let .runEnd(id, status, metrics, _, _, _, _): f1[id] = status == .finished ? metrics?.macroF1 : nil
-            default: break
-            }
+    static func test(_ a: [Int: RunOutcomes.Outcome], _ b: [Int: RunOutcomes.Outcome], seed: UInt64) -> CrossSessionTest? {
+        if let p = PairedComparison(b, against: a, seed: seed) {
+            return CrossSessionTest(kind: "paired", difference: p.meanDifference.estimate, interval: p.meanDifference,
+                                    p: p.wilcoxonP, t: nil, df: nil, n: p.pairs)
         }
-        var out: [String: [Int: (Seeds?, Double)]] = [:]
-        for (id, value) in f1 { if let v = value { out[id.strategy, default: [:]][id.run] = (seeds[id], v) } }
-        return out
-    }
-
-    static func test(_ a: [Int: (Seeds?, Double)], _ b: [Int: (Seeds?, Double)], seed: UInt64) -> CrossSessionTest? {
-        let common = Set(a.keys).intersection(b.keys).sorted()
-        let seedsMatch = common.count >= 2 && common.allSatisfy { a[$0]!.0 != nil && a[$0]!.0 == b[$0]!.0 }
-        if seedsMatch {
-            let x = common.map { b[$0]!.1 }, y = common.map { a[$0]!.1 }
-            let interval = Statistics.pairedBootstrap(x, y, resamples: ResultsTable.bootstrapResamples, seed: seed)
-            return CrossSessionTest(kind: "paired", difference: interval.estimate, interval: interval,
-                                    p: Statistics.wilcoxonSignedRank(x, y), t: nil, df: nil, n: common.count)
-        }
-        let x = b.keys.sorted().map { b[$0]!.1 }, y = a.keys.sorted().map { a[$0]!.1 }
+        let x = b.keys.sorted().map { b[$0]!.metrics!.macroF1 }, y = a.keys.sorted().map { a[$0]!.metrics!.macroF1 }
         guard x.count >= 2, y.count >= 2 else { return nil }
         let w = Statistics.welchT(x, y)
         return CrossSessionTest(kind: "welch", difference: Statistics.summary(x).mean - Statistics.summary(y).mean, interval: nil,

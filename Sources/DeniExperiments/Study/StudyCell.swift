@@ -3,18 +3,26 @@ import DeniData
 import DeniTraining
 import Foundation
 
-/// Two strategies of one cell over runs with the same index and the same seeds.
-public struct PairedComparison: Codable, Hashable, Sendable {
+/// Two strategies of one cell: the paired comparison (`PairedComparison`) and their cost ratio.
+public struct StudyComparison: Encodable, Hashable, Sendable {
     public var strategy: String
     public var against: String
-    public var pairs: Int
-    /// Mean of (strategy − against) final macro-F1, paired bootstrap 95 % interval.
-    public var meanDifference: Interval
-    public var wilcoxonP: Double
-    /// std(strategy) / std(against) over the pairs, paired bootstrap 95 % interval.
-    public var stdRatio: Interval
+    public var paired: PairedComparison
     /// Mean model-steps of `strategy` over those of `against` (all finished runs of each).
     public var costRatio: Double
+
+    public var pairs: Int { paired.pairs }
+    public var meanDifference: Interval { paired.meanDifference }
+    public var wilcoxonP: Double { paired.wilcoxonP }
+    public var stdRatio: Interval { paired.stdRatio }
+
+    enum CodingKeys: String, CodingKey { case strategy, against, costRatio }
+    /// One flat object (strategy, against, the comparison's fields, costRatio), as `deni report --json` prints it.
+    public func encode(to encoder: Encoder) throws {
+        try paired.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(strategy, forKey: .strategy); try c.encode(against, forKey: .against); try c.encode(costRatio, forKey: .costRatio)
+    }
 }
 
 /// A run recorded by two sessions of a cell (same strategy, run index and seeds): the first session's result
@@ -42,8 +50,8 @@ public struct StudyCell: Sendable {
     public var events: [TrainingEvent]
     public var table: ResultsTable
     public var duplicates: [DuplicateRun]
-    /// strategy → run index → (seeds, final macro-F1) of the merged finished runs.
-    let finals: [String: [Int: (Seeds?, Double)]]
+    /// How each merged run ended.
+    let outcomes: RunOutcomes
 
     /// What two sessions must share to be one cell: the config without the fields that do not affect results,
     /// plus the dataset's identity.
@@ -122,15 +130,13 @@ public struct StudyCell: Sendable {
         var owner: [RunID: (session: Int, f1: Double)] = [:]
         var duplicates: [DuplicateRun] = []
         for (k, s) in sessions.enumerated() {
-            for (strategy, runs) in SessionComparison.finalRuns(s) {
-                for (run, (_, f1)) in runs {
-                    let id = RunID(strategy: strategy, run: run)
-                    if let o = owner[id] {
-                        duplicates.append(DuplicateRun(strategy: strategy, run: run, used: o.f1, other: f1,
-                                                       usedSession: sessions[o.session].manifest.name, otherSession: s.manifest.name))
-                    } else {
-                        owner[id] = (k, f1)
-                    }
+            for (id, outcome) in RunOutcomes(s.events).ended where outcome.isFinished {
+                let f1 = outcome.metrics!.macroF1
+                if let o = owner[id] {
+                    duplicates.append(DuplicateRun(strategy: id.strategy, run: id.run, used: o.f1, other: f1,
+                                                   usedSession: sessions[o.session].manifest.name, otherSession: s.manifest.name))
+                } else {
+                    owner[id] = (k, f1)
                 }
             }
         }
@@ -144,33 +150,22 @@ public struct StudyCell: Sendable {
         }
         self.events = merged
         self.duplicates = duplicates.sorted { ($0.strategy, $0.run) < ($1.strategy, $1.run) }
-        finals = SessionComparison.finalRuns(merged)
+        outcomes = RunOutcomes(merged)
         table = ResultsTable.derive(config: config, events: merged, classCount: first.manifest.dataset.classCount)
     }
 
     public func row(_ strategy: String) -> StrategyResult? { table.rows.first { $0.strategy == strategy } }
 
-    /// `strategy` against `other` over run indices finished by both with identical seeds (nil below 2 pairs).
-    public func compare(_ strategy: String, with other: String) -> PairedComparison? {
-        let mine = finals[strategy] ?? [:], theirs = finals[other] ?? [:]
-        var a: [Double] = [], b: [Double] = []
-        for run in mine.keys.sorted() {
-            guard let (sa, fa) = mine[run], let (sb, fb) = theirs[run], sa != nil, sa == sb else { continue }
-            a.append(fa); b.append(fb)
-        }
-        guard a.count >= 2, let ra = row(strategy), let rb = row(other) else { return nil }
-        let seed = config.baseSeeds.split
-        return PairedComparison(
-            strategy: strategy, against: other, pairs: a.count,
-            meanDifference: Statistics.pairedBootstrap(a, b, resamples: ResultsTable.bootstrapResamples, seed: seed),
-            wilcoxonP: Statistics.wilcoxonSignedRank(a, b),
-            stdRatio: Statistics.stdRatioBootstrap(a, b, paired: true, resamples: ResultsTable.bootstrapResamples, seed: seed &+ 1),
-            costRatio: ra.modelSteps / rb.modelSteps)
+    /// `strategy` against `other` (`PairedComparison`, seeded with the cell's `baseSeeds.split`); nil below 2 pairs.
+    public func compare(_ strategy: String, with other: String) -> StudyComparison? {
+        guard let ra = row(strategy), let rb = row(other),
+              let p = PairedComparison(outcomes.finished(strategy), against: outcomes.finished(other), seed: config.baseSeeds.split) else { return nil }
+        return StudyComparison(strategy: strategy, against: other, paired: p, costRatio: ra.modelSteps / rb.modelSteps)
     }
 
     /// The comparisons a study reports: every strategy against Default, DENI against Ensemble, and
     /// DENI + Augment against DENI.
-    public var comparisons: [PairedComparison] {
+    public var comparisons: [StudyComparison] {
         let names = table.rows.map(\.strategy)
         let base = StrategyKind.standard.displayName
         var out = names.filter { $0 != base }.compactMap { compare($0, with: base) }
@@ -181,7 +176,7 @@ public struct StudyCell: Sendable {
     }
 
     /// Final macro-F1 per run index of a strategy (finished runs).
-    public func finalF1(_ strategy: String) -> [Int: Double] { (finals[strategy] ?? [:]).mapValues(\.1) }
+    public func finalF1(_ strategy: String) -> [Int: Double] { outcomes.finalF1(strategy) }
 
     /// The registered dataset's short name (its title up to the first space or parenthesis), else the key.
     static func datasetName(_ key: String) -> String {

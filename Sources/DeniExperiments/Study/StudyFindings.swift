@@ -28,9 +28,9 @@ public enum StudyFindings {
     }
 
     /// Better in mean and std: Δ interval above 0 and std-ratio interval below 1; worse: Δ interval below 0 or
-    /// std-ratio interval above 1; anything else, or fewer than `Significance.minimumPairs` pairs, is inconclusive.
-    static func meanAndStd(_ c: PairedComparison) -> Finding.Verdict {
-        if c.pairs < Significance.minimumPairs { return .inconclusive }
+    /// std-ratio interval above 1; anything else, or fewer than `PairedComparison.minimumPairs` pairs, is inconclusive.
+    static func meanAndStd(_ c: StudyComparison) -> Finding.Verdict {
+        if c.pairs < PairedComparison.minimumPairs { return .inconclusive }
         if c.meanDifference.low > 0 && c.stdRatio.high < 1 { return .confirmed }
         if c.meanDifference.high < 0 || c.stdRatio.low > 1 { return .notConfirmed }
         return .inconclusive
@@ -45,7 +45,7 @@ public enum StudyFindings {
         return .inconclusive
     }
 
-    static func describe(_ c: PairedComparison, in cell: StudyCell) -> String {
+    static func describe(_ c: StudyComparison, in cell: StudyCell) -> String {
         "\(cell.title): \(c.strategy) − \(c.against) = \(ResultsText.difference(c.meanDifference, pairs: c.pairs)) macro-F1, "
             + "std ratio \(ResultsText.ratio(c.stdRatio, pairs: c.pairs)), "
             + "cost \(ResultsText.fixed(100 * c.costRatio, 0)) % of \(c.against) (model-steps), \(c.pairs) paired runs"
@@ -58,7 +58,7 @@ public enum StudyFindings {
             guard let c = cell.compare(strategy, with: against) else { continue }
             let v = meanAndStd(c)
             verdicts.append(v)
-            evidence.append(describe(c, in: cell) + " → \(v.rawValue)\(c.pairs < Significance.minimumPairs ? " (fewer than \(Significance.minimumPairs) pairs)" : "").")
+            evidence.append(describe(c, in: cell) + " → \(v.rawValue)\(c.pairs < PairedComparison.minimumPairs ? " (fewer than \(PairedComparison.minimumPairs) pairs)" : "").")
         }
         return Finding(number: number, claim: claims[number - 1], verdict: overall(verdicts), evidence: evidence)
     }
@@ -73,20 +73,21 @@ public enum StudyFindings {
         for full in cells where full.config.tuning.kind == .full {
             for peft in cells where peft.config.tuning.kind != .full && peft.config.dataset == full.config.dataset {
                 let gains = [peft, full].map { cell -> [Double] in
-                    let d = cell.finalF1(deni), b = cell.finalF1(base)
-                    return d.keys.sorted().compactMap { run in b[run].map { d[run]! - $0 } }
+                    let (d, b) = PairedComparison.pairs(cell.outcomes.finished(deni), cell.outcomes.finished(base))
+                    return zip(d, b).map { $0 - $1 }
                 }
                 guard gains[0].count >= 2, gains[1].count >= 2 else { continue }
-                let diff = Statistics.independentBootstrap(gains[0], gains[1], resamples: ResultsTable.bootstrapResamples,
+                let diff = Statistics.independentBootstrap(gains[0], gains[1], resamples: PairedComparison.bootstrapResamples,
                                                            seed: full.config.baseSeeds.split &+ 2)
-                let enough = min(gains[0].count, gains[1].count) >= Significance.minimumPairs
+                let enough = min(gains[0].count, gains[1].count) >= PairedComparison.minimumPairs
                 let v: Finding.Verdict = !enough ? .inconclusive : diff.low > 0 ? .confirmed : diff.high < 0 ? .notConfirmed : .inconclusive
                 verdicts.append(v)
                 let g = gains.map { $0.reduce(0, +) / Double($0.count) }
                 var sentence = "\(peft.title) vs \(full.title): DENI − Default = \(ResultsText.signed(g[0])) (\(gains[0].count) pairs) "
                     + "vs \(ResultsText.signed(g[1])) (\(gains[1].count) pairs); difference \(ResultsText.difference(diff)) → \(v.rawValue)"
-                    + (enough ? "." : " (fewer than \(Significance.minimumPairs) pairs).")
-                let a = Array(peft.finalF1(deni).values), b = Array(full.finalF1(base).values)
+                    + (enough ? "." : " (fewer than \(PairedComparison.minimumPairs) pairs).")
+                let a = peft.finalF1(deni).sorted { $0.key < $1.key }.map(\.value)
+                let b = full.finalF1(base).sorted { $0.key < $1.key }.map(\.value)
                 if a.count >= 2, b.count >= 2 {
                     let w = Statistics.welchT(a, b)
                     let ma = Statistics.summary(a).mean, mb = Statistics.summary(b).mean

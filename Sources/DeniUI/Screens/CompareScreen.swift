@@ -1,32 +1,32 @@
+import DeniExperiments
+
 /// Two sessions side by side: per-strategy macro-F1 of each, the difference, and their mean test curves.
 enum CompareScreen {
     static func draw(_ grid: inout CellGrid, _ c: CompareState, _ rect: Rect, _ g: Glyphs) {
         let (a, b) = c.models
-        let rowsA = a.strategyRows(table: c.tables.0), rowsB = b.strategyRows(table: c.tables.1)
-        var names: [String] = rowsA.map(\.strategy)
-        for r in rowsB where !names.contains(r.strategy) { names.append(r.strategy) }
         var y = rect.y
         grid.text(rect.x + 1, y, "Compare  A: \(c.names.0) (\(a.config.dataset))  ·  B: \(c.names.1) (\(b.config.dataset))",
                   Style(.title, bold: true), maxWidth: rect.width - 2)
         y += 2
         let header = Format.fit("Strategy", 18) + Format.fit("A macro-F1", 20, right: true) + Format.fit("n", 5, right: true)
-            + Format.fit("B macro-F1", 20, right: true) + Format.fit("n", 5, right: true) + Format.fit("B − A", 10, right: true)
+            + Format.fit("B macro-F1", 20, right: true) + Format.fit("n", 5, right: true) + "  " + Format.fit("B − A", 30)
         grid.text(rect.x + 2, y, header, Style(.accent, bold: true), maxWidth: rect.width - 3)
         y += 1
-        for (i, name) in names.enumerated() {
-            guard y < rect.y + rect.height / 2 else { break }
-            let ra = rowsA.first { $0.strategy == name }, rb = rowsB.first { $0.strategy == name }
-            let diff = (ra?.macroF1.mean).flatMap { am in (rb?.macroF1.mean).map { $0 - am } }
-            let line = Format.fit(name, 18)
-                + Format.fit(ra.map { Format.meanStd($0.macroF1.mean, $0.macroF1.std) } ?? "–", 20, right: true)
-                + Format.fit(ra.map { "\($0.macroF1.count)" } ?? "–", 5, right: true)
-                + Format.fit(rb.map { Format.meanStd($0.macroF1.mean, $0.macroF1.std) } ?? "–", 20, right: true)
-                + Format.fit(rb.map { "\($0.macroF1.count)" } ?? "–", 5, right: true)
-                + Format.fit(diff.map { ($0 >= 0 ? "+" : "") + Format.num($0) } ?? "–", 10, right: true)
-            grid.set(rect.x + 1, y, g.marker(i), Style(.series(i), bold: true))
+        for (i, row) in c.comparison.rows.enumerated() {
+            guard y < rect.y + rect.height / 2 - 1 else { break }
+            let ra = row.results.first ?? nil, rb = row.results.dropFirst().first ?? nil
+            func cell(_ r: StrategyResult?) -> String { r.map { Format.meanStd($0.macroF1.mean, $0.macroF1.std) } ?? "–" }
+            let line = Format.fit(row.strategy, 18)
+                + Format.fit(cell(ra), 20, right: true) + Format.fit(ra.map { "\($0.macroF1.count)" } ?? "–", 5, right: true)
+                + Format.fit(cell(rb), 20, right: true) + Format.fit(rb.map { "\($0.macroF1.count)" } ?? "–", 5, right: true)
+                + "  " + difference(row.tests.first ?? nil)
+            let index = a.strategyIndex(row.strategy)
+            grid.set(rect.x + 1, y, g.marker(index), Style(.series(index), bold: true))
             grid.text(rect.x + 2, y, line, Style(reverse: i == c.cursor), maxWidth: rect.width - 3)
             y += 1
         }
+        grid.text(rect.x + 2, y, "B − A: paired mean difference over runs with the same index and seeds (95 % bootstrap CI, Wilcoxon p); "
+                  + "without 2 such pairs, difference of means (Welch's t).", Style(.muted), maxWidth: rect.width - 3)
         y += 1
         let h = rect.maxY - y
         guard h >= 6 else { return }
@@ -41,5 +41,14 @@ enum CompareScreen {
         ca.title = "A · " + ca.title; cb.title = "B · " + cb.title
         ca.draw(into: &grid, rect: Rect(x: rect.x, y: y, width: w - 1, height: h), glyphs: g)
         cb.draw(into: &grid, rect: Rect(x: rect.x + w, y: y, width: rect.width - w, height: h), glyphs: g)
+    }
+
+    /// "+1.23 [+0.10, +2.30] p 0.03 (paired, 5)" or "+1.23 p 0.04 (Welch)" or "–".
+    static func difference(_ t: CrossSessionTest?) -> String {
+        guard let t else { return "–" }
+        if let i = t.interval {
+            return ResultsText.difference(i, pairs: t.n) + " p " + Format.p(t.p) + " (paired, \(t.n))"
+        }
+        return ResultsText.signed(t.difference) + " p " + Format.p(t.p) + " (Welch)"
     }
 }

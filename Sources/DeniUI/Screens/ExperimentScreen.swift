@@ -84,7 +84,7 @@ enum ExperimentScreen {
         for name in strategiesWithRuns.prefix(costH - 1) {
             let i = m.strategyIndex(name)
             let runs = m.runs(of: name)
-            let rel = runs.compactMap(ExperimentModel.relativeCost)
+            let rel = runs.compactMap(m.relativeCost)
             let mean = rel.isEmpty ? Double.nan : rel.reduce(0, +) / Double(rel.count)
             grid.set(r.x + 1, y, g.marker(i), Style(.series(i), bold: true))
             grid.text(r.x + 3, y, Format.fit(name, 11), Style())

@@ -94,7 +94,7 @@ enum ResultsScreen {
             guard y < rect.maxY else { break }
             if i == s.results.runCursor { grid.set(rect.x, y, g.selection, Style(.accent, bold: true)) }
             grid.set(rect.x + 1, y, g.marker(r.id.run), Style(.series(r.id.run)))
-            let rel = ExperimentModel.relativeCost(r).map { LineChart.fmt($0, 2) } ?? "–"
+            let rel = m.relativeCost(r).map { LineChart.fmt($0, 2) } ?? "–"
             let line = Format.fit("#\(r.id.run)", 8) + Format.fit(r.state.rawValue, 11)
                 + Format.fit(r.metrics.map { LineChart.fmt($0.macroF1, 2) } ?? "–", 10, right: true)
                 + Format.fit(r.metrics.map { LineChart.fmt($0.accuracy, 2) } ?? "–", 10, right: true)
@@ -114,7 +114,7 @@ enum ResultsScreen {
         y += 1
         if let f = r.failure { grid.text(rect.x + 1, y, "failure: \(f)", Style(.error, bold: true), maxWidth: rect.width - 2); y += 1 }
         let c = r.cost
-        grid.text(rect.x + 1, y, "cost: \(c.modelSteps) model-steps (\(ExperimentModel.relativeCost(r).map { LineChart.fmt($0, 2) } ?? "–")× Ensemble) · "
+        grid.text(rect.x + 1, y, "cost: \(c.modelSteps) model-steps (\(m.relativeCost(r).map { LineChart.fmt($0, 2) } ?? "–")× Ensemble) · "
                   + "\(LineChart.compact(c.trainingFLOPs)) FLOPs · \(c.inferencePasses) inference passes · \(Format.duration(c.wallSeconds)) · peak \(c.peakMemoryBytes / 1_048_576) MiB",
                   Style(), maxWidth: rect.width - 2)
         y += 1

@@ -83,11 +83,12 @@ public struct SessionsState: Hashable, Sendable {
 public struct CompareState: Hashable, Sendable {
     public var names: (String, String)
     public var models: (ExperimentModel, ExperimentModel)
-    public var tables: (ResultsTable?, ResultsTable?)
+    /// The same comparison `deni compare` prints: B's strategies tested against A's (paired where seeds agree).
+    public var comparison: SessionComparison
     public var cursor = 0
 
     public static func == (l: CompareState, r: CompareState) -> Bool {
-        l.names == r.names && l.models == r.models && l.tables == r.tables && l.cursor == r.cursor
+        l.names == r.names && l.models == r.models && l.comparison == r.comparison && l.cursor == r.cursor
     }
     public func hash(into h: inout Hasher) { h.combine(names.0); h.combine(names.1); h.combine(cursor) }
 }
@@ -107,9 +108,8 @@ public struct AppState: Hashable, Sendable {
     public var setup: SetupState
     public var training = TrainingStatus.idle
     public var live: ExperimentModel?
-    /// The live experiment's run ends so far, and the results table derived from them (with significance
-    /// against Default), exactly as the session's summary will be.
-    public var liveRunEnds: [TrainingEvent] = []
+    /// The results of the live experiment's runs ended so far (`ExperimentModel.results()`), exactly as the
+    /// session's summary will be; re-derived when a run ends.
     public var liveTable: ResultsTable?
     public var liveView = ExperimentView()
     public var replay: ReplayPlayer?

@@ -79,6 +79,10 @@ public struct ExperimentModel: Hashable, Sendable {
     /// Events that referred to a run that never started (counted, otherwise ignored).
     public private(set) var orphanEvents = 0
     public var latestTime = 0.0
+    /// How each run ended so far: what results are derived from (`results()`).
+    public private(set) var outcomes = RunOutcomes()
+    /// `run_end` events applied (a resumed run may end twice).
+    public private(set) var runEndCount = 0
     public static let logCapacity = 500
 
     public init(config: ExperimentConfig) {
@@ -104,7 +108,9 @@ public struct ExperimentModel: Hashable, Sendable {
 
     public mutating func apply(_ event: TrainingEvent) {
         eventCount += 1
-        switch event.sanitized {
+        let event = event.sanitized
+        outcomes.record(event)
+        switch event {
         case let .runStart(id, seeds, totalSteps, trainExamples, time):
             noteStrategy(id.strategy)
             if runs[id] == nil { runOrder.append(id) }
@@ -138,6 +144,7 @@ public struct ExperimentModel: Hashable, Sendable {
         case let .cost(id, _, cost):
             update(id) { $0.cost = cost }
         case let .runEnd(id, status, metrics, cost, failure, step, time):
+            runEndCount += 1
             update(id) { r in
                 r.state = switch status { case .finished: .finished; case .failed: .failed; case .cancelled: .cancelled }
                 r.metrics = metrics; r.cost = cost; r.failure = failure
@@ -228,48 +235,50 @@ extension TrainingEvent {
     }
 }
 
-/// Per-strategy statistics derived from the events (the Results screen's rows).
+/// One row of the Results screen: the derived results table's row for a strategy (the one derivation, as
+/// `deni show` prints it) plus how many of its runs have started.
 public struct StrategyRow: Hashable, Sendable {
     public var strategy: String
     public var index: Int
+    /// Runs started so far.
     public var runs: Int
-    public var finished: Int
-    /// Runs that ended `failed` plus finished runs whose macro-F1 fell below 100 / C.
-    public var failed: Int
-    public var macroF1: Summary
-    public var accuracy: Summary
-    /// Mean model-steps per run and the same relative to a 10-member Ensemble of the same run length.
-    public var modelSteps: Double
-    public var relativeToEnsemble: Double
-    public var significance: Significance?
+    public var result: StrategyResult?
+
+    public var finished: Int { result?.runs ?? 0 }
+    public var failed: Int { result?.failed ?? 0 }
+    public var macroF1: Summary { result?.macroF1 ?? Statistics.summary([]) }
+    public var accuracy: Summary { result?.accuracy ?? Statistics.summary([]) }
+    public var relativeToEnsemble: Double { result?.costRelativeToEnsemble ?? .nan }
+    public var significance: PairedComparison? { result?.significance }
 }
 
 extension ExperimentModel {
-    /// The cost of a run relative to a 10-member Ensemble of the same length so far (10 × its main-model steps).
-    public static func relativeCost(_ r: RunTrack) -> Double? {
-        let base = Double(r.step > 0 ? r.step : r.totalSteps) * 10
-        return base > 0 ? Double(r.cost.modelSteps) / base : nil
+    /// The results table of the runs ended so far (`ResultsTable.derive`, the derivation `deni show` uses);
+    /// nil before the first run ends. Two classes are assumed until a run reports its per-class F1.
+    public func results() -> ResultsTable? {
+        guard !outcomes.ended.isEmpty else { return nil }
+        return ResultsTable.derive(config: config, outcomes: outcomes, classCount: classCount ?? 2)
     }
 
-    /// One row per strategy with runs; mean/std/min/max from `Statistics.summary`, significance from `table`.
+    /// A run's cost relative to a 10-member Ensemble (`ResultsTable.costRelativeToEnsemble`, the one cost
+    /// definition); a run still going is projected to its planned length from its steps so far.
+    public func relativeCost(_ r: RunTrack) -> Double? {
+        var steps = Double(r.cost.modelSteps)
+        if r.state == .running {
+            guard r.step > 0 else { return nil }
+            steps *= Double(max(r.totalSteps, r.step)) / Double(r.step)
+        }
+        let v = ResultsTable.costRelativeToEnsemble(modelSteps: steps, strategy: r.id.strategy, outcomes: outcomes, config: config)
+        return v.isFinite ? v : nil
+    }
+
+    /// One row per strategy with runs, in display order, from `table` (the derived results of these runs).
     public func strategyRows(table: ResultsTable?) -> [StrategyRow] {
         strategies.enumerated().compactMap { (i, name) in
-            let rs = runs(of: name)
-            guard !rs.isEmpty else { return nil }
-            let done = rs.filter { $0.state == .finished && $0.metrics != nil }
-            let f1 = done.map { $0.metrics!.macroF1 }, acc = done.map { $0.metrics!.accuracy }
-            let threshold = classCount.map { 100.0 / Double($0) }
-            let degenerate = threshold.map { t in f1.filter { $0 < t }.count } ?? 0
-            let ended = rs.filter { $0.state != .running }
-            let steps = ended.map { Double($0.cost.modelSteps) }
-            let rel = ended.compactMap(ExperimentModel.relativeCost)
-            let sig = table?.rows.first { row in row.strategy == name || StrategyKind(rawValue: row.strategy)?.displayName == name }?.significance
-            return StrategyRow(strategy: name, index: i, runs: rs.count, finished: done.count,
-                               failed: rs.filter { $0.state == .failed }.count + degenerate,
-                               macroF1: Statistics.summary(f1), accuracy: Statistics.summary(acc),
-                               modelSteps: steps.isEmpty ? .nan : steps.reduce(0, +) / Double(steps.count),
-                               relativeToEnsemble: rel.isEmpty ? .nan : rel.reduce(0, +) / Double(rel.count),
-                               significance: sig)
+            let started = runs(of: name).count
+            guard started > 0 else { return nil }
+            let row = table?.rows.first { strategyIndex($0.strategy) == i }
+            return StrategyRow(strategy: name, index: i, runs: started, result: row)
         }
     }
 }

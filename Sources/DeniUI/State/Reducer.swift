@@ -49,14 +49,9 @@ extension AppState {
             var ended = false
             for e in events {
                 live!.apply(e)
-                if case .runEnd = e { liveRunEnds.append(e); ended = true }
+                if case .runEnd = e { ended = true }
             }
-            if ended, let model = live {
-                let classes = liveRunEnds.lazy.compactMap { e -> Int? in
-                    if case let .runEnd(_, _, m?, _, _, _, _) = e { return m.perClassF1.count } else { return nil }
-                }.first ?? 2
-                liveTable = ResultsTable.derive(config: model.config, events: liveRunEnds, classCount: classes)
-            }
+            if ended { liveTable = live?.results() }
             return []
         case .tick: return []
         case let .resize(w, h):
@@ -100,8 +95,13 @@ extension AppState {
                 for e in s.events { m.apply(e) }
                 return m
             }
-            compare = CompareState(names: (names[0], names[1]), models: (model(loaded[0]), model(loaded[1])),
-                                   tables: (loaded[0].table, loaded[1].table))
+            let models = loaded.map(model)
+            var entries: [(name: String, config: ExperimentConfig, events: [TrainingEvent], table: ResultsTable)] = []
+            for k in 0..<2 {
+                let table = loaded[k].table ?? models[k].results() ?? ResultsTable(baseline: nil, rows: [])
+                entries.append((name: names[k], config: loaded[k].config, events: loaded[k].events, table: table))
+            }
+            compare = CompareState(names: (names[0], names[1]), models: (models[0], models[1]), comparison: SessionComparison(entries))
             sessions.mark = nil
             screen = .compare
             return []
@@ -344,7 +344,7 @@ extension AppState {
         }
         setup.message = nil
         live = ExperimentModel(config: setup.config)
-        liveRunEnds = []; liveTable = nil
+        liveTable = nil
         liveView = ExperimentView()
         training = .running
         screen = .live

@@ -11,7 +11,9 @@ public struct ReplayPlayer: Hashable, Sendable {
 
     public let name: String
     public let events: [TrainingEvent]
-    public let table: ResultsTable?
+    /// The results of the runs ended so far in the replay (`ExperimentModel.results()`); at the end, the
+    /// session's summary.
+    public private(set) var table: ResultsTable?
     public let timeline: [Double]
     /// Index of the next event to apply (so `position` events have been applied).
     public private(set) var position = 0
@@ -21,10 +23,12 @@ public struct ReplayPlayer: Hashable, Sendable {
     /// Replay clock on the timeline.
     public private(set) var clock = 0.0
     private let config: ExperimentConfig
+    /// `model.runEndCount` when `table` was derived.
+    private var tableRunEnds = 0
 
     public init(name: String, session: LoadedSession) {
         self.name = name
-        events = session.events; table = session.table; config = session.config
+        events = session.events; config = session.config
         model = ExperimentModel(config: session.config)
         var t: [Double] = []
         t.reserveCapacity(events.count)
@@ -63,6 +67,7 @@ public struct ReplayPlayer: Hashable, Sendable {
         while position < events.count && timeline[position] <= clock {
             model.apply(events[position]); position += 1
         }
+        refreshTable()
         return position - start
     }
 
@@ -71,6 +76,7 @@ public struct ReplayPlayer: Hashable, Sendable {
         paused = true
         guard !atEnd else { return }
         model.apply(events[position]); clock = timeline[position]; position += 1
+        refreshTable()
     }
 
     /// Moves to event index `target`, rebuilding the model from the start when seeking backwards.
@@ -80,8 +86,16 @@ public struct ReplayPlayer: Hashable, Sendable {
         if t < position { model = ExperimentModel(config: config); position = 0 }
         let start = position
         while position < t { model.apply(events[position]); position += 1 }
+        refreshTable()
         clock = position > 0 ? timeline[position - 1] : (timeline.first ?? 0)
         return position - start
+    }
+
+    /// Re-derives `table` when a run ended since it was last derived (or the model was rebuilt).
+    private mutating func refreshTable() {
+        guard model.runEndCount != tableRunEnds else { return }
+        tableRunEnds = model.runEndCount
+        table = model.results()
     }
 
     public mutating func seek(fraction f: Double) { seek(to: Int((min(max(0, f), 1) * Double(events.count)).rounded())) }

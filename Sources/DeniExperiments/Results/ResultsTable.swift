@@ -1,24 +1,6 @@
 import DeniData
 import DeniTraining
 
-/// A strategy compared with the baseline (Default) over paired runs.
-public struct Significance: Codable, Hashable, Sendable {
-    /// Mean of (strategy − baseline) macro-F1 over paired runs, with a paired bootstrap 95 % interval.
-    public var meanDifference: Interval
-    /// Two-sided Wilcoxon signed-rank p-value of the paired differences.
-    public var wilcoxonP: Double
-    /// std(strategy) / std(baseline) with a bootstrap 95 % interval.
-    public var stdRatio: Interval
-    public var pairs: Int
-    /// Fewer pairs than this get no interval in print and no verdict in a study: a paired bootstrap over 2-4 pairs
-    /// has 3-35 distinct resamples, so its interval means little (over 2 the std-ratio one collapses onto the
-    /// estimate). 5 is issue #8's minimum of Ensemble runs.
-    public static let minimumPairs = 5
-    public init(meanDifference: Interval, wilcoxonP: Double, stdRatio: Interval, pairs: Int) {
-        self.meanDifference = meanDifference; self.wilcoxonP = wilcoxonP; self.stdRatio = stdRatio; self.pairs = pairs
-    }
-}
-
 /// One row of the results table.
 public struct StrategyResult: Codable, Hashable, Sendable {
     public var strategy: String
@@ -31,9 +13,10 @@ public struct StrategyResult: Codable, Hashable, Sendable {
     public var modelSteps: Double
     public var costRelativeToEnsemble: Double
     public var wallSeconds: Double
-    public var significance: Significance?
+    /// Against Default (the one paired-comparison derivation); nil for Default itself and below 2 pairs.
+    public var significance: PairedComparison?
     public init(strategy: String, runs: Int, failed: Int, macroF1: Summary, accuracy: Summary, modelSteps: Double,
-                costRelativeToEnsemble: Double, wallSeconds: Double, significance: Significance?) {
+                costRelativeToEnsemble: Double, wallSeconds: Double, significance: PairedComparison?) {
         self.strategy = strategy; self.runs = runs; self.failed = failed; self.macroF1 = macroF1; self.accuracy = accuracy
         self.modelSteps = modelSteps; self.costRelativeToEnsemble = costRelativeToEnsemble; self.wallSeconds = wallSeconds
         self.significance = significance
