@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import DeniExperiments
 import DeniTraining
@@ -12,6 +13,27 @@ final class ReplayTests: XCTestCase {
         p.advance(by: 0.01)
         XCTAssertTrue(p.atEnd)
         XCTAssertEqual(p.model, live)
+    }
+
+    /// The committed example sessions (recorded before the experiment vocabulary changed) replay to the results
+    /// they recorded, and a replay halfway shows the results of the runs ended by then.
+    func testRecordedSessionsReplayToTheirSummary() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let store = StoredSessions(folder: root.appendingPathComponent("sessions/examples"))
+        let rows = try store.list()
+        XCTAssertGreaterThanOrEqual(rows.count, 2)
+        for row in rows {
+            let session = try store.load(row.name)
+            var p = ReplayPlayer(name: row.name, session: session)
+            p.seek(fraction: 0.5)
+            let half = Array(session.events.prefix(p.position))
+            let classes = session.events.lazy.compactMap { e -> Int? in
+                if case let .runEnd(_, _, m?, _, _, _, _) = e { m.perClassF1.count } else { nil }
+            }.first!
+            XCTAssertTrue(p.table?.encodesIdentically(to: ResultsTable.derive(config: session.config, events: half, classCount: classes)) ?? false, row.name)
+            p.seek(fraction: 1)
+            XCTAssertTrue(p.table?.encodesIdentically(to: session.table!) ?? false, "\(row.name): replay ends on the recorded summary")
+        }
     }
 
     func testStepSeekBackwardsAndForwards() {
