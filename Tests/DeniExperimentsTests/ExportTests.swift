@@ -61,7 +61,10 @@ final class ExportTests: XCTestCase {
         let row = ResultsText.cells(ResultsTable.derive(config: config, events: pairs, classCount: 6))[1]
         XCTAssertEqual(row[0], "DENI")
         XCTAssertEqual(row[8], "+4.50 [no CI: 2 pairs]")
-        XCTAssertEqual(row[10], "2.00 [no CI: 2 pairs]")
+        XCTAssertEqual(row[9], "+4.50 [no CI: 2 pairs]", "the paired t interval, also withheld below 5 pairs")
+        XCTAssertEqual(row[10], "0.500", "exact sign-flip p over the 4 sign patterns")
+        XCTAssertEqual(row[12], "2.00 [no CI: 2 pairs]")
+        XCTAssertEqual(row[13], "inconclusive / inconclusive", "no verdict below 5 pairs")
     }
 
     func testCurveSVGIsWellFormedWithOneSeriesPerStrategy() {

@@ -72,31 +72,55 @@ final class StudyReportTests: XCTestCase {
         // Better in mean (every pair) and much less spread → confirmed.
         let better = try session(["Default": [80, 81, 82, 83, 84, 85, 86, 87], "DENI": [88, 88.2, 88.1, 88.3, 88, 88.2, 88.1, 88.3],
                                   "Ensemble": [84, 86, 83, 87, 82, 88, 85, 86]], strategies: [.standard, .deni, .ensemble])
-        XCTAssertEqual(StudyFindings.judge(StudyCell.cells([better]))[0].verdict, .confirmed)
+        let good = StudyFindings.judge(StudyCell.cells([better]))[0]
+        XCTAssertEqual(good.verdicts.map(\.property), ["mean", "spread"], "one cell: nothing to pool")
+        XCTAssertEqual([good.verdict("mean"), good.verdict("spread")], [.confirmed, .confirmed])
+        XCTAssertTrue(good.evidence[0].contains("(paired t +3.02 ["), good.evidence[0])
+        XCTAssertTrue(good.evidence[0].contains("sign-flip p 0.008"), good.evidence[0])
         // Worse in every pair → not confirmed.
         let worse = try session(["Default": [80, 81, 82, 83, 84], "DENI": [70, 71, 72, 73, 74], "Ensemble": [84, 85, 86, 87, 88]],
                                 strategies: [.standard, .deni, .ensemble])
         let judged = StudyFindings.judge(StudyCell.cells([worse]))[0]
-        XCTAssertEqual(judged.verdict, .notConfirmed)
+        XCTAssertEqual(judged.verdict("mean"), .notConfirmed)
+        XCTAssertEqual(judged.verdict("spread"), .inconclusive, "equal spread: the ratio's interval holds 1")
         XCTAssertTrue(judged.evidence[0].hasPrefix("TREC, LoRA: DENI − Ensemble = -14.00 [-14.00, -14.00] macro-F1, std ratio 1.00 ["),
                       judged.evidence[0])
         // The same with four pairs: below the minimum, no verdict either way.
         let four = try session(["Default": [80, 81, 82, 83], "DENI": [70, 71, 72, 73], "Ensemble": [84, 85, 86, 87]],
                                strategies: [.standard, .deni, .ensemble])
         let short = StudyFindings.judge(StudyCell.cells([four]))[0]
-        XCTAssertEqual(short.verdict, .inconclusive)
+        XCTAssertEqual([short.verdict("mean"), short.verdict("spread")], [.inconclusive, .inconclusive])
         XCTAssertTrue(short.evidence[0].hasSuffix("(fewer than 5 pairs)."), short.evidence[0])
         // Three noisy pairs → inconclusive; the evidence names the cell and the numbers.
         let few = try session(["Default": [80, 81, 82], "DENI": [85, 83, 86], "Ensemble": [84, 85, 83]], strategies: [.standard, .deni, .ensemble])
         let finding = StudyFindings.judge(StudyCell.cells([few]))[0]
-        XCTAssertEqual(finding.verdict, .inconclusive)
+        XCTAssertEqual([finding.verdict("mean"), finding.verdict("spread")], [.inconclusive, .inconclusive])
         // Below 5 pairs the estimates stand alone: no interval from 10 distinct resamples.
         XCTAssertTrue(finding.evidence[0].hasPrefix("TREC, LoRA: DENI − Ensemble = +0.67 [no CI: 3 pairs] macro-F1, std ratio 1.53 [no CI: 3 pairs]"),
                       finding.evidence[0])
         // No Ensemble anywhere → not run.
         let none = try session(["Default": [80, 81], "DENI": [85, 83]], strategies: [.standard, .deni])
         let findings = StudyFindings.judge(StudyCell.cells([none]))
-        XCTAssertEqual(findings.map(\.verdict), [.notRun, .notRun, .notRun])
+        XCTAssertTrue(findings.allSatisfy { $0.verdicts.allSatisfy { $0.verdict == .notRun } })
+    }
+
+    /// Two cells where DENI is below Ensemble in 9 of 10 pairs, each cell alone inconclusive on the mean: the
+    /// pooled sign test and random-effects estimate across cells say what the cells cannot.
+    func testPooledVerdictAcrossCells() throws {
+        let lora = try session(["Default": [80, 81, 82, 83, 84], "DENI": [79.5, 80.1, 82.4, 81.0, 83.9], "Ensemble": [80.2, 80.9, 82.1, 82.6, 84.5]],
+                               strategies: [.standard, .deni, .ensemble])
+        let full = try session(["Default": [70, 71, 72, 73, 74], "DENI": [69.0, 70.6, 71.2, 72.1, 73.5], "Ensemble": [69.8, 71.4, 71.9, 73.0, 74.1]],
+                               strategies: [.standard, .deni, .ensemble], tuning: .full)
+        let finding = StudyFindings.judge(StudyCell.cells([lora, full]))[0]
+        XCTAssertEqual(finding.verdicts.map(\.property), ["mean", "spread", "mean, pooled"])
+        let pooled = finding.evidence.last!
+        XCTAssertTrue(pooled.hasPrefix("Pooled over 2 cells: DENI above Ensemble in 1 of 10 pairs, below in 9 (sign test p 0.021)"), pooled)
+        // The pooled estimate is the random-effects one over the two cells' mean differences.
+        let d1 = [-0.7, -0.8, 0.3, -1.6, -0.6], d2 = [-0.8, -0.8, -0.7, -0.9, -0.6]
+        let v = [d1, d2].map { let s = Statistics.summary($0).sampleStd; return s * s / 5 }
+        let re = Statistics.randomEffects(means: [d1, d2].map { Statistics.summary($0).mean }, variances: v)
+        XCTAssertTrue(pooled.contains("random-effects mean difference \(ResultsText.difference(re.estimate))"), pooled)
+        XCTAssertEqual(finding.verdict("mean, pooled"), re.estimate.high < 0 ? .notConfirmed : .inconclusive)
     }
 
     func testFindingTwoComparesTheGainsOfPEFTAndFullFineTuning() throws {
@@ -104,14 +128,14 @@ final class StudyReportTests: XCTestCase {
         let full = try session(["Default": [85, 86, 87, 88, 85], "DENI": [85.5, 86.5, 87.5, 88.5, 85.5]], strategies: [.standard, .deni],
                                tuning: .full)
         let finding = StudyFindings.judge(StudyCell.cells([lora, full]))[1]
-        XCTAssertEqual(finding.verdict, .confirmed)
+        XCTAssertEqual(finding.verdict("gain"), .confirmed)
         XCTAssertEqual(finding.evidence.count, 1)
         XCTAssertTrue(finding.evidence[0].contains("DENI − Default = +6.00"), finding.evidence[0])
         XCTAssertTrue(finding.evidence[0].contains("vs +0.50"), finding.evidence[0])
         // The other way round: full fine-tuning gains more → not confirmed.
         let flat = try session(["Default": [80, 81, 82, 83, 80], "DENI": [80, 81, 82, 83, 80.2]], strategies: [.standard, .deni])
         let big = try session(["Default": [70, 71, 72, 73, 70], "DENI": [80, 81, 82, 83, 80]], strategies: [.standard, .deni], tuning: .full)
-        XCTAssertEqual(StudyFindings.judge(StudyCell.cells([flat, big]))[1].verdict, .notConfirmed)
+        XCTAssertEqual(StudyFindings.judge(StudyCell.cells([flat, big]))[1].verdict("gain"), .notConfirmed)
     }
 
     func testMarkdownHasEveryCellTableComparisonAndPlotLink() throws {

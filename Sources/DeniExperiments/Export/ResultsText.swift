@@ -4,7 +4,8 @@ import Foundation
 /// Text renderings of a results table: aligned plain text for the terminal and GitHub Markdown.
 public enum ResultsText {
     public static let headers = ["Strategy", "Runs", "Failed", "Macro-F1 (mean ± std)", "Accuracy (mean ± std)", "Model-steps",
-                                 "Cost vs Ensemble", "Wall s", "ΔF1 vs Default [95% CI]", "Wilcoxon p", "Std ratio [95% CI]"]
+                                 "Cost vs Ensemble", "Wall s", "ΔF1 vs Default [95% CI]", "ΔF1 paired t [95% CI]", "Sign-flip p",
+                                 "Wilcoxon p", "Std ratio [95% CI]", "Mean / spread"]
 
     /// One array of cells per row, in `headers` order.
     public static func cells(_ table: ResultsTable) -> [[String]] {
@@ -13,10 +14,16 @@ public enum ResultsText {
             return [r.strategy, "\(r.runs)", "\(r.failed)", meanStd(r.macroF1), meanStd(r.accuracy), fixed(r.modelSteps, 0),
                     fixed(r.costRelativeToEnsemble, 2) + "×", fixed(r.wallSeconds, 1),
                     s.map { difference($0.meanDifference, pairs: $0.pairs) } ?? "—",
+                    s?.tInterval.map { difference($0, pairs: s!.pairs) } ?? "—",
+                    s?.signFlipP.map(pValue) ?? "—",
                     s.map { pValue($0.wilcoxonP) } ?? "—",
-                    s.map { ratio($0.stdRatio, pairs: $0.pairs) } ?? "—"]
+                    s.map { ratio($0.stdRatio, pairs: $0.pairs) } ?? "—",
+                    s.map(verdicts) ?? "—"]
         }
     }
+
+    /// "lower / inconclusive": the mean's and the spread's verdict against the baseline (`PairedComparison`).
+    public static func verdicts(_ c: PairedComparison) -> String { c.meanVerdict.rawValue + " / " + c.spreadVerdict.rawValue }
 
     /// Columns padded to their widest cell (counted in characters), two spaces apart.
     public static func plain(_ table: ResultsTable) -> String { aligned(headers, cells(table)) }

@@ -5,8 +5,9 @@ public enum SessionExport {
     /// File names written into the SVG folder.
     public static let svgFiles = ["loss.svg", "eval_f1.svg", "results.svg"]
 
-    /// The results table of a session: the recorded summary when there is one, else derived from the events.
-    public static func results(_ session: RecordedSession) -> ResultsTable { session.manifest.summary ?? session.derivedResults() }
+    /// The results table of a session, derived from its events (the recorded summary holds the same numbers, but
+    /// a summary recorded before the small-sample statistics existed lacks them).
+    public static func results(_ session: RecordedSession) -> ResultsTable { session.derivedResults() }
 
     /// Writes the requested exports; returns the paths written.
     public static func write(_ session: RecordedSession, csv: URL?, markdown: URL?, svgFolder: URL?) throws(SessionError) -> [URL] {

@@ -17,6 +17,18 @@ public struct PairedComparison: Codable, Hashable, Sendable {
     /// std(strategy) / std(reference) over the pairs, with a paired bootstrap 95 % interval.
     public var stdRatio: Interval
     public var pairs: Int
+    /// Paired t 95 % interval of the mean difference and the t-test's two-sided p (`Statistics.pairedT`).
+    /// Absent from summaries recorded before these statistics existed (as are the fields below).
+    public var tInterval: Interval?
+    public var tP: Double?
+    /// Exact sign-flip permutation p over all 2ⁿ sign patterns (up to `Statistics.exactSignFlipLimit` pairs).
+    public var signFlipP: Double?
+    /// Pairs in which the strategy scored above / below the reference (the sign test's counts).
+    public var above: Int?
+    public var below: Int?
+    /// Runs per side a two-sided F-test (α 0.05, power 0.8) would need to detect the observed std ratio; nil when
+    /// the ratio is 1 or beyond 100,000 runs.
+    public var runsForStdRatio: Int?
 
     /// Fewer pairs than this get no interval in print and no verdict in a study: a paired bootstrap over 2-4 pairs
     /// has 3-35 distinct resamples, so its interval means little (over 2 the std-ratio one collapses onto the
@@ -24,6 +36,10 @@ public struct PairedComparison: Codable, Hashable, Sendable {
     public static let minimumPairs = 5
     /// Resamples of the bootstrap intervals.
     public static let bootstrapResamples = 10_000
+
+    /// Up to this many pairs the mean's verdict rests on the paired t interval (the bootstrap's percentile
+    /// interval is too narrow over so few pairs); above, on the bootstrap interval.
+    public static let smallSampleLimit = 12
 
     public init(meanDifference: Interval, wilcoxonP: Double, stdRatio: Interval, pairs: Int) {
         self.meanDifference = meanDifference; self.wilcoxonP = wilcoxonP; self.stdRatio = stdRatio; self.pairs = pairs
@@ -50,5 +66,37 @@ public struct PairedComparison: Codable, Hashable, Sendable {
                   wilcoxonP: Statistics.wilcoxonSignedRank(a, b),
                   stdRatio: Statistics.stdRatioBootstrap(a, b, paired: true, resamples: Self.bootstrapResamples, seed: seed &+ 1),
                   pairs: a.count)
+        let t = Statistics.pairedT(a, b)   // undefined when every difference is the same: left out
+        if t.p.isFinite { tInterval = t.interval; tP = t.p }
+        let flip = Statistics.signFlipP(a, b)
+        signFlipP = flip.isNaN ? nil : flip
+        above = zip(a, b).filter { $0 > $1 }.count; below = zip(a, b).filter { $0 < $1 }.count
+        runsForStdRatio = Statistics.runsToDetectStdRatio(stdRatio.estimate)
+    }
+
+    /// What the pairs say about one property (mean or spread) of the strategy against the reference.
+    public enum Verdict: String, Codable, Hashable, Sendable {
+        case higher, lower, inconclusive
+    }
+
+    /// The interval the mean's verdict rests on: the paired t interval up to `smallSampleLimit` pairs (when
+    /// recorded), else the bootstrap interval.
+    public var meanInterval: Interval {
+        if pairs <= Self.smallSampleLimit, let t = tInterval { return t }
+        return meanDifference
+    }
+
+    /// Higher / lower when `meanInterval` excludes 0 on that side; inconclusive otherwise or below `minimumPairs`.
+    public var meanVerdict: Verdict {
+        guard pairs >= Self.minimumPairs else { return .inconclusive }
+        let i = meanInterval
+        return i.low > 0 ? .higher : i.high < 0 ? .lower : .inconclusive
+    }
+
+    /// Higher / lower spread when the std-ratio interval lies above / below 1; inconclusive otherwise or below
+    /// `minimumPairs` (`runsForStdRatio` says how far from conclusive).
+    public var spreadVerdict: Verdict {
+        guard pairs >= Self.minimumPairs else { return .inconclusive }
+        return stdRatio.low > 1 ? .higher : stdRatio.high < 1 ? .lower : .inconclusive
     }
 }

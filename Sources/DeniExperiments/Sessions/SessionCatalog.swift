@@ -64,7 +64,7 @@ public enum SessionCatalog {
     public static func listing(_ s: RecordedSession) -> SessionListing {
         var ended = Set<RunID>()
         for case let .runEnd(id, _, _, _, _, _, _) in s.events { ended.insert(id) }
-        let table = SessionExport.results(s)
+        let table = s.manifest.summary ?? s.derivedResults()   // means only: the recorded summary will do
         let best = table.rows.filter { $0.macroF1.count > 0 && $0.macroF1.mean.isFinite }.max { $0.macroF1.mean < $1.macroF1.mean }
         var problems = s.diagnostics.messages
         if let failure = s.manifest.failure { problems.insert(failure, at: 0) }

@@ -8,6 +8,8 @@ public struct StudyComparison: Encodable, Hashable, Sendable {
     public var strategy: String
     public var against: String
     public var paired: PairedComparison
+    /// The paired differences (strategy − against), in run order: what pooling over cells weighs.
+    public var differences: [Double]
     /// Mean model-steps of `strategy` over those of `against` (all finished runs of each).
     public var costRatio: Double
 
@@ -160,7 +162,9 @@ public struct StudyCell: Sendable {
     public func compare(_ strategy: String, with other: String) -> StudyComparison? {
         guard let ra = row(strategy), let rb = row(other),
               let p = PairedComparison(outcomes.finished(strategy), against: outcomes.finished(other), seed: config.baseSeeds.split) else { return nil }
-        return StudyComparison(strategy: strategy, against: other, paired: p, costRatio: ra.modelSteps / rb.modelSteps)
+        let (a, b) = PairedComparison.pairs(outcomes.finished(strategy), outcomes.finished(other))
+        return StudyComparison(strategy: strategy, against: other, paired: p, differences: zip(a, b).map { $0 - $1 },
+                               costRatio: ra.modelSteps / rb.modelSteps)
     }
 
     /// The comparisons a study reports: every strategy against Default, DENI against Ensemble, and

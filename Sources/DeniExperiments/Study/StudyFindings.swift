@@ -7,11 +7,20 @@ public struct Finding: Codable, Hashable, Sendable {
     public enum Verdict: String, Codable, Sendable {
         case confirmed, notConfirmed = "not confirmed", inconclusive, notRun = "not run"
     }
+    /// A verdict on one property the claim makes ("mean", "spread", "mean, pooled", "gain").
+    public struct Judged: Codable, Hashable, Sendable {
+        public var property: String
+        public var verdict: Verdict
+    }
     public var number: Int
     public var claim: String
-    public var verdict: Verdict
-    /// One sentence per cell (or pair of cells) with the numbers behind the verdict.
+    /// One verdict per property, separately: a claim about mean and spread is judged on each.
+    public var verdicts: [Judged]
+    /// One sentence per cell (or pair of cells) with the numbers behind the verdicts, then the pooled line.
     public var evidence: [String]
+
+    /// The verdict on `property` (`.notRun` when the finding has none).
+    public func verdict(_ property: String) -> Verdict { verdicts.first { $0.property == property }?.verdict ?? .notRun }
 }
 
 public enum StudyFindings {
@@ -27,13 +36,15 @@ public enum StudyFindings {
          meanAndStdFinding(3, cells, StrategyKind.deniAugment.displayName, against: StrategyKind.deni.displayName)]
     }
 
-    /// Better in mean and std: Δ interval above 0 and std-ratio interval below 1; worse: Δ interval below 0 or
-    /// std-ratio interval above 1; anything else, or fewer than `PairedComparison.minimumPairs` pairs, is inconclusive.
-    static func meanAndStd(_ c: StudyComparison) -> Finding.Verdict {
-        if c.pairs < PairedComparison.minimumPairs { return .inconclusive }
-        if c.meanDifference.low > 0 && c.stdRatio.high < 1 { return .confirmed }
-        if c.meanDifference.high < 0 || c.stdRatio.low > 1 { return .notConfirmed }
-        return .inconclusive
+    /// A higher mean confirms the claim's mean part, a lower one contradicts it (`PairedComparison.meanVerdict`:
+    /// the paired t interval up to 12 pairs, the bootstrap above).
+    static func mean(_ c: StudyComparison) -> Finding.Verdict {
+        switch c.paired.meanVerdict { case .higher: .confirmed; case .lower: .notConfirmed; case .inconclusive: .inconclusive }
+    }
+
+    /// A lower spread confirms the claim's spread part, a higher one contradicts it (`PairedComparison.spreadVerdict`).
+    static func spread(_ c: StudyComparison) -> Finding.Verdict {
+        switch c.paired.spreadVerdict { case .lower: .confirmed; case .higher: .notConfirmed; case .inconclusive: .inconclusive }
     }
 
     /// Confirmed where some cell confirms and none contradicts; not confirmed the other way round.
@@ -46,21 +57,58 @@ public enum StudyFindings {
     }
 
     static func describe(_ c: StudyComparison, in cell: StudyCell) -> String {
-        "\(cell.title): \(c.strategy) − \(c.against) = \(ResultsText.difference(c.meanDifference, pairs: c.pairs)) macro-F1, "
-            + "std ratio \(ResultsText.ratio(c.stdRatio, pairs: c.pairs)), "
-            + "cost \(ResultsText.fixed(100 * c.costRatio, 0)) % of \(c.against) (model-steps), \(c.pairs) paired runs"
+        let p = c.paired
+        var s = "\(cell.title): \(c.strategy) − \(c.against) = \(ResultsText.difference(c.meanDifference, pairs: c.pairs)) macro-F1"
+        if let t = p.tInterval, c.pairs >= PairedComparison.minimumPairs, t.low.isFinite {
+            s += " (paired t \(ResultsText.difference(t))"
+            if let f = p.signFlipP { s += ", sign-flip p \(ResultsText.pValue(f))" }
+            s += ")"
+        }
+        s += ", std ratio \(ResultsText.ratio(c.stdRatio, pairs: c.pairs))"
+        if c.pairs >= PairedComparison.minimumPairs, p.spreadVerdict == .inconclusive {
+            s += p.runsForStdRatio.map { " (an F-test would need \($0) runs per side to detect it)" } ?? " (no number of runs would detect it)"
+        }
+        return s + ", cost \(ResultsText.fixed(100 * c.costRatio, 0)) % of \(c.against) (model-steps), \(c.pairs) paired runs"
     }
 
-    /// Finding `number` (1 or 3): `strategy` against `against` in every cell that has both, by `meanAndStd`.
+    /// Finding `number` (1 or 3): `strategy` against `against` in every cell that has both, judged on the mean and
+    /// on the spread separately, then the mean pooled over the cells (`pooled`).
     static func meanAndStdFinding(_ number: Int, _ cells: [StudyCell], _ strategy: String, against: String) -> Finding {
-        var verdicts: [Finding.Verdict] = [], evidence: [String] = []
+        var means: [Finding.Verdict] = [], spreads: [Finding.Verdict] = [], evidence: [String] = []
+        var compared: [StudyComparison] = []
         for cell in cells {
             guard let c = cell.compare(strategy, with: against) else { continue }
-            let v = meanAndStd(c)
-            verdicts.append(v)
-            evidence.append(describe(c, in: cell) + " → \(v.rawValue)\(c.pairs < PairedComparison.minimumPairs ? " (fewer than \(PairedComparison.minimumPairs) pairs)" : "").")
+            compared.append(c)
+            let m = mean(c), sp = spread(c)
+            means.append(m); spreads.append(sp)
+            let few = c.pairs < PairedComparison.minimumPairs ? " (fewer than \(PairedComparison.minimumPairs) pairs)" : ""
+            evidence.append(describe(c, in: cell) + " → mean \(m.rawValue), spread \(sp.rawValue)\(few).")
         }
-        return Finding(number: number, claim: claims[number - 1], verdict: overall(verdicts), evidence: evidence)
+        var verdicts = [Finding.Judged(property: "mean", verdict: overall(means)), Finding.Judged(property: "spread", verdict: overall(spreads))]
+        if let (line, verdict) = pooled(compared, strategy: strategy, against: against) {
+            evidence.append(line)
+            verdicts.append(Finding.Judged(property: "mean, pooled", verdict: verdict))
+        }
+        return Finding(number: number, claim: claims[number - 1], verdicts: verdicts, evidence: evidence)
+    }
+
+    /// The mean difference pooled over cells (at least 2, each with `minimumPairs` pairs): the exact sign test over
+    /// every pair, and the DerSimonian–Laird random-effects estimate (each cell's mean difference weighted by the
+    /// inverse of its variance plus the between-cell variance τ²). Confirmed / not confirmed when the random-effects
+    /// interval lies above / below 0.
+    static func pooled(_ comparisons: [StudyComparison], strategy: String, against: String) -> (String, Finding.Verdict)? {
+        let usable = comparisons.filter { $0.pairs >= PairedComparison.minimumPairs }
+        guard usable.count >= 2 else { return nil }
+        let above = usable.reduce(0) { $0 + ($1.paired.above ?? 0) }, below = usable.reduce(0) { $0 + ($1.paired.below ?? 0) }
+        let pairs = usable.reduce(0) { $0 + $1.pairs }
+        let means = usable.map { Statistics.summary($0.differences).mean }
+        let variances = usable.map { c -> Double in let s = Statistics.summary(c.differences).sampleStd; return s * s / Double(c.pairs) }
+        let re = Statistics.randomEffects(means: means, variances: variances)
+        let v: Finding.Verdict = re.estimate.low > 0 ? .confirmed : re.estimate.high < 0 ? .notConfirmed : .inconclusive
+        let line = "Pooled over \(usable.count) cells: \(strategy) above \(against) in \(above) of \(pairs) pairs, below in \(below) "
+            + "(sign test p \(ResultsText.pValue(Statistics.signTest(positive: above, negative: below)))); random-effects mean difference "
+            + "\(ResultsText.difference(re.estimate)) macro-F1 (τ² \(ResultsText.fixed(re.tau2, 2))) → mean, pooled \(v.rawValue)."
+        return (line, v)
     }
 
     /// For each dataset with a full fine-tuning cell and a PEFT cell that both ran Default and DENI: the gain of
@@ -97,6 +145,6 @@ public enum StudyFindings {
                 evidence.append(sentence)
             }
         }
-        return Finding(number: 2, claim: claims[1], verdict: overall(verdicts), evidence: evidence)
+        return Finding(number: 2, claim: claims[1], verdicts: [Finding.Judged(property: "gain", verdict: overall(verdicts))], evidence: evidence)
     }
 }

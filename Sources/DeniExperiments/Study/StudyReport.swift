@@ -13,7 +13,8 @@ public enum StudyReport {
     public static let cellHeaders = ["Strategy", "Runs", "Failed", "Macro-F1 mean ± std", "Min", "Max", "Accuracy mean ± std",
                                      "Cost vs Ensemble", "Wall s / run"]
     public static let defaultTitle = "Reproduction study: results"
-    public static let comparisonHeaders = ["Comparison", "Pairs", "ΔF1 [95% CI]", "Wilcoxon p", "Std ratio [95% CI]", "Cost ratio"]
+    public static let comparisonHeaders = ["Comparison", "Pairs", "ΔF1 [bootstrap 95% CI]", "ΔF1 [paired t 95% CI]", "Sign-flip p",
+                                           "Wilcoxon p", "Std ratio [95% CI]", "Runs to detect", "Cost ratio"]
 
     /// - Parameters:
     ///   - title: the report's level-1 heading.
@@ -26,7 +27,7 @@ public enum StudyReport {
         if let notes, !notes.isEmpty { out += notes.trimmingCharacters(in: .whitespacesAndNewlines) + "\n\n" }
         out += "## Findings\n\n"
         for f in StudyFindings.judge(cells) {
-            out += "\(f.number). **\(f.claim)** — **\(f.verdict.rawValue)**"
+            out += "\(f.number). **\(f.claim)** — " + f.verdicts.map { "\($0.property): **\($0.verdict.rawValue)**" }.joined(separator: "; ")
             out += f.evidence.isEmpty ? " (no cell has the runs this needs yet).\n" : "\n"
             for e in f.evidence { out += "   - \(e)\n" }
         }
@@ -53,11 +54,17 @@ public enum StudyReport {
             })
             let comparisons = cell.comparisons
             if !comparisons.isEmpty {
-                out += "\nPaired comparisons (same run index ⇒ same seeds; 95 % bootstrap intervals, 10,000 resamples):\n\n"
+                out += "\nPaired comparisons (same run index ⇒ same seeds; bootstrap intervals from 10,000 resamples; the paired t "
+                out += "interval and the exact sign-flip test decide the mean up to 12 pairs; runs to detect: runs per side a two-sided "
+                out += "F-test at α 0.05 would need for 80 % power at the observed std ratio):\n\n"
                 out += ResultsText.markdown(comparisonHeaders, comparisons.map { p in
                     ["\(p.strategy) − \(p.against)", "\(p.pairs)",
-                     ResultsText.difference(p.meanDifference, pairs: p.pairs), ResultsText.pValue(p.wilcoxonP),
+                     ResultsText.difference(p.meanDifference, pairs: p.pairs),
+                     p.paired.tInterval.map { ResultsText.difference($0, pairs: p.pairs) } ?? "—",
+                     p.paired.signFlipP.map(ResultsText.pValue) ?? "—",
+                     ResultsText.pValue(p.wilcoxonP),
                      ResultsText.ratio(p.stdRatio, pairs: p.pairs),
+                     p.paired.runsForStdRatio.map(String.init) ?? "—",
                      times(p.costRatio)]
                 })
             }

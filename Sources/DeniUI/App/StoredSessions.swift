@@ -19,7 +19,7 @@ public struct StoredSessions: SessionStore {
     public func load(_ name: String) throws -> LoadedSession {
         let recorded = try SessionReader.read(try SessionCatalog.resolve(name, in: folder))
         return LoadedSession(config: recorded.config, events: recorded.events,
-                             table: recorded.manifest.summary ?? recorded.derivedResults())
+                             table: SessionExport.results(recorded))
     }
 }
 

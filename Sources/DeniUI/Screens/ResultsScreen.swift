@@ -36,6 +36,7 @@ enum ResultsScreen {
             },
             Column(title: "p", width: 6, key: .significance, priority: 1) { r in r.significance.map { Format.p($0.wilcoxonP) } ?? "–" },
             Column(title: "std ratio", width: 9, key: nil, priority: 3) { r in r.significance.map { LineChart.fmt($0.stdRatio.estimate, 2) } ?? "–" },
+            Column(title: "mean/spread", width: 11, key: nil, priority: 2) { r in r.significance.map(verdicts) ?? "–" },
         ]
         // Drop the least important columns until the table fits.
         var cols = all
@@ -73,9 +74,15 @@ enum ResultsScreen {
         }
         let note = s.resultsTable == nil
             ? "Significance (paired Wilcoxon, bootstrap CI) comes from the runner's final table; not available for this view."
-            : "Δ: paired mean difference of macro-F1 vs \(baseline); p: Wilcoxon signed-rank; failed: below 100/C or errored."
+            : "Δ: paired vs \(baseline), bootstrap CI · p: Wilcoxon · mean/spread: ↑ ↓ ? (t up to 12 pairs) · failed: < 100/C or error"
         grid.text(rect.x + 1, rect.maxY - 2, note, Style(.muted), maxWidth: rect.width - 2)
         grid.text(rect.x + 1, rect.maxY - 1, "Enter: runs of the strategy · s: sort column · S: reverse", Style(.muted), maxWidth: rect.width - 2)
+    }
+
+    /// "↓ / ?": the mean's and the spread's verdict (higher, lower, inconclusive) in two symbols.
+    static func verdicts(_ c: PairedComparison) -> String {
+        func symbol(_ v: PairedComparison.Verdict) -> String { switch v { case .higher: "↑"; case .lower: "↓"; case .inconclusive: "?" } }
+        return symbol(c.meanVerdict) + " / " + symbol(c.spreadVerdict)
     }
 
     static func runs(_ grid: inout CellGrid, _ s: AppState, _ m: ExperimentModel, _ name: String, _ rect: Rect) {
