@@ -36,6 +36,8 @@ public struct ExperimentConfig: Codable, Hashable, Sendable {
     /// Evaluate on the subsample every this many steps (0: once per epoch).
     public var evalEvery = 0
     public var threads = 2
+    /// The sweep this experiment was expanded from (nil for a plain experiment); its strategies are the expansion.
+    public var sweep: SweepPlan? = nil
 
     public init() {}
 
@@ -86,7 +88,7 @@ extension ExperimentConfig {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case format, name, dataset, data, modelPath, tuning, strategies, runs, trainSamples, epochs, batchSize, learningRate, maxLength,
-             pooling, headDropout, baseSeeds, variedFactors, evalSubsample, evalEvery, threads
+             pooling, headDropout, baseSeeds, variedFactors, evalSubsample, evalEvery, threads, sweep
     }
 
     public init(from decoder: Decoder) throws {
@@ -125,6 +127,7 @@ extension ExperimentConfig {
         if let v = try value(Int.self, .evalSubsample) { evalSubsample = v }
         if let v = try value(Int.self, .evalEvery) { evalEvery = v }
         if let v = try value(Int.self, .threads) { threads = v }
+        sweep = try c.decodeIfPresent(SweepPlan.self, forKey: .sweep)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -150,6 +153,7 @@ extension ExperimentConfig {
         try c.encode(evalSubsample, forKey: .evalSubsample)
         try c.encode(evalEvery, forKey: .evalEvery)
         try c.encode(threads, forKey: .threads)
+        try c.encodeIfPresent(sweep, forKey: .sweep)
     }
 
     /// Reads a config file (either format), with one clear line naming the file and the place on failure.

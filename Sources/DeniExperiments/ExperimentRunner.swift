@@ -12,6 +12,9 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
     public let modelDirectory: URL
     /// Runs to skip (already finished in a resumed session).
     public var skip: Set<RunID> = []
+    /// Asked before each run not skipped, with the run's task index (`run × strategies + strategy`): false leaves
+    /// the run to another worker (`SessionShards.claim`). Nil runs everything.
+    public var claim: ((Int) -> Bool)?
     /// Save the main model's weights after each run to this file (the last run wins).
     public var saveWeights: URL?
     /// Export the main model's adapter and classifier as a peft folder after each run (the last run wins),
@@ -105,10 +108,11 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
             let seeds = config.seeds(run: run)
             let runData = splitVaries
                 ? try PreparedData.make(config: config, seeds: seeds, dataDirectory: dataDirectory, tokenizer: tokenizer) : data
-            for strategy in config.strategies {
+            for (index, strategy) in config.strategies.enumerated() {
                 if control.isCancelled { return }
                 let id = RunID(strategy: strategy.label, run: run)
                 if skip.contains(id) { continue }
+                if let claim, !claim(run * config.strategies.count + index) { continue }
                 var train = runData.train
                 if let k = strategy.settings.augmentCopies { train = runData.augmented[k] ?? train }
                 let setup = RunSetup(id: id, strategy: strategy, seeds: seeds, train: train, test: runData.test,

@@ -8,6 +8,7 @@ extension Deni {
         ForwardCommand.self,
         TrainCommand.self,
         RunCommand.self,
+        SweepCommand.self,
         ResumeCommand.self,
         SessionsCommand.self,
         ShowCommand.self,

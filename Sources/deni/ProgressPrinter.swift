@@ -20,13 +20,19 @@ final class ProgressPrinter: EventSink, @unchecked Sendable {
         var phase = "single"
     }
     private let state: Mutex<State>
-    private let tty = isatty(2) != 0
+    private let tty: Bool
     private let quiet: Bool
+    /// Put before every line (a sweep worker's name); a prefixed printer writes whole lines only.
+    private let prefix: String
 
-    init(totalRuns: Int, batchSize: Int, quiet: Bool = false) {
+    init(totalRuns: Int, batchSize: Int, quiet: Bool = false, prefix: String = "") {
         state = Mutex(State(totalRuns: totalRuns, batchSize: batchSize))
         self.quiet = quiet
+        self.prefix = prefix
+        tty = prefix.isEmpty && isatty(2) != 0
     }
+
+    private func write(_ text: String) { FileHandle.standardError.write(Data((prefix + text).utf8)) }
 
     func publish(_ event: TrainingEvent) {
         guard !quiet else { return }
@@ -40,19 +46,19 @@ final class ProgressPrinter: EventSink, @unchecked Sendable {
                 if tty {
                     if now.timeIntervalSince(s.lastDraw) > 0.2 || step == s.totalSteps { s.lastDraw = now; draw(s) }
                 } else if step % max(1, s.totalSteps / 10) == 0 {
-                    FileHandle.standardError.write(Data((line(s) + " epoch \(epoch)\n").utf8))
+                    write(line(s) + " epoch \(epoch)\n")
                 }
             case let .phase(_, _, phase, _, detail, _):
                 s.phase = phase.rawValue
-                clear(); FileHandle.standardError.write(Data("  · \(detail)\n".utf8))
+                clear(); write("  · \(detail)\n")
             case let .runEnd(id, status, metrics, cost, failure, _, _):
                 s.doneRuns += 1
                 clear()
                 let result = metrics.map { String(format: "macro-F1 %.2f  accuracy %.2f", $0.macroF1, $0.accuracy) } ?? (failure ?? status.rawValue)
-                FileHandle.standardError.write(Data(String(format: "%@ %@: %@  (%d model-steps, %.0f s)\n", status == .finished ? "✓" : "✗",
-                                                           id.description, result, cost.modelSteps, cost.wallSeconds).utf8))
+                write(String(format: "%@ %@: %@  (%d model-steps, %.0f s)\n", status == .finished ? "✓" : "✗",
+                             id.description, result, cost.modelSteps, cost.wallSeconds))
             case let .log(level, message, _):
-                clear(); FileHandle.standardError.write(Data("[\(level)] \(message)\n".utf8))
+                clear(); write("[\(level)] \(message)\n")
             default: break
             }
         }

@@ -27,11 +27,17 @@ struct RunCommand: ParsableCommand {
 /// resumable), the results printed at the end.
 enum RecordedExecution {
     static func execute(_ config: ExperimentConfig, writer: SessionWriter, runner: ExperimentRunner, alreadyDone: Int, json: Bool) throws {
+        let progress = ProgressPrinter(totalRuns: config.runs * config.strategies.count - alreadyDone, batchSize: config.batchSize, quiet: json)
+        try execute(config, writer: writer, driver: runner, progress: progress, json: json)
+    }
+
+    /// The same through any driver; `progress` nil when the driver's workers print their own.
+    static func execute(_ config: ExperimentConfig, writer: SessionWriter, driver: any ExperimentDriver, progress: EventSink?, json: Bool) throws {
         let control = RunControl()
         let signals = SignalStop(control)
         defer { signals.restore() }
-        let progress = ProgressPrinter(totalRuns: config.runs * config.strategies.count - alreadyDone, batchSize: config.batchSize, quiet: json)
-        guard case .finished(let table) = try SessionRecording.record(config, writer: writer, driver: runner, sink: progress, control: control) else {
+        let sink: EventSink = progress ?? FanOut([])
+        guard case .finished(let table) = try SessionRecording.record(config, writer: writer, driver: driver, sink: sink, control: control) else {
             FileHandle.standardError.write(Data("interrupted: resume with `deni resume \(writer.folder.path)`\n".utf8))
             throw ExitCode(130)
         }

@@ -70,6 +70,8 @@ public enum SessionRecording {
         let planned = config.runs * config.strategies.count
         if finished.count >= planned && recorded.status == .finished { return .finished(done: finished.count, planned: planned) }
         let writer = try SessionWriter.resume(folder)
+        // Shards of an interrupted multi-worker sweep join the main log before it goes on in this process.
+        try SessionShards.merge(into: writer)
         let recordedModel = recorded.manifest.model.folder
         let modelURL = model ?? (FileManager.default.fileExists(atPath: recordedModel) ? URL(fileURLWithPath: recordedModel) : ProjectPaths.model())
         let runner = ExperimentRunner(dataDirectory: data, modelDirectory: modelURL)

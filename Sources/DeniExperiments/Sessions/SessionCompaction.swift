@@ -31,6 +31,9 @@ public enum SessionCompaction {
         if let owner = SessionFiles.readLock(folder), SessionFiles.lockIsLive(folder) {
             throw .locked(path: folder.path, pid: owner.pid, host: owner.host)
         }
+        if !SessionShards.files(in: folder).isEmpty {
+            throw .refused(path: folder.path, reason: "it has worker shards (a sweep that has not finished); resume it first")
+        }
         if let previous = manifest.stepEventsEvery, stepsEvery % previous != 0 {
             throw .refused(path: folder.path,
                            reason: "its step events are already thinned to every \(previous)th step; --steps-every must be a multiple of \(previous)")

@@ -126,15 +126,32 @@ public enum SessionReader {
         }
     }
 
-    /// Streams `events.jsonl` line by line (1 MiB reads; memory bounded by the longest line), calling `body`
-    /// for each decodable event. Skips and reports garbage lines, unknown kinds and a torn last line.
-    /// A missing `events.jsonl` reads as empty.
+    /// Streams the session's events: `events.jsonl`, then each worker shard (`SessionShards`) of a sweep still
+    /// running or interrupted, as one log; the diagnostics add up over the files.
     public static func forEachEvent(in folder: URL, _ body: (TrainingEvent) -> Void) throws(SessionError) -> SessionReadDiagnostics {
-        let path = folder.appendingPathComponent(SessionFormat.eventsFile).path
+        var diagnostics = try forEachEvent(file: folder.appendingPathComponent(SessionFormat.eventsFile), body)
+        for shard in SessionShards.files(in: folder) {
+            let d = try forEachEvent(file: shard, body)
+            diagnostics.lines += d.lines; diagnostics.events += d.events
+            diagnostics.garbageLineCount += d.garbageLineCount
+            for g in d.garbageLines where diagnostics.garbageLines.count < listedGarbageLines {
+                diagnostics.garbageLines.append(SkippedLine(line: g.line, reason: "\(shard.lastPathComponent): \(g.reason)"))
+            }
+            for (k, n) in d.unknownKinds { diagnostics.unknownKinds[k, default: 0] += n }
+            diagnostics.tornTail = diagnostics.tornTail || d.tornTail
+        }
+        return diagnostics
+    }
+
+    /// Streams one event file line by line (1 MiB reads; memory bounded by the longest line), calling `body`
+    /// for each decodable event. Skips and reports garbage lines, unknown kinds and a torn last line.
+    /// A missing file reads as empty.
+    public static func forEachEvent(file url: URL, _ body: (TrainingEvent) -> Void) throws(SessionError) -> SessionReadDiagnostics {
+        let path = url.path
         var diagnostics = SessionReadDiagnostics()
         guard FileManager.default.fileExists(atPath: path) else { return diagnostics }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw SessionError.posix(errno, path: path, operation: "opening events.jsonl") }
+        if fd < 0 { throw SessionError.posix(errno, path: path, operation: "opening \(url.lastPathComponent)") }
         defer { close(fd) }
         let decoder = SessionFormat.decoder()
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
@@ -163,7 +180,7 @@ public enum SessionReader {
             let n = SessionFiles.readChunk(fd, &chunk)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw SessionError.posix(errno, path: path, operation: "reading events.jsonl")
+                throw SessionError.posix(errno, path: path, operation: "reading \(url.lastPathComponent)")
             }
             if n == 0 { break }
             var start = 0

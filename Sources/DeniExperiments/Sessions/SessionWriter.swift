@@ -187,7 +187,7 @@ public final class SessionWriter: EventSink, @unchecked Sendable {
     }
 
     /// Length of the prefix of `fd`'s regular file that ends with a newline, and its number of lines.
-    private static func completeLinesPrefix(_ fd: Int32) -> (Int64, Int) {
+    static func completeLinesPrefix(_ fd: Int32) -> (Int64, Int) {
         var size = stat()
         guard fstat(fd, &size) == 0, (size.st_mode & S_IFMT) == S_IFREG, size.st_size > 0 else { return (0, 0) }
         var buffer = [UInt8](repeating: 0, count: 1 << 20)

@@ -1,0 +1,110 @@
+import DeniCore
+import DeniTraining
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Worker shards of a session: while a sweep runs on several workers (processes, or Slurm array tasks on other
+/// machines sharing the folder), each appends its events to a file of its own under `shards/` — no two writers
+/// ever append to one file. Readers read `events.jsonl` and then every shard, in name order, as one log; when
+/// the sweep ends its shards are merged into `events.jsonl` and removed, so a finished sweep is a plain session.
+public enum SessionShards {
+    public static let folder = "shards"
+    static let claims = "claims"
+
+    /// The shard files of a session, in name order (none for a plain session).
+    public static func files(in session: URL) -> [URL] {
+        let dir = session.appendingPathComponent(folder)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { $0.hasSuffix(".jsonl") }.sorted().map { dir.appendingPathComponent($0) }
+    }
+
+    /// The shard file of worker `name` (e.g. "worker-1").
+    public static func file(_ session: URL, worker name: String) -> URL {
+        session.appendingPathComponent(folder).appendingPathComponent("\(name).jsonl")
+    }
+
+    /// Claims task `index` for this worker: true for exactly one caller, across processes and machines sharing
+    /// the folder (an `O_EXCL` create). `clearClaims` releases the claims of tasks that did not finish.
+    public static func claim(_ session: URL, task index: Int) -> Bool {
+        let dir = session.appendingPathComponent(folder).appendingPathComponent(claims)
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let fd = open(dir.appendingPathComponent("task-\(index)").path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return false }
+        let text = Array("\(getpid()) \(SessionFiles.hostname)\n".utf8)
+        _ = SessionFiles.writeAll(fd, text)
+        close(fd)
+        return true
+    }
+
+    /// Removes every claim (before workers start or restart: finished tasks are skipped by their recorded ends).
+    public static func clearClaims(_ session: URL) {
+        try? FileManager.default.removeItem(at: session.appendingPathComponent(folder).appendingPathComponent(claims))
+    }
+
+    /// Appends every shard's events to the session's writer (its `events.jsonl`), then removes the shards.
+    public static func merge(into writer: SessionWriter) throws(SessionError) {
+        let shards = files(in: writer.folder)
+        for url in shards {
+            _ = try SessionReader.forEachEvent(file: url) { writer.publish($0) }
+        }
+        if let e = writer.writeError { throw e }
+        try? FileManager.default.removeItem(at: writer.folder.appendingPathComponent(folder))
+    }
+}
+
+/// Appends one worker's events to its shard file, with `SessionWriter`'s guarantees: one `write(2)` per complete
+/// line, `fsync` at every `run_end`, a torn last line (a killed worker) cut when the shard is reopened, and the
+/// first write error kept (later events dropped) for `writeError`.
+public final class ShardWriter: EventSink, @unchecked Sendable {
+    public let url: URL
+    private let lock = NSLock()
+    private var fd: Int32
+    private var goodLength: Int64
+    private var error: SessionError?
+    private let encoder = SessionFormat.encoder(pretty: false)
+
+    public init(session: URL, worker name: String) throws(SessionError) {
+        url = SessionShards.file(session, worker: name)
+        do { try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true) }
+        catch { throw SessionError.io(path: url.deletingLastPathComponent().path, operation: "creating the shards folder", detail: error.localizedDescription) }
+        fd = open(url.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        if fd < 0 { throw SessionError.posix(errno, path: url.path, operation: "opening the shard") }
+        let (length, _) = SessionWriter.completeLinesPrefix(fd)
+        var size = stat()
+        if fstat(fd, &size) == 0, size.st_size > length, ftruncate(fd, off_t(length)) != 0 {
+            let e = errno; Glibc.close(fd)
+            throw SessionError.posix(e, path: url.path, operation: "cutting the torn last line of the shard")
+        }
+        goodLength = length
+    }
+
+    deinit { if fd >= 0 { Glibc.close(fd) } }
+
+    public var writeError: SessionError? { lock.withLock { error } }
+
+    public func publish(_ event: TrainingEvent) {
+        lock.withLock {
+            guard error == nil, fd >= 0 else { return }
+            guard var bytes = try? Array(encoder.encode(event)) else { return }
+            bytes.append(UInt8(ascii: "\n"))
+            var code = SessionFiles.writeAll(fd, bytes)
+            if code == 0, case .runEnd = event, fsync(fd) != 0 { code = errno }
+            if code != 0 {
+                _ = ftruncate(fd, off_t(goodLength))
+                error = SessionError.posix(code, path: url.path, operation: "writing the shard")
+                return
+            }
+            goodLength += Int64(bytes.count)
+        }
+    }
+
+    public func close() {
+        lock.withLock {
+            if fd >= 0 { _ = fsync(fd); Glibc.close(fd); fd = -1 }
+        }
+    }
+}

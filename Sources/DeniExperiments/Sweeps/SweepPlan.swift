@@ -1,0 +1,148 @@
+import DeniCore
+import DeniTraining
+import Foundation
+
+/// One varied setting of a sweep: a key of the field table and its values — a list, or a range stepped on a
+/// linear or log scale (`deni.noiseVariance=0.05,0.15,0.3`, `deni.noiseVariance=0.01:1:5log`, `deni.ensembleSize=3:9:4`).
+public struct SweepAxis: Codable, Hashable, Sendable {
+    public enum Values: Codable, Hashable, Sendable {
+        case list([String])
+        /// `steps` values from `low` to `high` inclusive; in a random search, drawn uniformly on that scale.
+        case range(low: Double, high: Double, steps: Int, log: Bool)
+    }
+    public var key: String
+    public var values: Values
+
+    public init(key: String, values: Values) { self.key = key; self.values = values }
+
+    /// Parses `KEY=V1,V2,…` or `KEY=LOW:HIGH:N[log|lin]`.
+    public static func parse(_ text: String) throws(FieldError) -> SweepAxis {
+        guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
+            throw FieldError("'\(text)': expected KEY=V1,V2,… or KEY=LOW:HIGH:N[log|lin]")
+        }
+        let key = String(text[..<eq]).trimmingCharacters(in: .whitespaces)
+        let rest = String(text[text.index(after: eq)...])
+        let parts = rest.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        if parts.count == 3 {
+            guard let low = Double(parts[0]), let high = Double(parts[1]), low.isFinite, high.isFinite else {
+                throw FieldError("\(key): range '\(rest)' needs two numbers, LOW:HIGH:N[log|lin]")
+            }
+            var steps = parts[2].lowercased(), log = false
+            if steps.hasSuffix("log") { log = true; steps.removeLast(3) } else if steps.hasSuffix("lin") { steps.removeLast(3) }
+            guard let n = Int(steps), n >= 2, n <= 1000 else { throw FieldError("\(key): range '\(rest)' needs 2…1000 steps (e.g. \(parts[0]):\(parts[1]):4log)") }
+            guard low < high else { throw FieldError("\(key): range '\(rest)' needs LOW < HIGH") }
+            if log && low <= 0 { throw FieldError("\(key): a log range needs LOW > 0 (got \(parts[0]))") }
+            return SweepAxis(key: key, values: .range(low: low, high: high, steps: n, log: log))
+        }
+        let list = rest.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !list.isEmpty else { throw FieldError("\(key): no values (an empty grid)") }
+        if Set(list).count != list.count { throw FieldError("\(key): a value is listed twice") }
+        return SweepAxis(key: key, values: .list(list))
+    }
+
+    /// The grid values, as text the field table parses.
+    public var grid: [String] {
+        switch values {
+        case .list(let l): return l
+        case let .range(low, high, steps, log):
+            return (0..<steps).map { i in
+                let f = Double(i) / Double(steps - 1)
+                let v = log ? exp(Foundation.log(low) + f * (Foundation.log(high) - Foundation.log(low))) : low + f * (high - low)
+                return Self.text(i == steps - 1 ? high : v)
+            }
+        }
+    }
+
+    /// One random value: a list item uniformly, or a range value uniform on its scale.
+    func sample(_ rng: inout RandomStream) -> String {
+        switch values {
+        case .list(let l): return l[rng.nextInt(below: l.count)]
+        case let .range(low, high, _, log):
+            let u = rng.nextDouble()
+            return Self.text(log ? exp(Foundation.log(low) + u * (Foundation.log(high) - Foundation.log(low))) : low + u * (high - low))
+        }
+    }
+
+    /// Integers as integers, other values to 4 significant digits (what a label can show).
+    static func text(_ v: Double) -> String {
+        if v == v.rounded() && abs(v) < 1e9 { return String(Int(v)) }
+        return String(format: "%.4g", v)
+    }
+}
+
+/// A sweep: axes over strategy settings, as a full grid or a random search. Expanding it over a base experiment
+/// gives one experiment in which every strategy the axes touch appears once per point (a variant, labelled by
+/// what differs from its kind's defaults) and every other strategy (Default, Ensemble…) once, as a baseline
+/// that every point is paired with: run i of every variant and baseline shares run i's seeds.
+public struct SweepPlan: Codable, Hashable, Sendable {
+    public var axes: [SweepAxis]
+    /// Points drawn at random (nil: the full grid).
+    public var random: Int?
+    public var seed: UInt64
+
+    public init(axes: [SweepAxis], random: Int? = nil, seed: UInt64 = 0) { self.axes = axes; self.random = random; self.seed = seed }
+
+    /// Most points a sweep may have (a grid beyond it is refused before anything runs).
+    public static let maxPoints = 1000
+
+    /// The points: one value per axis, in axis order. The grid varies the last axis fastest; a random search
+    /// draws `random` distinct points from `seed`.
+    public func points() throws(FieldError) -> [[String]] {
+        guard !axes.isEmpty else { throw FieldError("a sweep needs at least one --vary") }
+        if Set(axes.map(\.key)).count != axes.count { throw FieldError("a setting is varied twice") }
+        if let n = random {
+            guard n >= 1, n <= Self.maxPoints else { throw FieldError("--random \(n): 1…\(Self.maxPoints) points") }
+            var rng = RandomStream(key: seed)
+            var seen = Set<[String]>(), out: [[String]] = []
+            var attempts = 0
+            while out.count < n && attempts < 100 * n {
+                attempts += 1
+                let p = axes.map { $0.sample(&rng) }
+                if seen.insert(p).inserted { out.append(p) }
+            }
+            return out
+        }
+        var out: [[String]] = [[]]
+        for axis in axes {
+            out = out.flatMap { p in axis.grid.map { p + [$0] } }
+            if out.count > Self.maxPoints { throw FieldError("the grid has more than \(Self.maxPoints) points; use --random N") }
+        }
+        return out
+    }
+
+    /// `base` with every strategy an axis touches replaced by one variant per point. Axes must name strategy
+    /// settings; an axis that matches no strategy of `base`, or a value out of range, is refused naming it.
+    public func experiment(_ base: ExperimentConfig) throws(FieldError) -> ExperimentConfig {
+        var targets: [(kind: StrategyKind?, key: String)] = []
+        for axis in axes {
+            switch try ExperimentFields.resolve(axis.key) {
+            case .experiment(let row):
+                throw FieldError("--vary \(axis.key): '\(row.field.key)' is an experiment-level setting; this version of deni sweep varies strategy settings only (run one sweep per \(row.field.label.lowercased()))")
+            case let .strategy(kind, key):
+                targets.append((kind, key))
+            }
+        }
+        func touched(_ s: StrategyConfig) -> Bool {
+            targets.contains { t in (t.kind == nil || t.kind == s.kind) && s.fields.contains { $0.key == t.key } }
+        }
+        guard base.strategies.contains(where: touched) else {
+            throw FieldError("no strategy of this experiment has \(axes.map(\.key).joined(separator: " or ")) (add one with --strategy)")
+        }
+        let points = try points()
+        var c = base
+        c.strategies = base.strategies.filter { !touched($0) }
+        for s in base.strategies where touched(s) {
+            for p in points {
+                var v = s
+                v.name = nil
+                for (axis, (t, value)) in zip(axes, zip(targets, p)) where t.kind == nil || t.kind == s.kind {
+                    guard let f = v.fields.first(where: { $0.key == t.key }) else { continue }
+                    do throws(FieldError) { try f.set(&v, value) } catch { throw FieldError("--vary \(axis.key)=\(value): \(error.message)") }
+                }
+                c.strategies.append(v)
+            }
+        }
+        c.sweep = self
+        return c
+    }
+}
