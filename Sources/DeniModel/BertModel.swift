@@ -15,20 +15,19 @@ public final class BertModel: @unchecked Sendable {
     let poolerW: Int, poolerB: Int, headW: Int, headB: Int
     /// Whether any tensor below layer 0 is trainable (otherwise layer 0 skips its input gradient).
     let embeddingsTrainable: Bool
-    /// UniPELT's tensors and computation (nil for other adapters).
-    let unipelt: UniPELT?
+    /// The adapter's hooks at attention and at each layer's output (UniPELT; nil for others and full fine-tuning).
+    /// Linear sites hold the adapter's site hooks (LoRA, IA3).
+    let layerAdapter: (any LayerAdapter)?
 
     public init(layout: ParameterLayout) {
         self.layout = layout
         config = layout.spec.config
-        let H = config.hiddenSize, FF = config.intermediateSize
         var slot = 0
         var sites: [[LinearSite]] = []
         for l in 0..<config.numLayers {
             let p = "encoder.layer.\(l)."
             var row: [LinearSite] = []
-            for (m, i, o) in [("attention.self.query", H, H), ("attention.self.key", H, H), ("attention.self.value", H, H),
-                              ("attention.output.dense", H, H), ("intermediate.dense", H, FF), ("output.dense", FF, H)] {
+            for (m, i, o) in config.linearModules {
                 row.append(LinearSite(layout: layout, module: p + m, inF: i, outF: o, slot: slot)); slot += 1
             }
             sites.append(row)
@@ -43,7 +42,7 @@ public final class BertModel: @unchecked Sendable {
         ln2b = (0..<config.numLayers).map { layout.id("encoder.layer.\($0).output.LayerNorm.bias")! }
         poolerW = layout.id("pooler.dense.weight")!; poolerB = layout.id("pooler.dense.bias")!
         headW = layout.id("classifier.weight")!; headB = layout.id("classifier.bias")!
-        unipelt = UniPELT(layout: layout)
+        layerAdapter = layout.adapter?.layerAdapter(layout: layout)
         embeddingsTrainable = [wordEmb, posEmb, typeEmb, embLNw, embLNb].contains { layout.tensors[$0].trainable }
     }
 
@@ -108,7 +107,8 @@ public final class BertModel: @unchecked Sendable {
             for p in 0..<P { kb[p] = 0 }
             for t in 0..<rl.rows[b] { kb[P + t] = t < rl.lengths[b] ? 0 : -1e30 }
         }
-        if let u = unipelt { u.prefixForward(m, ws.uni!) }
+        let la = layerAdapter, las = ws.layerScratch
+        if let la { la.beginForward(m, las!) }
 
         var x = UnsafePointer(ws.x0.pointer)
         for l in 0..<config.numLayers {
@@ -119,15 +119,14 @@ public final class BertModel: @unchecked Sendable {
             s[1].forward(m, L.k.pointer, x, rows: rl, scratch: sc(1), dropout: &options.dropout)
             s[2].forward(m, L.v.pointer, x, rows: rl, scratch: sc(2), dropout: &options.dropout)
             var keys = UnsafePointer(L.k.pointer), values = UnsafePointer(L.v.pointer)
-            if let u = unipelt {   // padded layout: R = B·T
-                u.queryForward(m, ws.uni!, layer: l, y: L.q.pointer, x: x, B: B, T: T, dropout: &options.dropout)
-                u.valueForward(m, ws.uni!, layer: l, y: L.v.pointer, x: x, B: B, T: T, dropout: &options.dropout)
-                (keys, values) = u.extendKeysValues(m, ws.uni!, layer: l, x: x, k: L.k.pointer, v: L.v.pointer, B: B, T: T)
+            if let la {   // padded layout: R = B·T
+                (keys, values) = la.attentionInputs(m, las!, layer: l, x: x, q: L.q.pointer, k: L.k.pointer, v: L.v.pointer, B: B, T: T,
+                                                    dropout: &options.dropout)
             }
             if training && pAtt > 0 {
                 rl.dropoutAttention(L.attMask.pointer, heads: NH, p: pAtt, stream: &options.dropout!)
             }
-            attentionForward(L, ws, keys: keys, values: values, keyPrefix: unipelt == nil ? 0 : P, dropout: training && pAtt > 0)
+            attentionForward(L, ws, keys: keys, values: values, dropout: training && pAtt > 0)
             // Attention output: dense → dropout → + x → LayerNorm
             s[3].forward(m, L.ao.pointer, L.ctx.pointer, rows: rl, scratch: sc(3), dropout: &options.dropout)
             dropoutResidual(L.res1.pointer, L.ao.pointer, x, L.aoMask.pointer, rows: rl, width: H, p: pHidden, &options.dropout,
@@ -140,8 +139,8 @@ public final class BertModel: @unchecked Sendable {
             s[5].forward(m, L.fo.pointer, L.ffg.pointer, rows: rl, scratch: sc(5), dropout: &options.dropout)
             dropoutResidual(L.res2.pointer, L.fo.pointer, L.h1.pointer, L.foMask.pointer, rows: rl, width: H, p: pHidden, &options.dropout,
                             keepMask: ws.forTraining)
-            if let u = unipelt {
-                u.adapterForward(m, ws.uni!, layer: l, out: L.out.pointer, res2: L.res2.pointer, lnW: ln2w[l], lnB: ln2b[l],
+            if let la {
+                la.outputForward(m, las!, layer: l, out: L.out.pointer, res2: L.res2.pointer, lnW: ln2w[l], lnB: ln2b[l],
                                  mean2: L.ln2Mean.pointer, rstd2: L.ln2Rstd.pointer, eps: config.layerNormEps, B: B, T: T)
             } else {
                 layerNormForward(L.out.pointer, L.ln2Mean.pointer, L.ln2Rstd.pointer, L.res2.pointer, m.pointer(ln2w[l]), m.pointer(ln2b[l]),
@@ -245,10 +244,10 @@ public final class BertModel: @unchecked Sendable {
 
     /// Per-(sequence, head) attention over the sequence's own rows: S = Q Kᵀ/√d + keyBias; P = softmax(S);
     /// ctx = drop(P) V. Q, ctx: (R, H); keys, values: the sequence's `P + rows` key rows — its rows of k and v
-    /// (R, H), or under UniPELT the extended (B, P + T, H) with the prefix first (`prefix` = P, padded layout).
-    /// P, drop(P): the sequence's block (NH, rows, P + rows).
+    /// (R, H), or with a layer adapter's prefix (P > 0) the extended (B, P + T, H) with the prefix first (padded
+    /// layout). P, drop(P): the sequence's block (NH, rows, P + rows).
     private func attentionForward(_ L: Workspace.Layer, _ ws: Workspace, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>,
-                                  keyPrefix prefix: Int, dropout: Bool) {
+                                  dropout: Bool) {
         let rl = ws.rows, H = ws.H, NH = ws.NH, hd = config.headSize, P = ws.P
         let scale = 1 / Float(hd).squareRoot()
         let q = L.q.pointer, ctx = L.ctx.pointer
@@ -256,7 +255,7 @@ public final class BertModel: @unchecked Sendable {
         parallelFor(rl.B * NH, minimumPerChunk: 1) { range in
             for bh in range {
                 let b = bh / NH, h = bh % NH, r = rl.rows[b], Tk = P + r
-                let keyRow = rl.start[b] + b * prefix   // first key row: this sequence's rows, after b earlier prefixes
+                let keyRow = rl.start[b] + b * P   // first key row: this sequence's rows, after b earlier prefixes
                 let qb = q + rl.start[b] * H + h * hd, kbh = k + keyRow * H + h * hd, vb = v + keyRow * H + h * hd
                 let cell = rl.attStart[b] + h * r * Tk
                 let S = probs + cell
@@ -334,14 +333,15 @@ public final class BertModel: @unchecked Sendable {
 
         // Encoder layers in reverse. dX holds the gradient of layer l's output.
         let dRes = ws.dA.pointer, dTmp = ws.tmp.pointer
-        if let u = unipelt { u.beginBackward(ws.uni!) }
+        let la = layerAdapter, las = ws.layerScratch
+        if let la { la.beginBackward(las!) }
         for l in stride(from: config.numLayers - 1, through: 0, by: -1) {
             let L = ws.layers[l], s = sites[l]
             let sc = { (i: Int) in ws.siteScratch[s[i].slot] }
             let xin = l == 0 ? UnsafePointer(ws.x0.pointer) : UnsafePointer(ws.layers[l - 1].out.pointer)
             // out = LN2(res2): dres2
-            if let u = unipelt {
-                u.adapterBackward(m, g, ws.uni!, layer: l, dres2: dRes, dout: dX, res2: L.res2.pointer, lnW: ln2w[l], lnB: ln2b[l],
+            if let la {
+                la.outputBackward(m, g, las!, layer: l, dres2: dRes, dout: dX, res2: L.res2.pointer, lnW: ln2w[l], lnB: ln2b[l],
                                   mean2: L.ln2Mean.pointer, rstd2: L.ln2Rstd.pointer, B: B, T: T)
             } else {
                 layerNormBackward(dRes, g.pointer(ln2w[l]), g.pointer(ln2b[l]), dX, L.res2.pointer, m.pointer(ln2w[l]),
@@ -366,21 +366,20 @@ public final class BertModel: @unchecked Sendable {
             let dctx = ws.dFF2.pointer
             s[3].backward(m, g, dy: dRes, x: L.ctx.pointer, dx: dctx, accumulate: false, rows: R, scratch: sc(3), tmp: dTmp)
             let needInput = l > 0 || embeddingsTrainable
-            if let u = unipelt {   // padded layout: R = B·T
-                let us = ws.uni!, ls = us.layers[l]
-                attentionBackward(L, ws, dctx: dctx, keys: ls.kExt.pointer, values: ls.vExt.pointer, dK: us.dKext.pointer, dV: us.dVext.pointer,
-                                  keyPrefix: u.P)
-                u.extendBackward(m, g, us, layer: l, x: xin, dk: ws.dK.pointer, dv: ws.dV.pointer, dx: needInput ? dX : nil, B: B, T: T)
-                u.loraBackward(m, g, us, layer: l, dq: ws.dQ.pointer, dv: ws.dV.pointer, x: xin, dx: needInput ? dX : nil, B: B, T: T)
+            if let la {   // padded layout: R = B·T
+                let a = la.attentionBuffers(las!, layer: l)
+                attentionBackward(L, ws, dctx: dctx, keys: a.keys, values: a.values, dK: a.dK, dV: a.dV)
+                la.attentionInputsBackward(m, g, las!, layer: l, x: xin, dq: ws.dQ.pointer, dk: ws.dK.pointer, dv: ws.dV.pointer,
+                                           dx: needInput ? dX : nil, B: B, T: T)
             } else {
-                attentionBackward(L, ws, dctx: dctx, keys: L.k.pointer, values: L.v.pointer, dK: ws.dK.pointer, dV: ws.dV.pointer, keyPrefix: 0)
+                attentionBackward(L, ws, dctx: dctx, keys: L.k.pointer, values: L.v.pointer, dK: ws.dK.pointer, dV: ws.dV.pointer)
             }
             // q, k, v = site(xin): dxin += dq Wq + dk Wk + dv Wv
             s[0].backward(m, g, dy: ws.dQ.pointer, x: xin, dx: needInput ? dX : nil, accumulate: true, rows: R, scratch: sc(0), tmp: dTmp)
             s[1].backward(m, g, dy: ws.dK.pointer, x: xin, dx: needInput ? dX : nil, accumulate: true, rows: R, scratch: sc(1), tmp: dTmp)
             s[2].backward(m, g, dy: ws.dV.pointer, x: xin, dx: needInput ? dX : nil, accumulate: true, rows: R, scratch: sc(2), tmp: dTmp)
         }
-        if let u = unipelt { u.prefixBackward(m, g, ws.uni!) }
+        if let la { la.endBackward(m, g, las!) }
         guard embeddingsTrainable else { return }
         // x0 = drop(LN(embSum))
         multiply(dX, dX, ws.embMask.pointer, count: R * H)
@@ -407,7 +406,7 @@ public final class BertModel: @unchecked Sendable {
     /// attention cells) is scratch.
     private func attentionBackward(_ L: Workspace.Layer, _ ws: Workspace, dctx: UnsafeMutablePointer<Float>,
                                    keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>,
-                                   dK: UnsafeMutablePointer<Float>, dV: UnsafeMutablePointer<Float>, keyPrefix prefix: Int) {
+                                   dK: UnsafeMutablePointer<Float>, dV: UnsafeMutablePointer<Float>) {
         let rl = ws.rows, H = ws.H, NH = ws.NH, hd = config.headSize, P = ws.P
         let scale = 1 / Float(hd).squareRoot()
         let q = L.q.pointer
@@ -419,7 +418,7 @@ public final class BertModel: @unchecked Sendable {
         parallelFor(rl.B * NH, minimumPerChunk: 1) { range in
             for bh in range {
                 let b = bh / NH, h = bh % NH, r = rl.rows[b], Tk = P + r
-                let off = rl.start[b] * H + h * hd, koff = (rl.start[b] + b * prefix) * H + h * hd
+                let off = rl.start[b] * H + h * hd, koff = (rl.start[b] + b * P) * H + h * hd
                 let cell = rl.attStart[b] + h * r * Tk
                 let Pm = probs + cell
                 let PD = dropout ? UnsafePointer(pd + cell) : UnsafePointer(Pm)

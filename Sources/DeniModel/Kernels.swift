@@ -216,24 +216,6 @@ func biasBackward(_ dbias: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Fl
     }
 }
 
-/// out[r, i] = x[r, i] · l[i], or += with `accumulate` (IA3's scaling). x, out: (rows, n); l: (n)
-func scaleColumns(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ l: UnsafePointer<Float>, rows: Int, n: Int,
-                  accumulate: Bool = false) {
-    parallelFor(rows, minimumPerChunk: max(1, 16_384 / max(1, n))) { range in
-        for r in range {
-            let xr = x + r &* n, o = out + r &* n
-            if accumulate { for i in 0..<n { o[i] += xr[i] * l[i] } } else { for i in 0..<n { o[i] = xr[i] * l[i] } }
-        }
-    }
-}
-
-/// g[i] += Σ_r a[r, i] · b[r, i], each column in row order (split by columns, like `biasBackward`). a, b: (rows, n)
-func columnDots(_ g: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, n: Int) {
-    parallelFor(n, minimumPerChunk: max(8, 16_384 / max(1, rows))) { cols in
-        for r in 0..<rows { let ar = a + r &* n, br = b + r &* n; for i in cols { g[i] += ar[i] * br[i] } }
-    }
-}
-
 /// In-place softmax of one row after adding `bias` (0 or -1e30 for padded keys): row[j] = softmax(row + bias)[j].
 /// Vectorised exp (≈1 ulp). Masked keys get exactly 0, and so does any probability below the smallest normal
 /// float. row, bias: (n)

@@ -35,8 +35,7 @@ public final class ModelWeights: @unchecked Sendable {
     }
 
     /// Loads a pre-trained BERT folder (config.json + model.safetensors) and initialises the new tensors
-    /// (classifier head: N(0, 0.02²) weight, zero bias; LoRA A: Kaiming-uniform, B: zero; IA3: ones;
-    /// UniPELT: see `UniPELT.initialise`) from
+    /// (classifier head: N(0, 0.02²) weight, zero bias; each adapter's as its tensors declare) from
     /// the init stream. Accepts tensor names with or without the `bert.` prefix.
     public static func load(folder: URL, spec: ModelSpec, initStream: RandomStream) throws -> ModelWeights {
         let layout = try ParameterLayout(spec)
@@ -52,7 +51,7 @@ public final class ModelWeights: @unchecked Sendable {
         let layout = try ParameterLayout(spec)
         let w = ModelWeights(layout: layout, frozen: FloatBuffer(count: layout.frozenCount), params: FloatBuffer(count: layout.trainableCount))
         var r = stream.substream(99)
-        for (id, t) in layout.tensors.enumerated() where !(t.role == .adapter || t.isHead) {
+        for (id, t) in layout.tensors.enumerated() where t.initialiser == nil {
             let p = UnsafeMutableBufferPointer(start: w.pointer(id), count: t.count)
             if t.role == .norm && t.name.hasSuffix("weight") { for i in 0..<p.count { p[i] = 1 + 0.1 * r.nextNormal() } }
             else { r.fillNormal(p, std: t.role == .bias || t.role == .norm ? 0.02 : 0.05) }
@@ -63,7 +62,7 @@ public final class ModelWeights: @unchecked Sendable {
 
     func loadBase(from file: SafeTensorsFile) throws {
         let hasPrefix = file.tensors.keys.contains { $0.hasPrefix("bert.") }
-        for (id, t) in layout.tensors.enumerated() where !(t.role == .adapter || t.isHead) {
+        for (id, t) in layout.tensors.enumerated() where t.initialiser == nil {
             let name = (hasPrefix ? "bert." : "") + t.name
             guard let info = file.tensors[name] else {
                 throw ModelError(file.path, "missing tensor '\(name)' (is this a BERT checkpoint for this config.json?)")
@@ -82,17 +81,12 @@ public final class ModelWeights: @unchecked Sendable {
         }
     }
 
+    /// Draws every new tensor (head and adapter) as its layout entry says, in layout order from one stream.
     func initialiseNewTensors(_ stream: RandomStream) {
         var r = stream
-        for (id, t) in layout.tensors.enumerated() where t.role == .adapter || t.isHead {
-            let p = UnsafeMutableBufferPointer(start: pointer(id), count: t.count)
-            if UniPELT.initialise(t, p, spec: layout.spec, &r) { continue }
-            if t.name == "classifier.weight" { r.fillNormal(p, std: 0.02) }
-            else if t.name.hasSuffix("lora_A.weight") {
-                let bound = 1 / Float(t.shape[1]).squareRoot()   // kaiming_uniform(a = sqrt 5) → U(±1/sqrt(fan_in))
-                r.fillUniform(p, low: -bound, high: bound)
-            } else if t.name.hasSuffix("ia3_l") { p.update(repeating: 1) }
-            else { p.update(repeating: 0) }   // classifier.bias, lora_B
+        for (id, t) in layout.tensors.enumerated() {
+            guard let initialiser = t.initialiser else { continue }
+            initialiser.fill(UnsafeMutableBufferPointer(start: pointer(id), count: t.count), &r)
         }
     }
 }

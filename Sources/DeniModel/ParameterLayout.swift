@@ -1,3 +1,5 @@
+import DeniCore
+
 /// Where each tensor of a model lives.
 ///
 /// Trainable tensors are packed into one flat buffer per model copy (gradients and optimiser moments mirror
@@ -12,13 +14,36 @@ public struct TensorSpec: Hashable, Sendable {
     /// Offset in the trainable or frozen buffer.
     public let offset: Int
     public let role: Role
+    /// How a new tensor (head or adapter) is drawn from the init stream; nil for pre-trained tensors.
+    public let initialiser: TensorInit?
     public var count: Int { shape.reduce(1, *) }
     /// The new classifier's weight and bias ("head" in the noise scopes).
     public var isHead: Bool { role == .head }
 }
 
+/// How a new tensor is drawn from the init stream (in layout order, one stream for all).
+public enum TensorInit: Hashable, Sendable {
+    case zeros, ones
+    case normal(std: Float)
+    /// U(±1/√fanIn): kaiming_uniform(a = √5) of a weight with `fanIn` inputs, nn.Linear's bias init.
+    case uniform(fanIn: Int)
+
+    func fill(_ p: UnsafeMutableBufferPointer<Float>, _ r: inout RandomStream) {
+        switch self {
+        case .zeros: p.update(repeating: 0)
+        case .ones: p.update(repeating: 1)
+        case .normal(let std): r.fillNormal(p, std: std)
+        case .uniform(let fanIn):
+            let bound = 1 / Float(fanIn).squareRoot()
+            r.fillUniform(p, low: -bound, high: bound)
+        }
+    }
+}
+
 public struct ParameterLayout: Sendable {
     public let spec: ModelSpec
+    /// The spec's adapter (nil for full fine-tuning), which added its tensors here.
+    let adapter: (any Adapter)?
     public private(set) var tensors: [TensorSpec] = []
     public private(set) var index: [String: Int] = [:]
     public private(set) var trainableCount = 0
@@ -27,10 +52,11 @@ public struct ParameterLayout: Sendable {
     public init(_ spec: ModelSpec) throws {
         try spec.validate()
         self.spec = spec
+        let adapter = AdapterSpec.adapter(of: spec)
+        self.adapter = adapter
         let c = spec.config, a = spec.adapter, H = c.hiddenSize
-        let full = a.kind == .full
-        // peft bias="all" marks every parameter whose name contains "bias" trainable.
-        let biasTrainable = full || (a.kind == .lora && a.loraBias == .all)
+        let full = adapter == nil
+        let biasTrainable = full || adapter!.trainsBaseBiases
         add("embeddings.word_embeddings.weight", [c.vocabSize, H], full, .embedding)
         add("embeddings.position_embeddings.weight", [c.maxPositions, H], full, .embedding)
         add("embeddings.token_type_embeddings.weight", [c.typeVocabSize, H], full, .embedding)
@@ -38,54 +64,31 @@ public struct ParameterLayout: Sendable {
         add("embeddings.LayerNorm.bias", [H], biasTrainable, .norm)
         for l in 0..<c.numLayers {
             let p = "encoder.layer.\(l)."
-            for (module, inF, outF) in [("attention.self.query", H, H), ("attention.self.key", H, H), ("attention.self.value", H, H),
-                                        ("attention.output.dense", H, H), ("intermediate.dense", H, c.intermediateSize),
-                                        ("output.dense", c.intermediateSize, H)] {
+            for (module, inF, outF) in c.linearModules {
                 add(p + module + ".weight", [outF, inF], full, .weight)
                 add(p + module + ".bias", [outF], biasTrainable, .bias)
-                if a.kind == .lora, Self.matches(module, a.loraTargets) {
-                    add(p + module + ".lora_A.weight", [a.loraRank, inF], true, .adapter)
-                    add(p + module + ".lora_B.weight", [outF, a.loraRank], true, .adapter)
-                }
-                if a.kind == .ia3, let onInput = Self.ia3Site(module) {
-                    add(p + module + ".ia3_l", [onInput ? inF : outF], true, .adapter)
-                }
+                for t in adapter?.siteTensors(module: p + module, inF: inF, outF: outF) ?? [] { add(t) }
             }
             add(p + "attention.output.LayerNorm.weight", [H], full, .norm)
             add(p + "attention.output.LayerNorm.bias", [H], biasTrainable, .norm)
             add(p + "output.LayerNorm.weight", [H], full, .norm)
             add(p + "output.LayerNorm.bias", [H], biasTrainable, .norm)
-            if a.kind == .unipelt {
-                if l == 0 { for (n, shape) in UniPELT.sharedTensors(a, c) { add(n, shape, true, .adapter) } }
-                for (n, shape) in UniPELT.layerTensors(l, a, hidden: H) { add(n, shape, true, .adapter) }
-            }
+            for t in adapter?.layerTensors(layer: l) ?? [] { add(t) }
         }
         add("pooler.dense.weight", [H, H], a.isPoolerTrainable, .weight)
         add("pooler.dense.bias", [H], a.isPoolerTrainable || (biasTrainable && a.poolerTrainable != false), .bias)
-        add("classifier.weight", [spec.numLabels, H], true, .head)
-        add("classifier.bias", [spec.numLabels], true, .head)
+        add("classifier.weight", [spec.numLabels, H], true, .head, .normal(std: 0.02))
+        add("classifier.bias", [spec.numLabels], true, .head, .zeros)
     }
 
-    /// peft's target matching: the module's full name equals the target or ends with "." + target.
-    static func matches(_ module: String, _ targets: [String]) -> Bool {
-        targets.contains { module == $0 || module.hasSuffix("." + $0) }
-    }
+    private mutating func add(_ t: AdapterTensor) { add(t.name, t.shape, true, .adapter, t.initialiser) }
 
-    /// IA3 as peft configures it for BERT: targets key, value and output.dense (which also matches
-    /// attention.output.dense); the output.dense modules are feed-forward modules and scale their input.
-    /// Returns nil when the module is not an IA3 target, else whether the vector scales the input.
-    static func ia3Site(_ module: String) -> Bool? {
-        if module.hasSuffix("key") || module.hasSuffix("value") { return false }
-        if module.hasSuffix("output.dense") { return true }
-        return nil
-    }
-
-    private mutating func add(_ name: String, _ shape: [Int], _ trainable: Bool, _ role: TensorSpec.Role) {
+    private mutating func add(_ name: String, _ shape: [Int], _ trainable: Bool, _ role: TensorSpec.Role, _ initialiser: TensorInit? = nil) {
         let count = shape.reduce(1, *)
         let offset = trainable ? trainableCount : frozenCount
         if trainable { trainableCount += count } else { frozenCount += count }
         index[name] = tensors.count
-        tensors.append(TensorSpec(name: name, shape: shape, trainable: trainable, offset: offset, role: role))
+        tensors.append(TensorSpec(name: name, shape: shape, trainable: trainable, offset: offset, role: role, initialiser: initialiser))
     }
 
     public func id(_ name: String) -> Int? { index[name] }
@@ -97,5 +100,14 @@ public struct ParameterLayout: Sendable {
     /// are shared between copies and never perturbed, so "all" equals "trainable" here).
     public func tensors(inScopeHeadOnly headOnly: Bool) -> [TensorSpec] {
         tensors.filter { $0.trainable && (!headOnly || $0.isHead) }
+    }
+}
+
+extension BertConfig {
+    /// Each layer's linear modules: name under "encoder.layer.N.", in and out features, in the checkpoint's order.
+    var linearModules: [(name: String, inF: Int, outF: Int)] {
+        let H = hiddenSize
+        return [("attention.self.query", H, H), ("attention.self.key", H, H), ("attention.self.value", H, H),
+                ("attention.output.dense", H, H), ("intermediate.dense", H, intermediateSize), ("output.dense", intermediateSize, H)]
     }
 }

@@ -32,11 +32,12 @@ public final class Workspace: @unchecked Sendable {
         }
     }
     let layers: [Layer]
-    let siteScratch: [LinearSite.Scratch]
-    /// Prefix keys per layer (UniPELT's prefix length; 0 otherwise): attention has P + T keys.
+    /// Each linear site's adapter scratch (nil for plain sites), by `LinearSite.slot`.
+    let siteScratch: [AnyObject?]
+    /// Prefix keys per layer (the layer adapter's: UniPELT's prefix length; 0 otherwise): attention has P + T keys.
     let P: Int
-    /// UniPELT's saved activations and scratch (nil for other adapters).
-    let uni: UniPELT.Scratch?
+    /// The layer adapter's saved activations and scratch (nil without one).
+    let layerScratch: AnyObject?
     // Pooling and head
     let poolIn: FloatBuffer      // (B, H) [CLS] state or masked mean
     let pooled: FloatBuffer      // (B, H) after the pooler's tanh (or = poolIn)
@@ -52,11 +53,11 @@ public final class Workspace: @unchecked Sendable {
         batch.size <= capacityBatch && batch.length <= capacityLength
     }
 
-    /// Adopts the shape of `batch` (which must fit) and its row layout: packed unless UniPELT runs.
+    /// Adopts the shape of `batch` (which must fit) and its row layout: packed unless a layer adapter (UniPELT) runs.
     func reshape(for batch: Batch) {
         precondition(fits(batch), "batch \(batch.size)×\(batch.length) exceeds the workspace capacity")
         B = batch.size; T = batch.length
-        rows = RowLayout(batch: batch, prefix: P, heads: NH, allowPacking: uni == nil)
+        rows = RowLayout(batch: batch, prefix: P, heads: NH, allowPacking: layerScratch == nil)
     }
 
     /// The rows of the current batch (`reshape`).
@@ -76,14 +77,14 @@ public final class Workspace: @unchecked Sendable {
         let c = model.layout.spec.config
         let (B, T, H, FF, NH) = (batch.size, batch.length, c.hiddenSize, c.intermediateSize, c.numHeads)
         self.B = B; self.T = T; self.H = H; self.FF = FF; self.NH = NH; C = model.layout.spec.numLabels
-        P = model.unipelt?.P ?? 0
+        P = model.layerAdapter?.prefixKeys ?? 0
         let BT = B * T, att = B * NH * T * (P + T)   // attention cells: T queries × (P + T) keys
         capacityBatch = B; capacityLength = T
         embSum = FloatBuffer(count: BT * H); embMean = FloatBuffer(count: BT); embRstd = FloatBuffer(count: BT)
         embLN = FloatBuffer(count: BT * H); embMask = FloatBuffer(count: (forTraining ? 1 : 0) * BT * H); x0 = FloatBuffer(count: BT * H)
         keyBias = FloatBuffer(count: B * (P + T))
         ids = batch.ids
-        rows = RowLayout(batch: batch, prefix: P, heads: NH, allowPacking: model.unipelt == nil)
+        rows = RowLayout(batch: batch, prefix: P, heads: NH, allowPacking: model.layerAdapter == nil)
         if forTraining {
             layers = (0..<c.numLayers).map { _ in Layer(BT: BT, H: H, FF: FF, att: att, training: true) }
         } else {
@@ -91,7 +92,7 @@ public final class Workspace: @unchecked Sendable {
             layers = Array(repeating: shared, count: c.numLayers)
         }
         siteScratch = model.sites.flatMap { $0 }.map { $0.makeScratch(rows: BT, forTraining: forTraining) }
-        uni = model.unipelt.map { UniPELT.Scratch($0, B: B, T: T, forTraining: forTraining) }
+        layerScratch = model.layerAdapter?.makeScratch(B: B, T: T, forTraining: forTraining)
         poolIn = FloatBuffer(count: B * H); pooled = FloatBuffer(count: B * H); headMask = FloatBuffer(count: B * H)
         headIn = FloatBuffer(count: B * H); logits = FloatBuffer(count: B * model.layout.spec.numLabels); probsOut = FloatBuffer(count: B * model.layout.spec.numLabels)
         let g = forTraining ? 1 : 0   // backward buffers only for training

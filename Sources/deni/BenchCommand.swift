@@ -51,7 +51,7 @@ struct BenchCommand: ParsableCommand {
         let config = try BertConfig.load(folder.appendingPathComponent("config.json"))
         var out: [[String: Any]] = []
         for t in tuning.split(separator: ",").map(String.init) {
-            guard let kind = AdapterSpec.Kind(rawValue: t) else { throw ValidationError("unknown tuning '\(t)' (full, lora, ia3, unipelt)") }
+            guard let kind = AdapterSpec.Kind(rawValue: t) else { throw ValidationError("unknown tuning '\(t)' (\(AdapterSpec.Kind.allCases.map(\.rawValue).joined(separator: ", ")))") }
             var a = AdapterSpec(kind: kind)
             a.loraRank = 64; a.loraAlpha = 64
             let base = try ModelWeights.load(folder: folder, spec: ModelSpec(config: config, adapter: a, numLabels: 6, pooling: .mean),
@@ -92,7 +92,7 @@ struct BenchCommand: ParsableCommand {
         let (backends, python) = (try gemmBackends(), try referencePython(pytorch, venv: ".venv-ref", option: "--pytorch"))
         let adaptersPython = try referencePython(adapters, venv: ".venv-adapters", option: "--adapters")
         let tunings = try tuning.split(separator: ",").map(String.init).map { t -> AdapterSpec.Kind in
-            guard let kind = AdapterSpec.Kind(rawValue: t) else { throw ValidationError("unknown tuning '\(t)' (full, lora, ia3, unipelt)") }
+            guard let kind = AdapterSpec.Kind(rawValue: t) else { throw ValidationError("unknown tuning '\(t)' (\(AdapterSpec.Kind.allCases.map(\.rawValue).joined(separator: ", ")))") }
             return kind
         }
         Threads.set(threads)

@@ -154,6 +154,14 @@ final class PEFTFormatTests: XCTestCase {
     func testExportRefusesWhatPeftCannotHoldAndWarnsForOtherPooling() throws {
         let full = try model(ModelSpec(config: Self.tiny, numLabels: 2), seed: 1)
         XCTAssertThrowsError(try full.exportPEFT(to: dir, baseModelPath: "m")) { XCTAssertTrue("\($0)".contains("full fine-tuning"), "\($0)") }
+        // peft has no UniPELT: refused on export (before training, through checkPEFTExport) and on import.
+        var u = AdapterSpec(kind: .unipelt); u.loraRank = 2; u.prefixLength = 2; u.prefixHiddenSize = 4; u.reductionFactor = 2
+        let unipelt = try model(ModelSpec(config: Self.tiny, adapter: u, numLabels: 2), seed: 1)
+        XCTAssertThrowsError(try unipelt.checkPEFTExport()) { XCTAssertTrue("\($0)".contains("UniPELT has no peft format"), "\($0)") }
+        try model(Self.loraSpec(), seed: 1).exportPEFT(to: dir, baseModelPath: "m")
+        XCTAssertThrowsError(try unipelt.importPEFT(from: dir)) {
+            XCTAssertTrue("\($0)".contains("peft_type is LORA, but this run uses unipelt"), "\($0)")
+        }
         var spec = Self.loraSpec(); spec.adapter.poolerTrainable = true
         XCTAssertThrowsError(try model(spec, seed: 1).exportPEFT(to: dir, baseModelPath: "m")) {
             XCTAssertTrue("\($0)".contains("pooler.dense.weight"), "\($0)")

@@ -69,7 +69,7 @@ final class UniPELTParityTests: XCTestCase {
             let h6 = assertClose(ws.layers[5].out.pointer, try f.floats("hidden.6"), 1e-4, "hidden.6")
             var gateWorst: Float = 0
             for l in 0..<6 {
-                let s = ws.uni!.layers[l]
+                let s = try XCTUnwrap(ws.layerScratch as? UniPELT.Layers.Scratch).layers[l]
                 for (key, buf) in [("lora_query", s.q.g), ("lora_value", s.v.g), ("prefix", s.pG), ("adapter", s.aG)] {
                     gateWorst = max(gateWorst, assertClose(buf.pointer, try f.floats("gate.\(l).\(key)"), 1e-4, "gate.\(l).\(key)"))
                 }

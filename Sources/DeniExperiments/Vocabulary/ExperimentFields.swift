@@ -17,7 +17,7 @@ public enum ExperimentFields {
     public struct Row: @unchecked Sendable {
         public let section: Section
         public let field: SettingField<ExperimentConfig>
-        /// Shown only when this holds (LoRA rows for LoRA and UniPELT, file rows for a user file…).
+        /// Shown only when this holds (an adapter's rows when the tuning kind reads them, file rows for a user file…).
         public let applies: (ExperimentConfig) -> Bool
     }
 
@@ -46,7 +46,8 @@ public enum ExperimentFields {
                                         write: { (c: inout ExperimentConfig, t: String) throws(FieldError) in c.modelPath = t.isEmpty ? nil : t })),
     ]
 
-    static func isLoRA(_ c: ExperimentConfig) -> Bool { c.tuning.kind == .lora || c.tuning.kind == .unipelt }
+    /// Shown when the tuning kind's adapter reads `setting`.
+    static func adapterUses(_ setting: PartialKeyPath<AdapterSpec>) -> (ExperimentConfig) -> Bool { { $0.tuning.uses(setting) } }
 
     static let tuning: [Row] = [
         row(.tuning, SettingField("tuning.kind", label: "Tuning", short: "tuning", help: "full fine-tuning or a PEFT method",
@@ -55,17 +56,17 @@ public enum ExperimentFields {
                                   read: { $0.tuning.kind.rawValue },
                                   write: { (c: inout ExperimentConfig, t: String) throws(FieldError) in c.tuning.kind = try FieldText.choice(t, AdapterSpec.Kind.self) })),
         row(.tuning, .int("tuning.loraRank", label: "LoRA rank", short: "r", help: "rank r of the low-rank update (at most the hidden size)",
-                          flag: "lora-rank", 1...4096, \.tuning.loraRank), applies: isLoRA),
+                          flag: "lora-rank", 1...4096, \.tuning.loraRank), applies: adapterUses(\.loraRank)),
         row(.tuning, SettingField("tuning.loraAlpha", label: "LoRA alpha", short: "α", help: "update scaled by alpha / √r (rank-stabilised)",
                                   valid: "> 0", flag: "lora-alpha", read: { FieldText.format($0.tuning.loraAlpha) },
                                   write: { (c: inout ExperimentConfig, t: String) throws(FieldError) in c.tuning.loraAlpha = Float(try FieldText.double(t)) },
                                   check: { $0.tuning.loraAlpha > 0 ? nil : "LoRA alpha \(FieldText.format($0.tuning.loraAlpha)) is not above 0" }),
-            applies: { $0.tuning.kind == .lora }),
+            applies: adapterUses(\.loraAlpha)),
         row(.tuning, SettingField("tuning.loraDropout", label: "LoRA dropout", short: "LoRA p", help: "dropout on the LoRA input",
                                   valid: "0 ≤ p < 1", flag: "lora-dropout", read: { FieldText.format($0.tuning.loraDropout) },
                                   write: { (c: inout ExperimentConfig, t: String) throws(FieldError) in c.tuning.loraDropout = Float(try FieldText.double(t)) },
                                   check: { (0..<1).contains($0.tuning.loraDropout) ? nil : "LoRA dropout \(FieldText.format($0.tuning.loraDropout)) is outside 0 ≤ p < 1" }),
-            applies: isLoRA),
+            applies: adapterUses(\.loraDropout)),
         row(.tuning, SettingField("tuning.loraTargets", label: "LoRA targets", short: "targets", help: "comma-separated module names",
                                   valid: AdapterSpec.linearModules.joined(separator: ","), flag: "lora-targets",
                                   read: { $0.tuning.loraTargets.joined(separator: ",") },
@@ -76,15 +77,15 @@ public enum ExperimentFields {
                                       if c.tuning.loraTargets.isEmpty { return "no LoRA target module" }
                                       let bad = c.tuning.loraTargets.filter { t in !AdapterSpec.linearModules.contains { $0.hasSuffix(t) } }
                                       return bad.isEmpty ? nil : "unknown LoRA target \(bad.map { "'\($0)'" }.joined(separator: ", "))"
-                                  }), applies: { $0.tuning.kind == .lora }),
+                                  }), applies: adapterUses(\.loraTargets)),
         row(.tuning, .choice("tuning.loraBias", label: "Trainable biases", short: "bias", help: "which biases train with LoRA (peft's bias=)",
-                             \.tuning.loraBias), applies: { $0.tuning.kind == .lora }),
+                             \.tuning.loraBias), applies: adapterUses(\.loraBias)),
         row(.tuning, .int("tuning.prefixLength", label: "Prefix length", short: "prefix", help: "UniPELT's virtual tokens per layer", 1...512,
-                          \.tuning.prefixLength), applies: { $0.tuning.kind == .unipelt }),
+                          \.tuning.prefixLength), applies: adapterUses(\.prefixLength)),
         row(.tuning, .int("tuning.prefixHiddenSize", label: "Prefix MLP width", short: "prefix MLP", help: "UniPELT's prefix reparametrisation width",
-                          1...8192, \.tuning.prefixHiddenSize), applies: { $0.tuning.kind == .unipelt }),
+                          1...8192, \.tuning.prefixHiddenSize), applies: adapterUses(\.prefixHiddenSize)),
         row(.tuning, .int("tuning.reductionFactor", label: "Reduction factor", short: "reduction", help: "UniPELT's bottleneck width = hidden / factor",
-                          1...4096, \.tuning.reductionFactor), applies: { $0.tuning.kind == .unipelt }),
+                          1...4096, \.tuning.reductionFactor), applies: adapterUses(\.reductionFactor)),
         row(.tuning, SettingField("tuning.poolerTrainable", label: "Pooler trainable", short: "pooler", help: "auto: trained under full fine-tuning, frozen under PEFT",
                                   valid: "auto, on, off", choices: ["auto", "on", "off"], flag: "pooler-trainable",
                                   read: { $0.tuning.poolerTrainable.map(FieldText.format) ?? "auto" },

@@ -2,28 +2,6 @@ import DeniCore
 @_exported import enum DeniModel.Pooling
 @_exported import struct DeniModel.AdapterSpec
 
-extension AdapterSpec.Kind {
-    /// The paper's learning rate for this tuning strategy (BERT values, METHOD.md).
-    public var paperLearningRate: Double {
-        switch self {
-        case .full: 1e-5
-        case .lora: 1e-4
-        case .ia3: 7.5e-3
-        case .unipelt: 1e-4
-        }
-    }
-
-    /// How reports and titles name it.
-    public var displayName: String {
-        switch self {
-        case .full: "full fine-tuning"
-        case .lora: "LoRA"
-        case .ia3: "IA3"
-        case .unipelt: "UniPELT"
-        }
-    }
-}
-
 /// How long a strategy trains relative to the experiment: Best practices 2× with 10 % warmup, Augment 1.2×.
 public struct TrainingLength: Codable, Hashable, Sendable {
     /// An explicit number of epochs (nil: `epochScale` × the experiment's epochs).

@@ -91,8 +91,9 @@ public struct SetupState: Hashable, Sendable {
         return s.fields.filter { own.contains($0.key) || lengthToo }
     }
 
-    /// The fields shown now: each section's rows that apply (LoRA rows only for LoRA/UniPELT, file rows only for
-    /// a user file), the strategy switches, each chosen strategy's settings, then presets and Start.
+    /// The fields shown now: each section's rows that apply (an adapter's rows only when the tuning kind reads
+    /// them, file rows only for a user file), the strategy switches, each chosen strategy's settings, then presets
+    /// and Start.
     public var fields: [SetupField] {
         var f: [SetupField] = []
         func rows(_ section: ExperimentFields.Section) -> [SetupField] {

@@ -6,13 +6,10 @@ import Foundation
 /// num_labels=C), folder)` rebuilds the model this engine trained.
 ///
 /// Saved names (observed from peft 0.21.2, see PEFTFormatTests): `base_model.model.` + the classifier's module
-/// path (`bert.` for the encoder, none for `classifier`), no adapter name (`default`) in the key. LoRA matrices are
-/// `….query.lora_A.weight` [r, in] / `lora_B.weight` [out, r]; IA3 vectors `….key.ia3_l` [out, 1] on output-scaling
-/// sites and [1, in] on feed-forward (input-scaling) sites. The classifier is a module to save, stored as
-/// `base_model.model.classifier.weight` / `.bias`. With LoRA `bias="all"` peft also saves every bias of the model
-/// (a wrapped module's as `….query.base_layer.bias`) and, because the classifier's wrapper holds biases too,
-/// `classifier.modules_to_save.bias` (the trained bias again) and `classifier.original_module.bias` (the
-/// untrained head's bias: zeros, as transformers initialises it). On load peft takes `classifier.bias`.
+/// path (`bert.` for the encoder, none for `classifier`), no adapter name (`default`) in the key. The classifier is
+/// a module to save, stored as `base_model.model.classifier.weight` / `.bias`. Each adapter that peft knows
+/// (`PEFTAdapter`: LoRAPEFT.swift, IA3PEFT.swift) names its own tensors, the base tensors it saves and its keys
+/// of adapter_config.json; this file holds what every folder shares.
 ///
 /// The engine's own settings that peft has no field for (pooling, number of labels) go into the safetensors
 /// metadata (`deni.pooling`, `deni.num_labels`, `deni.adapter`); peft ignores it. `BertForSequenceClassification`
@@ -24,9 +21,6 @@ public enum PEFTFormat {
     static let prefix = "base_model.model."
     /// The classifier's module names peft's SEQ_CLS task marks as modules to save.
     static let modulesToSave = ["classifier", "score"]
-    /// IA3's target and feed-forward modules as peft 0.21.2 configures them for BERT (ParameterLayout.ia3Site).
-    static let ia3Targets = ["key", "value", "output.dense"]
-    static let ia3FeedForward = ["output.dense"]
 
     /// Where a saved tensor's values come from.
     enum Source: Equatable {
@@ -44,86 +38,54 @@ public enum PEFTFormat {
         let source: Source
     }
 
-    /// The peft name of a layout tensor: `bert.` for encoder tensors, `base_layer` inside LoRA-wrapped modules.
-    static func savedName(_ t: TensorSpec, loraModules: Set<String>) -> String {
-        if t.isHead { return prefix + t.name }
-        let module = t.name.split(separator: ".").dropLast().joined(separator: ".")
-        let leaf = t.name.split(separator: ".").last.map(String.init) ?? t.name
-        if t.role != .adapter && loraModules.contains(module) { return prefix + "bert." + module + ".base_layer." + leaf }
-        return prefix + "bert." + t.name
-    }
-
-    /// Every tensor a peft folder for `layout` holds, in layout order. Refuses layouts peft cannot express:
-    /// full fine-tuning, or a trainable tensor that has no place in the folder (a trainable pooler weight).
-    static func entries(_ layout: ParameterLayout) throws -> [Entry] {
-        let a = layout.spec.adapter
-        guard a.kind != .full else {
+    /// The layout's adapter as peft knows it; refuses full fine-tuning and adapters peft has no format for.
+    static func adapter(_ layout: ParameterLayout) throws -> any PEFTAdapter {
+        guard let adapter = layout.adapter else {
             throw ModelError("PEFT export", "full fine-tuning has no adapter to export (save the whole model with --save instead)")
         }
-        var loraModules = Set<String>()
-        if a.kind == .lora {
-            for t in layout.tensors where t.name.hasSuffix(".lora_A.weight") {
-                loraModules.insert(String(t.name.dropLast(".lora_A.weight".count)))
-            }
+        guard let peft = adapter as? any PEFTAdapter else {
+            throw ModelError("PEFT export", "\(layout.spec.adapter.kind.displayName) has no peft format (save the whole model with --save instead)")
         }
+        return peft
+    }
+
+    /// Every tensor a peft folder for `layout` holds, in layout order, then the adapter's extra entries. Refuses
+    /// layouts peft cannot express: full fine-tuning, an adapter peft does not have, or a trainable tensor that has
+    /// no place in the folder (a trainable pooler weight).
+    static func entries(_ layout: ParameterLayout) throws -> [Entry] {
+        let peft = try adapter(layout)
         var out: [Entry] = []
         var headBias: Int?
         for (id, t) in layout.tensors.enumerated() {
-            let module = t.name.split(separator: ".").dropLast().joined(separator: ".")
-            let isBias = t.name.hasSuffix(".bias") && !t.isHead
-            let saved: Bool
-            if t.role == .adapter || t.isHead { saved = true }
-            else if isBias && a.kind == .lora && a.loraBias == .all { saved = true }
-            else if isBias && a.kind == .lora && a.loraBias == .loraOnly { saved = loraModules.contains(module) }
-            else { saved = false }
-            if !saved {
+            guard let saved = t.isHead ? (t.name, t.shape) : peft.peftTensor(t) else {
                 if t.trainable {
-                    throw ModelError("PEFT export", "trainable tensor '\(t.name)' has no place in a peft \(a.kind.rawValue) folder (a trainable pooler weight is not a peft setting; train with the pooler frozen)")
+                    throw ModelError("PEFT export", "trainable tensor '\(t.name)' has no place in a peft \(layout.spec.adapter.kind.rawValue) folder (a trainable pooler weight is not a peft setting; train with the pooler frozen)")
                 }
                 continue
             }
-            var shape = t.shape
-            if t.name.hasSuffix(".ia3_l"), let onInput = ParameterLayout.ia3Site(module) {
-                shape = onInput ? [1, t.count] : [t.count, 1]
-            }
-            out.append(Entry(name: savedName(t, loraModules: loraModules), shape: shape, source: .tensor(id)))
+            out.append(Entry(name: prefix + saved.name, shape: saved.shape, source: .tensor(id)))
             if t.name == "classifier.bias" { headBias = id }
         }
-        if a.kind == .lora && a.loraBias == .all, let hb = headBias {
-            let n = layout.tensors[hb].shape
-            out.append(Entry(name: prefix + "classifier.modules_to_save.bias", shape: n, source: .duplicate(hb)))
-            out.append(Entry(name: prefix + "classifier.original_module.bias", shape: n, source: .zeros))
-        }
+        if let hb = headBias { out += peft.peftExtraEntries(headBias: hb, shape: layout.tensors[hb].shape) }
         return out
     }
 
-    /// The `adapter_config.json` object peft reads for this layout.
-    static func config(_ spec: ModelSpec, baseModelPath: String) -> [String: Any] {
+    /// The `adapter_config.json` object peft reads for this layout (whose adapter peft knows).
+    static func config(_ layout: ParameterLayout, baseModelPath: String) throws -> [String: Any] {
+        let peft = try adapter(layout)
         var c: [String: Any] = ["base_model_name_or_path": baseModelPath, "task_type": "SEQ_CLS", "inference_mode": true,
-                                "modules_to_save": modulesToSave, "fan_in_fan_out": false, "revision": NSNull()]
-        let a = spec.adapter
-        if a.kind == .lora {
-            c["peft_type"] = "LORA"
-            c["r"] = a.loraRank
-            c["lora_alpha"] = Double(a.loraAlpha)
-            c["lora_dropout"] = (Double(a.loraDropout) * 1e6).rounded() / 1e6   // 0.1, not 0.10000000149
-            c["use_rslora"] = a.rsLoRA
-            c["target_modules"] = a.loraTargets
-            c["bias"] = a.loraBias.rawValue
-            c["init_lora_weights"] = true
-            c["use_dora"] = false
-            c["lora_bias"] = false
-            c["rank_pattern"] = [String: Any]()
-            c["alpha_pattern"] = [String: Any]()
-            c["layers_to_transform"] = NSNull()
-            c["layers_pattern"] = NSNull()
-        } else {
-            c["peft_type"] = "IA3"
-            c["target_modules"] = ia3Targets
-            c["feedforward_modules"] = ia3FeedForward
-            c["init_ia3_weights"] = true
-        }
+                                "modules_to_save": modulesToSave, "fan_in_fan_out": false, "revision": NSNull(),
+                                "peft_type": type(of: peft).peftType]
+        c.merge(peft.peftConfig()) { _, own in own }
         return c
+    }
+
+    /// The list of module names under `key` of an adapter_config.json.
+    static func strings(_ c: [String: Any], _ key: String, file: String) throws -> [String] {
+        guard let v = c[key] as? [String] else {
+            throw ModelError(file, "\(key) is \(c[key].map { "\($0)" } ?? "missing"); expected a list of module names")
+        }
+        return v
     }
 
     /// The folder name part of a model path ("sentence-transformers/all-MiniLM-L6-v2/" → "all-MiniLM-L6-v2").
@@ -154,7 +116,7 @@ extension ModelWeights {
         do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
             throw ModelError(dir.path, "cannot create the adapter folder (\(error.localizedDescription))")
         }
-        let json = try JSONSerialization.data(withJSONObject: PEFTFormat.config(spec, baseModelPath: baseModelPath),
+        let json = try JSONSerialization.data(withJSONObject: try PEFTFormat.config(layout, baseModelPath: baseModelPath),
                                               options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
         try writer.write(to: dir.appendingPathComponent(PEFTFormat.weightsFile))
         try json.write(to: dir.appendingPathComponent(PEFTFormat.configFile), options: .atomic)
@@ -219,7 +181,7 @@ extension ModelWeights {
         }
         let known = Set(entries.map(\.name))
         if let extra = file.tensors.keys.sorted().first(where: { !known.contains($0) }) {
-            throw ModelError(weightsURL.path, "tensor '\(extra)' has no place in this model (\(layout.spec.adapter.kind.rawValue), targets \(layout.spec.adapter.kind == .lora ? layout.spec.adapter.loraTargets : PEFTFormat.ia3Targets), \(layout.spec.config.numLayers) layers): an adapter for other modules or another model?")
+            throw ModelError(weightsURL.path, "tensor '\(extra)' has no place in this model (\(layout.spec.adapter.kind.rawValue), targets \(try PEFTFormat.adapter(layout).peftTargets), \(layout.spec.config.numLayers) layers): an adapter for other modules or another model?")
         }
         for (id, values) in pending {
             values.withUnsafeBufferPointer { pointer(id).update(from: $0.baseAddress!, count: values.count) }
@@ -227,12 +189,13 @@ extension ModelWeights {
     }
 
     private func checkPEFTConfig(_ c: [String: Any], file: String, expectedBaseModel: String?) throws {
-        let a = layout.spec.adapter
+        let kind = layout.spec.adapter.kind
+        let peft = layout.adapter as? any PEFTAdapter
         func fail(_ problem: String) -> ModelError { ModelError(file, problem) }
         let type = c["peft_type"] as? String ?? "(none)"
-        let wanted = a.kind == .lora ? "LORA" : a.kind == .ia3 ? "IA3" : "none (full fine-tuning)"
-        guard type == wanted else {
-            throw fail("peft_type is \(type), but this run uses \(a.kind.rawValue) (peft_type \(wanted))")
+        let wanted = peft.map { Swift.type(of: $0).peftType } ?? "none (\(kind.displayName))"
+        guard type == wanted, let peft else {
+            throw fail("peft_type is \(type), but this run uses \(kind.rawValue) (peft_type \(wanted))")
         }
         if let task = c["task_type"] as? String, task != "SEQ_CLS" {
             throw fail("task_type is \(task); only SEQ_CLS adapters (with a classifier) can be loaded")
@@ -242,37 +205,7 @@ extension ModelWeights {
             throw fail("the adapter was trained on base model '\(base)', but this run uses '\(ours)'")
         }
         if c["fan_in_fan_out"] as? Bool == true { throw fail("fan_in_fan_out is true (only BERT's nn.Linear layout is supported)") }
-        func strings(_ key: String) throws -> [String] {
-            guard let v = c[key] as? [String] else {
-                throw fail("\(key) is \(c[key].map { "\($0)" } ?? "missing"); expected a list of module names")
-            }
-            return v
-        }
-        if a.kind == .lora {
-            guard let r = c["r"] as? Int, r == a.loraRank else {
-                throw fail("rank r is \(c["r"].map { "\($0)" } ?? "missing"), but this run uses --lora-rank \(a.loraRank)")
-            }
-            guard let alpha = (c["lora_alpha"] as? NSNumber)?.floatValue, alpha == a.loraAlpha else {
-                throw fail("lora_alpha is \(c["lora_alpha"].map { "\($0)" } ?? "missing"), but this run uses \(a.loraAlpha)")
-            }
-            let rs = c["use_rslora"] as? Bool ?? false
-            guard rs == a.rsLoRA else { throw fail("use_rslora is \(rs), but this run uses \(a.rsLoRA) (the scaling would differ)") }
-            let targets = try strings("target_modules")
-            guard Set(targets) == Set(a.loraTargets) else {
-                throw fail("target_modules are \(targets.sorted()), but this run targets \(a.loraTargets.sorted())")
-            }
-            let bias = c["bias"] as? String ?? "none"
-            guard bias == a.loraBias.rawValue else { throw fail("bias is '\(bias)', but this run uses '\(a.loraBias.rawValue)'") }
-            if c["use_dora"] as? Bool == true { throw fail("use_dora is true (DoRA is not supported)") }
-            for key in ["rank_pattern", "alpha_pattern"] {
-                if let p = c[key] as? [String: Any], !p.isEmpty { throw fail("\(key) is not empty (per-module ranks/alphas are not supported)") }
-            }
-        } else {
-            let targets = try strings("target_modules"), ff = try strings("feedforward_modules")
-            guard Set(targets) == Set(PEFTFormat.ia3Targets), Set(ff) == Set(PEFTFormat.ia3FeedForward) else {
-                throw fail("IA3 target_modules \(targets) / feedforward_modules \(ff); only peft's BERT defaults \(PEFTFormat.ia3Targets) / \(PEFTFormat.ia3FeedForward) are supported")
-            }
-        }
+        try peft.checkPEFTConfig(c, file: file)
     }
 }
 
@@ -295,4 +228,27 @@ extension ModelWeights {
                                               options: [.sortedKeys])
         try json.write(to: url, options: .atomic)
     }
+}
+
+/// An adapter peft has too: how its folder names and shapes the adapter's tensors, which base tensors it also
+/// saves, and its keys of adapter_config.json.
+protocol PEFTAdapter: Adapter {
+    /// adapter_config.json's `peft_type`.
+    static var peftType: String { get }
+    /// The target modules, as errors name them.
+    var peftTargets: [String] { get }
+    /// The name (after `base_model.model.`) and shape under which the folder holds encoder tensor `t`; nil when
+    /// it does not hold it. The default: the adapter's own tensors under `bert.` + their name, nothing else.
+    func peftTensor(_ t: TensorSpec) -> (name: String, shape: [Int])?
+    /// Entries peft writes beyond the layout's tensors (after them); `headBias` is the classifier bias's id.
+    func peftExtraEntries(headBias: Int, shape: [Int]) -> [PEFTFormat.Entry]
+    /// The adapter's own keys of adapter_config.json.
+    func peftConfig() -> [String: Any]
+    /// Refuses an adapter_config.json whose settings differ from this adapter's (errors name `file`).
+    func checkPEFTConfig(_ c: [String: Any], file: String) throws
+}
+
+extension PEFTAdapter {
+    func peftTensor(_ t: TensorSpec) -> (name: String, shape: [Int])? { t.role == .adapter ? ("bert." + t.name, t.shape) : nil }
+    func peftExtraEntries(headBias: Int, shape: [Int]) -> [PEFTFormat.Entry] { [] }
 }
