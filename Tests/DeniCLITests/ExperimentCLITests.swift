@@ -115,6 +115,33 @@ final class ExperimentCLITests: XCTestCase {
         XCTAssertEqual(try finalF1(SessionReader.read(session(in: again))), try finalF1(recorded))
     }
 
+    /// A sweep (2 points and Default, 2 runs) on 1 and on 2 worker processes: the same variants, the same run
+    /// results bit for bit, and the 2-worker session ends as a plain session (its shards merged).
+    func testSweepResultsDoNotDependOnTheNumberOfWorkers() throws {
+        let data = try writeDataset()
+        var results: [[String: String]] = []
+        for workers in [1, 2] {
+            let sessions = tmp.appendingPathComponent("sweep-\(workers)")
+            let out = try runDeni(["sweep", "--dataset", data.path, "--tuning", "lora", "--strategy", "default", "deni", "--runs", "2",
+                                   "--samples", "24", "--epochs", "2", "--batch-size", "4", "--eval-subsample", "0", "--seed", "5",
+                                   "--vary", "deni.ensembleSize=2,3", "--workers", "\(workers)", "--json"],
+                                  env: ["DENI_SESSIONS": sessions.path], timeout: 600)
+            XCTAssertEqual(out.status, 0, out.stderr)
+            let folder = try session(in: sessions)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent(SessionShards.folder).path))
+            let recorded = try SessionReader.read(folder)
+            XCTAssertEqual(recorded.status, .finished)
+            XCTAssertEqual(recorded.config.strategies.map(\.label), ["Default", "DENI · K 2", "DENI · K 3"])
+            var ends: [String: String] = [:]
+            for e in recorded.events {
+                if case let .runEnd(id, .finished, m?, _, _, _, _) = e { ends[id.description] = "\(m)" }
+            }
+            XCTAssertEqual(ends.count, 6)
+            results.append(ends)
+        }
+        XCTAssertEqual(results[0], results[1])
+    }
+
     func finalF1(_ s: RecordedSession) -> [String: Double] {
         var out: [String: Double] = [:]
         for e in s.events { if case let .runEnd(id, .finished, m?, _, _, _, _) = e { out[id.description] = m.macroF1 } }

@@ -28,11 +28,11 @@ public enum SessionCompaction {
             throw .refused(path: folder.path, reason: "the step stride must be at least 1 (got \(stepsEvery))")
         }
         var manifest = try SessionReader.readManifest(folder)
-        if let owner = SessionFiles.readLock(folder), SessionFiles.lockIsLive(folder) {
-            throw .locked(path: folder.path, pid: owner.pid, host: owner.host)
-        }
         if !SessionShards.files(in: folder).isEmpty {
             throw .refused(path: folder.path, reason: "it has worker shards (a sweep that has not finished); resume it first")
+        }
+        if let owner = SessionFiles.readLock(folder), SessionFiles.lockIsLive(folder) {
+            throw .locked(path: folder.path, pid: owner.pid, host: owner.host)
         }
         if let previous = manifest.stepEventsEvery, stepsEvery % previous != 0 {
             throw .refused(path: folder.path,

@@ -113,6 +113,7 @@ public struct SweepPlan: Codable, Hashable, Sendable {
     /// `base` with every strategy an axis touches replaced by one variant per point. Axes must name strategy
     /// settings; an axis that matches no strategy of `base`, or a value out of range, is refused naming it.
     public func experiment(_ base: ExperimentConfig) throws(FieldError) -> ExperimentConfig {
+        guard !axes.isEmpty else { throw FieldError("a sweep needs at least one --vary") }
         var targets: [(kind: StrategyKind?, key: String)] = []
         for axis in axes {
             switch try ExperimentFields.resolve(axis.key) {

@@ -1,0 +1,107 @@
+import DeniTraining
+import Foundation
+import XCTest
+@testable import DeniExperiments
+
+final class SweepPlanTests: XCTestCase {
+    func axis(_ s: String) throws(FieldError) -> SweepAxis { try SweepAxis.parse(s) }
+
+    func message(_ body: () throws -> Void) -> String {
+        do { try body(); return "no error" } catch { return (error as? FieldError)?.message ?? "\(error)" }
+    }
+
+    func testAxesParseListsAndRanges() throws {
+        XCTAssertEqual(try axis("deni.noiseVariance=0.05, 0.15,0.3").grid, ["0.05", "0.15", "0.3"])
+        XCTAssertEqual(try axis("deni.noiseVariance=0.01:1:3log").grid, ["0.01", "0.1", "1"])
+        XCTAssertEqual(try axis("ensembleSize=3:9:4").grid, ["3", "5", "7", "9"])
+        XCTAssertEqual(try axis("ensembleSize=3:9:4lin").grid, ["3", "5", "7", "9"])
+        XCTAssertEqual(message { _ = try axis("deni.noiseVariance=") }, "deni.noiseVariance: no values (an empty grid)")
+        XCTAssertEqual(message { _ = try axis("noiseVariance") }, "'noiseVariance': expected KEY=V1,V2,… or KEY=LOW:HIGH:N[log|lin]")
+        XCTAssertEqual(message { _ = try axis("x=0:1:3log") }, "x: a log range needs LOW > 0 (got 0)")
+        XCTAssertEqual(message { _ = try axis("x=2:1:3") }, "x: range '2:1:3' needs LOW < HIGH")
+        XCTAssertEqual(message { _ = try axis("x=1,2,1") }, "x: a value is listed twice")
+    }
+
+    func testGridVariesTheLastAxisFastestAndRandomSearchIsSeeded() throws {
+        let plan = SweepPlan(axes: [try axis("deni.noiseVariance=0.05,0.3"), try axis("deni.ensembleSize=3,5")])
+        XCTAssertEqual(try plan.points(), [["0.05", "3"], ["0.05", "5"], ["0.3", "3"], ["0.3", "5"]])
+        let random = SweepPlan(axes: [try axis("deni.noiseVariance=0.01:1:2log"), try axis("deni.ensembleSize=2,4,8")], random: 6, seed: 9)
+        let a = try random.points(), b = try random.points()
+        XCTAssertEqual(a, b, "the same seed draws the same points")
+        XCTAssertEqual(a.count, 6); XCTAssertEqual(Set(a).count, 6)
+        for p in a { XCTAssertTrue((0.01...1).contains(Double(p[0])!)); XCTAssertTrue(["2", "4", "8"].contains(p[1])) }
+        var other = random; other.seed = 10
+        XCTAssertNotEqual(try other.points(), a)
+    }
+
+    func testExpansionMakesLabelledVariantsAndOneBaseline() throws {
+        var base = ExperimentConfig()
+        base.strategies = [StrategyConfig(kind: .standard), StrategyConfig(kind: .deni), StrategyConfig(kind: .ensemble)]
+        let plan = SweepPlan(axes: [try axis("deni.noiseVariance=0.05,0.3"), try axis("deni.ensembleSize=3,5")])
+        let c = try plan.experiment(base)
+        XCTAssertEqual(c.strategies.map(\.label), ["Default", "Ensemble", "DENI · σ² 0.05 · K 3", "DENI · σ² 0.05 · K 5", "DENI · σ² 0.3 · K 3", "DENI · σ² 0.3 · K 5"])
+        XCTAssertEqual(c.sweep, plan)
+        XCTAssertNoThrow(try c.validate())
+        // A bare key reaches every strategy that has the setting: Ensemble's K too.
+        let both = try SweepPlan(axes: [try axis("ensembleSize=3,5")]).experiment(base)
+        XCTAssertEqual(both.strategies.map(\.label), ["Default", "DENI · K 3", "DENI · K 5", "Ensemble · K 3", "Ensemble · K 5"])
+        // The plan survives the config file.
+        XCTAssertEqual(try JSONDecoder().decode(ExperimentConfig.self, from: try c.encoded()), c)
+    }
+
+    func testBadSweepsAreRefusedNamingTheProblem() throws {
+        var base = ExperimentConfig()
+        base.strategies = [StrategyConfig(kind: .standard), StrategyConfig(kind: .deni)]
+        func refusal(_ axes: [String]) -> String {
+            message { _ = try SweepPlan(axes: try axes.map { try SweepAxis.parse($0) }).experiment(base) }
+        }
+        XCTAssertTrue(refusal(["lr=1e-4,5e-4"]).hasPrefix("--vary lr: 'learningRate' is an experiment-level setting"), refusal(["lr=1e-4,5e-4"]))
+        XCTAssertEqual(refusal(["deni.noiseVarience=0.1"]), "DENI has no setting 'noiseVarience' (did you mean 'deni.noiseVariance'?)")
+        XCTAssertEqual(refusal(["ensemble.ensembleSize=3"]), "no strategy of this experiment has ensemble.ensembleSize (add one with --strategy)")
+        XCTAssertTrue(refusal(["deni.ensembleSize=0,3"]).hasPrefix("--vary deni.ensembleSize=0: "), refusal(["deni.ensembleSize=0,3"]))
+        XCTAssertEqual(refusal([]), "a sweep needs at least one --vary")
+        XCTAssertEqual(refusal(["deni.ensembleSize=1:64:64", "deni.noiseVariance=0.01:1:20log"]), "the grid has more than 1000 points; use --random N")
+    }
+}
+
+final class SessionShardTests: XCTestCase {
+    var parent: URL!
+    override func setUpWithError() throws { parent = try Fixtures.temporaryFolder(name) }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: parent) }
+
+    func testShardsReadAsOneLogAndMergeIntoAPlainSession() throws {
+        let writer = try Fixtures.writer(in: parent, config: Fixtures.config(runs: 2))
+        for e in Fixtures.run("Default", 0, f1: 70) { writer.publish(e) }
+        let a = try ShardWriter(session: writer.folder, worker: "worker-1"), b = try ShardWriter(session: writer.folder, worker: "worker-2")
+        for e in Fixtures.run("DENI", 0, f1: 72) { a.publish(e) }
+        for e in Fixtures.run("Default", 1, f1: 71) + Fixtures.run("DENI", 1, f1: 74) { b.publish(e) }
+        a.close(); b.close()
+        // A worker killed mid-line: the torn line is skipped by readers and cut when the shard reopens.
+        let h = try FileHandle(forWritingTo: SessionShards.file(writer.folder, worker: "worker-2"))
+        try h.seekToEnd(); try h.write(contentsOf: Data("{\"kind\":\"run_st".utf8)); try h.close()
+        var s = try SessionReader.read(writer.folder)
+        XCTAssertEqual(s.finishedRuns.count, 4)
+        XCTAssertTrue(s.diagnostics.tornTail)
+        XCTAssertThrowsError(try SessionCompaction.compact(writer.folder, stepsEvery: 10)) {
+            XCTAssertTrue("\($0)".contains("worker shards"), "\($0)")
+        }
+        let reopened = try ShardWriter(session: writer.folder, worker: "worker-2")
+        reopened.close()
+        XCTAssertFalse(try SessionReader.read(writer.folder).diagnostics.tornTail, "reopening cut the torn line")
+        let before = s.derivedResults()
+        try SessionShards.merge(into: writer)
+        try writer.finish(summary: before)
+        XCTAssertTrue(SessionShards.files(in: writer.folder).isEmpty)
+        s = try SessionReader.read(writer.folder)
+        XCTAssertTrue(s.derivedResults().encodesIdentically(to: before))
+        XCTAssertEqual(s.events.count, 4 * Fixtures.run("Default", 0, f1: 70).count)
+    }
+
+    func testATaskIsClaimedOnceUntilClaimsAreCleared() throws {
+        XCTAssertTrue(SessionShards.claim(parent, task: 3))
+        XCTAssertFalse(SessionShards.claim(parent, task: 3))
+        XCTAssertTrue(SessionShards.claim(parent, task: 4))
+        SessionShards.clearClaims(parent)
+        XCTAssertTrue(SessionShards.claim(parent, task: 3))
+    }
+}
