@@ -15,7 +15,7 @@ let cpuFlags: [String] = {
     return ["avx2", "fma", "bmi2", "movbe", "f16c"].allSatisfy(have.contains) ? ["-target-cpu", "haswell"] : []
 }()
 
-let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"] + cpuFlags, .when(configuration: .release))]
+let optimize: [SwiftSetting] = [.unsafeFlags(["-O", "-wmo"] + cpuFlags, .when(configuration: .release))]
 
 let package = Package(
     name: "deni",

@@ -19,9 +19,12 @@ final class ReportCLITests: XCTestCase {
         XCTAssertTrue(text.contains("--title 'Examples: results'`"), text)  // the command line, quoted where it must be
         XCTAssertTrue(text.contains("Notes go here."))
         XCTAssertTrue(text.contains("## Findings"))
-        // The two example sessions ran different protocols: two cells, each with its plot linked relatively.
+        // The example sessions ran different protocols: one cell each (the sweep's variants are rows of its own),
+        // each with its plot linked relatively.
         XCTAssertTrue(text.contains("## TREC, LoRA (400 samples)"), text)
         XCTAssertTrue(text.contains("## TREC, LoRA (200 samples)"), text)
+        XCTAssertTrue(text.contains("## TREC, LoRA (120 samples)"), text)
+        XCTAssertTrue(text.contains("| DENI · σ² 0.05 · K 3 |"), text)
         XCTAssertTrue(text.contains("](results/trec-lora-400-samples.svg)"), text)
         for name in ["trec-lora-400-samples.svg", "trec-lora-200-samples.svg"] {
             XCTAssertTrue(try String(contentsOf: svg.appendingPathComponent(name), encoding: .utf8).contains("<svg xmlns"))
@@ -29,7 +32,7 @@ final class ReportCLITests: XCTestCase {
         let json = try runDeni(["report", root.appendingPathComponent("sessions/examples").path, "--json"], timeout: 120)
         XCTAssertEqual(json.status, 0, json.stderr)
         let decoded = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
-        XCTAssertEqual((decoded?["cells"] as? [Any])?.count, 2)
+        XCTAssertEqual((decoded?["cells"] as? [Any])?.count, 3)
         XCTAssertEqual((decoded?["findings"] as? [Any])?.count, 3)
     }
 

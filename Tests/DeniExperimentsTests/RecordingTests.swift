@@ -66,7 +66,14 @@ final class RecordingTests: XCTestCase {
 
         let model = try Fixtures.temporaryFolder("model")
         defer { try? FileManager.default.removeItem(at: model) }
-        guard case let .resume(again, runner, resumedConfig, done, planned) = try SessionRecording.resume(writer.folder, model: model, data: parent) else {
+        // Data that changed since the session was recorded is refused, naming it; the recorded data resumes.
+        var changed = Fixtures.dataset
+        changed.filesHash = "sha256:def"
+        XCTAssertThrowsError(try SessionRecording.resume(writer.folder, model: model, data: parent, identities: { _, _ in (Fixtures.model, changed) })) {
+            XCTAssertTrue("\($0)".contains("is not the one this session recorded"), "\($0)")
+        }
+        guard case let .resume(again, runner, resumedConfig, done, planned) = try SessionRecording.resume(writer.folder, model: model, data: parent,
+                                                                                                           identities: { _, _ in (Fixtures.model, Fixtures.dataset) }) else {
             return XCTFail("an interrupted session must resume")
         }
         XCTAssertEqual([done, planned], [3, 6])
@@ -85,7 +92,7 @@ final class RecordingTests: XCTestCase {
             return XCTFail("not finished")
         }
         XCTAssertEqual(resumed, uninterrupted)
-        guard case let .finished(d, p) = try SessionRecording.resume(straight.folder, model: nil, data: parent) else {
+        guard case let .finished(d, p) = try SessionRecording.resume(straight.folder, model: nil, data: parent, identities: { _, _ in (Fixtures.model, Fixtures.dataset) }) else {
             return XCTFail("a finished session has nothing to resume")
         }
         XCTAssertEqual([d, p], [6, 6])

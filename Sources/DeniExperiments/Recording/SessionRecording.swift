@@ -63,17 +63,30 @@ public enum SessionRecording {
     }
 
     /// Reopens an unfinished session. The model is `model` if given, else the folder the session recorded (if
-    /// it still exists), else the installed one.
-    public static func resume(_ folder: URL, model: URL?, data: URL) throws -> Resumption {
+    /// it still exists), else the installed one. The model's weights and the dataset's files must be the ones the
+    /// session recorded (their hashes), or the remaining runs would train on something else: refused, naming which.
+    /// `identities` computes them (the real files by default).
+    public static func resume(_ folder: URL, model: URL?, data: URL,
+                              identities: ((ExperimentConfig, URL) throws -> (ModelIdentity, DatasetIdentity))? = nil) throws -> Resumption {
         let recorded = try SessionReader.read(folder)
         let finished = recorded.finishedRuns, config = recorded.config
         let planned = config.runs * config.strategies.count
         if finished.count >= planned && recorded.status == .finished { return .finished(done: finished.count, planned: planned) }
+        let recordedModel = recorded.manifest.model.folder
+        let modelURL = model ?? (FileManager.default.fileExists(atPath: recordedModel) ? URL(fileURLWithPath: recordedModel) : ProjectPaths.model())
+        let (m, d) = try (identities ?? { config, model in
+            (try Identities.model(model),
+             try Identities.dataset(config.dataset, dataDirectory: data, classCount: recorded.manifest.dataset.classCount))
+        })(config, modelURL)
+        if d.filesHash != recorded.manifest.dataset.filesHash {
+            throw SessionError.refused(path: folder.path, reason: "the dataset '\(config.dataset)' at \(d.path) is not the one this session recorded (files hash \(d.filesHash.prefix(19))…, recorded \(recorded.manifest.dataset.filesHash.prefix(19))…); its remaining runs would train on other data — restore the recorded files, or start a new experiment")
+        }
+        if let was = recorded.manifest.model.weightsSHA256, let now = m.weightsSHA256, was != now {
+            throw SessionError.refused(path: folder.path, reason: "the model at \(modelURL.path) is not the one this session recorded (weights sha256 \(now.prefix(12))…, recorded \(was.prefix(12))…) — pass the recorded model with --model")
+        }
         let writer = try SessionWriter.resume(folder)
         // Shards of an interrupted multi-worker sweep join the main log before it goes on in this process.
         try SessionShards.merge(into: writer)
-        let recordedModel = recorded.manifest.model.folder
-        let modelURL = model ?? (FileManager.default.fileExists(atPath: recordedModel) ? URL(fileURLWithPath: recordedModel) : ProjectPaths.model())
         let runner = ExperimentRunner(dataDirectory: data, modelDirectory: modelURL)
         runner.skip = finished
         return .resume(writer: writer, runner: runner, config: config, done: finished.count, planned: planned)
