@@ -17,6 +17,9 @@ public struct SessionListing: Codable, Hashable, Sendable {
     public var created: Date?
     public var dataset: String?
     public var strategies: [String]
+    /// The settings a sweep varies ("deni.noiseVariance 0.05,0.15,0.5 × deni.ensembleSize 3,5"), or the number of
+    /// variants of an experiment that holds a strategy more than once ("3 variants"); nil otherwise.
+    public var varies: String?
     /// Runs with a `run_end` (any status) / runs planned (runs × strategies).
     public var runsDone: Int
     public var runsPlanned: Int
@@ -55,7 +58,7 @@ public enum SessionCatalog {
             guard FileManager.default.fileExists(atPath: url.appendingPathComponent(SessionFormat.manifestFile).path) else { return nil }
             do { return listing(try SessionReader.read(url)) }
             catch {
-                return SessionListing(name: name, path: url.path, created: nil, dataset: nil, strategies: [], runsDone: 0, runsPlanned: 0,
+                return SessionListing(name: name, path: url.path, created: nil, dataset: nil, strategies: [], varies: nil, runsDone: 0, runsPlanned: 0,
                                       status: "unreadable", best: nil, problems: ["\(error)"])
             }
         }
@@ -69,10 +72,21 @@ public enum SessionCatalog {
         var problems = s.diagnostics.messages
         if let failure = s.manifest.failure { problems.insert(failure, at: 0) }
         return SessionListing(name: s.manifest.name, path: s.folder.path, created: s.manifest.created, dataset: s.manifest.dataset.key,
-                              strategies: s.config.strategies.map(\.label), runsDone: ended.count,
+                              strategies: s.config.strategies.map(\.label), varies: varies(s.config), runsDone: ended.count,
                               runsPlanned: s.config.runs * s.config.strategies.count, status: s.status.rawValue,
                               best: best.map { BestStrategy(strategy: $0.strategy, mean: $0.macroF1.mean, std: $0.macroF1.std, runs: $0.runs) },
                               problems: problems)
+    }
+
+    /// What a session varies: its sweep's axes, or how many strategies are variants of a kind listed twice or more.
+    public static func varies(_ c: ExperimentConfig) -> String? {
+        if let sweep = c.sweep {
+            let axes = sweep.axes.map { "\($0.key) \($0.grid.joined(separator: ","))" }.joined(separator: " × ")
+            return sweep.random.map { "\(axes) (\($0) random points)" } ?? axes
+        }
+        let kinds = Dictionary(grouping: c.strategies, by: \.kind).filter { $0.value.count > 1 }
+        let n = kinds.values.reduce(0) { $0 + $1.count }
+        return n > 0 ? "\(n) variants" : nil
     }
 
     /// The session folder `argument` names: an existing folder path, a folder name under `sessions`, or a
