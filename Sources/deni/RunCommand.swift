@@ -11,10 +11,12 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var options: ExperimentOptions
     @Flag(help: "Machine-readable results.") var json = false
+    @Flag(help: "Print the experiment these options resolve to (its config) and stop.") var dryRun = false
     @Option(help: "Sessions folder (default: sessions/ in the project).") var sessions: String?
 
     func run() throws {
         let config = try options.experimentConfig(defaultStrategies: [.standard, .deni], defaultRuns: 20)
+        if dryRun { print(String(decoding: try config.encoded(), as: UTF8.self)); return }
         try options.requireModel(config)
         let writer = try SessionRecording.start(config, sessions: ProjectPaths.sessions(sessions), model: options.modelURL(config), data: options.dataURL)
         FileHandle.standardError.write(Data("session: \(writer.folder.path)\n".utf8))

@@ -142,6 +142,33 @@ final class ExperimentCLITests: XCTestCase {
         XCTAssertEqual(results[0], results[1])
     }
 
+    /// `--config` plus flags overrides only what the flags name: a kind `--strategy` names keeps its settings from
+    /// the config, a kind the config lacks gets the defaults, and `--ensemble-size` sets every strategy that has it.
+    func testConfigPlusFlagsOverridesOnlyWhatTheFlagsName() throws {
+        var base = ExperimentConfig()
+        var deni = StrategyConfig(kind: .deni)
+        deni.deni!.ensembleSize = 3
+        deni.deni!.noiseVariance = 0.3
+        base.strategies = [StrategyConfig(kind: .standard), deni]
+        base.epochs = 4
+        let file = tmp.appendingPathComponent("base.json")
+        try base.encoded().write(to: file)
+        func resolved(_ flags: [String]) throws -> ExperimentConfig {
+            let out = try runDeni(["run", "--config", file.path, "--dry-run"] + flags, timeout: 60)
+            XCTAssertEqual(out.status, 0, out.stderr)
+            return try JSONDecoder().decode(ExperimentConfig.self, from: Data(out.stdout.utf8))
+        }
+        let same = try resolved(["--strategy", "default", "deni", "ensemble"])
+        XCTAssertEqual(same.strategies.map(\.label), ["Default", "DENI · σ² 0.3 · K 3", "Ensemble"])
+        XCTAssertEqual(same.epochs, 4)
+        let k = try resolved(["--ensemble-size", "7", "--epochs", "2"])
+        XCTAssertEqual(k.strategies.map(\.label), ["Default", "DENI · σ² 0.3 · K 7"])
+        XCTAssertEqual(k.epochs, 2)
+        let bad = try runDeni(["run", "--config", file.path, "--dry-run", "--strategy", "deni", "deni"], timeout: 60)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("listed twice"), bad.stderr)
+    }
+
     func finalF1(_ s: RecordedSession) -> [String: Double] {
         var out: [String: Double] = [:]
         for e in s.events { if case let .runEnd(id, .finished, m?, _, _, _, _) = e { out[id.description] = m.macroF1 } }
