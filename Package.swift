@@ -41,7 +41,7 @@ let package = Package(
         ], swiftSettings: optimize),
         .testTarget(name: "DeniCoreTests", dependencies: ["DeniCore"]),
         .testTarget(name: "DeniModelTests", dependencies: ["DeniModel"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DeniDataTests", dependencies: ["DeniData"]),
+        .testTarget(name: "DeniDataTests", dependencies: ["DeniData"], exclude: ["Fixtures"]),
         .testTarget(name: "DeniTrainingTests", dependencies: ["DeniTraining"]),
         .testTarget(name: "DeniExperimentsTests", dependencies: ["DeniExperiments"]),
         .testTarget(name: "DeniUITests", dependencies: ["DeniUI"], exclude: ["Snapshots"]),
