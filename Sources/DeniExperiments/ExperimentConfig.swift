@@ -62,6 +62,7 @@ public struct ExperimentConfig: Codable, Hashable, Sendable {
     public func validate() throws(ConfigError) {
         if let (_, problem) = ExperimentFields.problem(self) { throw ConfigError(message: problem) }
         if strategies.isEmpty { throw ConfigError("strategies", "none", "at least one") }
+        if let m = data.maxLength, !(3...512).contains(m) { throw ConfigError("data.maxLength", "\(m)", "3...512 tokens") }
         do { try tuning.validate(hiddenSize: nil) } catch let e as ModelError {
             throw ConfigError(message: "invalid \(e.file) \(e.problem)")
         } catch { throw ConfigError(message: "invalid tuning: \(error)") }

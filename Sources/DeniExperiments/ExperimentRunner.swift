@@ -83,6 +83,9 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
         let tokenizer = try BertTokenizer(modelFolder: modelDirectory)
         let bert = try BertConfig.load(modelDirectory.appendingPathComponent("config.json"))
         let data = try PreparedData.make(config: config, seeds: config.baseSeeds, dataDirectory: dataDirectory, tokenizer: tokenizer)
+        if data.maxLength > bert.maxPositions {
+            throw ConfigError("max length", "\(data.maxLength) tokens", "at most the model's \(bert.maxPositions) positions (max_position_embeddings)")
+        }
         log("\(data.dataset.name): \(data.train.count) training examples, \(data.test.count) test, \(data.evalSubset.count) for live curves, max length \(data.maxLength)" + (data.split.capped ? " — \(data.split.capReport)" : ""))
         if data.dataset.skipped.count > 0 { sink.publish(.log(level: "warning", message: data.dataset.skipped.summary, time: 0)) }
         for w in try Self.checkSchedules(config, trainExamples: data.train.count) { sink.publish(.log(level: "warning", message: w, time: 0)) }

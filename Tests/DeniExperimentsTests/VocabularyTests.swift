@@ -88,6 +88,12 @@ final class VocabularyTests: XCTestCase {
         XCTAssertEqual(message(#"{"format": 2, "runs": null}"#), "runs: null where a whole number is expected")
         XCTAssertEqual(message(#"{"format": 3}"#), "format: config format 3 is not one this version reads (2, or none for the pre-change format)")
         XCTAssertTrue(message(#"{"format": 2, "strategies": [{"kind": "denni"}]}"#).contains("strategies[0].kind"), message(#"{"format": 2, "strategies": [{"kind": "denni"}]}"#))
+        // data.maxLength beyond the position table (or below a [CLS] x [SEP]) is refused by the one validation.
+        for bad in [0, -1, 2, 513, 100_000] {
+            var c = ExperimentConfig()
+            c.data.maxLength = bad
+            XCTAssertThrowsError(try c.validate()) { XCTAssertEqual("\($0)", "invalid data.maxLength: \(bad) (valid: 3...512 tokens)") }
+        }
     }
 
     func testStrategyIdentityAndLabels() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import DeniCore
 import XCTest
 @testable import DeniModel
 
@@ -77,6 +78,27 @@ final class TokenizerUnitTests: XCTestCase {
 
         try FileManager.default.removeItem(at: config)
         XCTAssertTrue(try BertTokenizer(modelFolder: folder).lowercase, "no config means uncased")
+    }
+
+    /// A vocab.txt longer than the model's embedding table would produce ids with no embedding row: refused
+    /// when the folder is read, naming both numbers.
+    func testVocabularyLongerThanTheEmbeddingTableIsRefused() throws {
+        let real = ProjectPaths.model().appendingPathComponent("config.json")
+        guard FileManager.default.fileExists(atPath: real.path) else { throw XCTSkip("model not installed") }
+        let vocab = try TokenizerTestSupport.vocabFile(["hello", "world", "café"])
+        let folder = vocab.deletingLastPathComponent()
+        let tokens = try BertTokenizer(vocabURL: vocab).vocabSize
+        var json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: real)) as? [String: Any])
+        json["vocab_size"] = tokens
+        try JSONSerialization.data(withJSONObject: json).write(to: folder.appendingPathComponent("config.json"))
+        XCTAssertEqual(try BertTokenizer(modelFolder: folder).vocabSize, tokens, "exactly as many rows as tokens is fine")
+        json["vocab_size"] = tokens - 1
+        try JSONSerialization.data(withJSONObject: json).write(to: folder.appendingPathComponent("config.json"))
+        XCTAssertThrowsError(try BertTokenizer(modelFolder: folder)) { error in
+            guard case let .invalidConfig(path, reason)? = error as? TokenizerError else { return XCTFail("\(error)") }
+            XCTAssertEqual(path, vocab.path)
+            XCTAssertTrue(reason.contains("\(tokens) tokens but config.json's vocab_size is \(tokens - 1)"), reason)
+        }
     }
 
     func testVocabularyLinesAreTakenVerbatimAndLaterDuplicatesWin() throws {

@@ -85,7 +85,13 @@ public final class BertTokenizer: Sendable {
             lowercase = config.do_lower_case ?? true
             stripAccents = config.strip_accents
         }
-        try self.init(vocabURL: modelFolder.appendingPathComponent("vocab.txt"), lowercase: lowercase, stripAccents: stripAccents)
+        let vocabURL = modelFolder.appendingPathComponent("vocab.txt")
+        try self.init(vocabURL: vocabURL, lowercase: lowercase, stripAccents: stripAccents)
+        // Every id this vocabulary can produce must have a row in the model's embedding table.
+        let modelConfig = modelFolder.appendingPathComponent("config.json")
+        if FileManager.default.fileExists(atPath: modelConfig.path), let rows = try? BertConfig.load(modelConfig).vocabSize, vocabSize > rows {
+            throw TokenizerError.invalidConfig(path: vocabURL.path, reason: "it has \(vocabSize) tokens but config.json's vocab_size is \(rows): ids from \(rows) on would have no embedding row (use the vocab.txt that came with the model)")
+        }
     }
 
     /// The keys of `tokenizer_config.json` this tokenizer honours; others are ignored.
