@@ -41,6 +41,11 @@ struct ShowCommand: ParsableCommand {
         if let failure = m.failure { print("Failure  \(failure)") }
         print("")
         print(ResultsText.plain(results), terminator: "")
+        if let sweep = SweepView(config: s.config, table: results) {
+            let t = sweep.cells
+            print("\nSweep points (ΔF1: paired t interval up to 12 pairs, bootstrap above; baselines: \(sweep.baselines.map(\.strategy).joined(separator: ", ")))")
+            print(ResultsText.aligned(t.headers, t.rows), terminator: "")
+        }
         if source == "events" { print("(derived from the events: the session has no recorded summary)") }
         for message in s.diagnostics.messages { print("warning: \(message)") }
     }

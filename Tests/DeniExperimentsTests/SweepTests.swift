@@ -105,3 +105,32 @@ final class SessionShardTests: XCTestCase {
         XCTAssertTrue(SessionShards.claim(parent, task: 3))
     }
 }
+
+final class SweepViewTests: XCTestCase {
+    func testPointsCarryTheirAxisValuesAndTheChartHasALinePerSecondAxisValue() throws {
+        var base = ExperimentConfig()
+        base.runs = 3
+        base.strategies = [StrategyConfig(kind: .standard), StrategyConfig(kind: .deni)]
+        let plan = SweepPlan(axes: [try SweepAxis.parse("deni.noiseVariance=0.01:1:3log"), try SweepAxis.parse("deni.ensembleSize=3,5")])
+        let config = try plan.experiment(base)
+        var events: [TrainingEvent] = []
+        for run in 0..<3 {
+            for (i, s) in config.strategies.enumerated() { events += Fixtures.run(s.label, run, f1: 70 + Double(i) + Double(run)) }
+        }
+        let table = ResultsTable.derive(config: config, events: events, classCount: 2)
+        let view = try XCTUnwrap(SweepView(config: config, table: table))
+        XCTAssertEqual(view.axes, ["deni.noiseVariance", "deni.ensembleSize"])
+        XCTAssertEqual(view.baselines.map(\.strategy), ["Default"])
+        XCTAssertEqual(view.points.map(\.values), [["0.01", "3"], ["0.01", "5"], ["0.1", "3"], ["0.1", "5"], ["1", "3"], ["1", "5"]])
+        XCTAssertEqual(view.points.map(\.result.strategy), Array(config.strategies.dropFirst().map(\.label)))
+        let t = view.cells
+        XCTAssertEqual(t.headers.prefix(3), ["deni.noiseVariance", "deni.ensembleSize", "Runs"])
+        XCTAssertEqual(t.rows[0][3], "72.00 ± 0.82")
+        XCTAssertEqual(t.rows[0][4], "+1.00 [no CI: 3 pairs]")
+        let svg = SVGCounter.parse(view.svg())
+        XCTAssertEqual(svg.classes["series"], 2, "one line per K")
+        XCTAssertEqual(svg.classes["baseline"], 1)
+        XCTAssertEqual(svg.classes["std-band"], 2)
+        XCTAssertNil(SweepView(config: base, table: ResultsTable.derive(config: base, events: [], classCount: 2)), "not a sweep")
+    }
+}

@@ -4,6 +4,8 @@ import Foundation
 public enum SessionExport {
     /// File names written into the SVG folder.
     public static let svgFiles = ["loss.svg", "eval_f1.svg", "results.svg"]
+    /// Written beside them for a sweep: macro-F1 against the varied settings (`SweepView.svg`).
+    public static let sensitivityFile = "sensitivity.svg"
 
     /// The results table of a session, derived from its events (the recorded summary holds the same numbers, but
     /// a summary recorded before the small-sample statistics existed lacks them).
@@ -31,6 +33,9 @@ public enum SessionExport {
             try put(CurvePlot.svg(curves, metric: .loss), svgFolder.appendingPathComponent(svgFiles[0]))
             try put(CurvePlot.svg(curves, metric: .evalMacroF1), svgFolder.appendingPathComponent(svgFiles[1]))
             try put(ResultsChart.svg(table: table, events: session.events), svgFolder.appendingPathComponent(svgFiles[2]))
+            if let sweep = SweepView(config: session.config, table: table) {
+                try put(sweep.svg(), svgFolder.appendingPathComponent(sensitivityFile))
+            }
         }
         return written
     }
