@@ -23,7 +23,7 @@ struct SessionsCommand: ParsableCommand {
         let dateFormat = DateFormatter()
         dateFormat.dateFormat = "yyyy-MM-dd HH:mm"
         let rows = listings.map { l in
-            [l.name, l.created.map(dateFormat.string(from:)) ?? "—", l.dataset ?? "—", Self.strategies(l.strategies), l.varies ?? "—",
+            [l.name, l.created.map(dateFormat.string(from:)) ?? "—", l.dataset ?? "—", SessionCatalog.strategySummary(l.strategies), l.varies ?? "—",
              "\(l.runsDone)/\(l.runsPlanned)", l.status,
              l.best.map { "\($0.strategy) \(ResultsText.fixed($0.mean, 2)) ± \(ResultsText.fixed($0.std, 2))" } ?? "—"]
         }
@@ -31,16 +31,5 @@ struct SessionsCommand: ParsableCommand {
         for l in listings where !l.problems.isEmpty {
             for p in l.problems { print("  \(l.name): \(p)") }
         }
-    }
-
-    /// Strategy labels with the variants of one kind counted ("Default, DENI ×6"); the full labels are in `show`.
-    static func strategies(_ labels: [String]) -> String {
-        var order: [String] = [], count: [String: Int] = [:]
-        for l in labels {
-            let kind = String(l.split(separator: "·").first ?? Substring(l)).trimmingCharacters(in: .whitespaces)
-            if count[kind] == nil { order.append(kind) }
-            count[kind, default: 0] += 1
-        }
-        return order.map { count[$0]! > 1 ? "\($0) ×\(count[$0]!)" : $0 }.joined(separator: ", ")
     }
 }

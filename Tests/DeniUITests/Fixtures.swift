@@ -79,8 +79,11 @@ struct MemoryCatalog: SessionStore {
     var broken: Set<String> = []
     func list() throws -> [SessionRow] {
         (Array(sessions.keys) + Array(broken)).sorted().map {
-            SessionRow(name: $0, date: "2026-11-29", dataset: "trec", strategies: ["Default", "DENI"], runs: 3,
-                           status: broken.contains($0) ? "failed" : "finished", best: "DENI 73.1")
+            $0.contains("sweep")
+                ? SessionRow(name: $0, date: "2026-11-30", dataset: "trec", strategies: ["Default", "DENI · σ² 0.05", "DENI · σ² 0.5"], runs: 6,
+                             status: "finished", best: "DENI · σ² 0.05 74.0", varies: "deni.noiseVariance 0.05,0.5")
+                : SessionRow(name: $0, date: "2026-11-29", dataset: "trec", strategies: ["Default", "DENI"], runs: 3,
+                             status: broken.contains($0) ? "failed" : "finished", best: "DENI 73.1")
         }
     }
     func load(_ name: String) throws -> LoadedSession {

@@ -58,7 +58,7 @@ final class SnapshotTests: XCTestCase {
     func testSessionsAndCompare() {
         var s = Fixture.state(width: 120, height: 30)
         s.press(.char("4"))
-        let catalog = MemoryCatalog(sessions: ["trec-default-vs-deni": Fixture.session, "quick": Fixture.session], broken: ["torn"])
+        let catalog = MemoryCatalog(sessions: ["trec-default-vs-deni": Fixture.session, "quick": Fixture.session, "trec-deni-sweep": Fixture.session], broken: ["torn"])
         _ = s.reduce(.sessionsListed(try! catalog.list()))
         s.press(.char("c"), .char("j"))
         assertSnapshot(Renderer.render(s), "sessions_120x30")

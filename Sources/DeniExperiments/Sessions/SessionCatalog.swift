@@ -89,6 +89,17 @@ public enum SessionCatalog {
         return n > 0 ? "\(n) variants" : nil
     }
 
+    /// Strategy labels with the variants of one kind counted ("Default, DENI ×6"); the full labels are in `show`.
+    public static func strategySummary(_ labels: [String]) -> String {
+        var order: [String] = [], count: [String: Int] = [:]
+        for l in labels {
+            let kind = String(l.split(separator: "·").first ?? Substring(l)).trimmingCharacters(in: .whitespaces)
+            if count[kind] == nil { order.append(kind) }
+            count[kind, default: 0] += 1
+        }
+        return order.map { count[$0]! > 1 ? "\($0) ×\(count[$0]!)" : $0 }.joined(separator: ", ")
+    }
+
     /// The session folder `argument` names: an existing folder path, a folder name under `sessions`, or a
     /// unique part of one (e.g. the config name, or the date).
     public static func resolve(_ argument: String, in sessions: URL) throws(SessionError) -> URL {

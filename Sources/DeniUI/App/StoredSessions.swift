@@ -12,7 +12,7 @@ public struct StoredSessions: SessionStore {
             let date = s.created.map { ISO8601DateFormatter().string(from: $0) } ?? "?"
             let best = s.best.map { String(format: "%@ %.2f ± %.2f", $0.strategy, $0.mean, $0.std) }
             return SessionRow(name: s.name, date: date, dataset: s.dataset ?? "?", strategies: s.strategies,
-                              runs: s.runsDone, status: s.status, best: best)
+                              runs: s.runsDone, status: s.status, best: best, varies: s.varies)
         }
     }
 

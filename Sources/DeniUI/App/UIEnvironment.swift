@@ -31,9 +31,11 @@ public struct SessionRow: Hashable, Sendable {
     public var status: String
     /// Best strategy and score, e.g. "DENI 91.2"; nil when not known.
     public var best: String?
-    public init(name: String, date: String, dataset: String, strategies: [String], runs: Int, status: String, best: String?) {
+    /// What the session varies (a sweep's settings and values, or its number of variants); nil for neither.
+    public var varies: String?
+    public init(name: String, date: String, dataset: String, strategies: [String], runs: Int, status: String, best: String?, varies: String? = nil) {
         self.name = name; self.date = date; self.dataset = dataset; self.strategies = strategies; self.runs = runs
-        self.status = status; self.best = best
+        self.status = status; self.best = best; self.varies = varies
     }
 }
 

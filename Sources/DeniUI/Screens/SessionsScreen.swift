@@ -1,3 +1,5 @@
+import DeniExperiments
+
 /// The Sessions browser: saved sessions, open one for replay, mark two to compare.
 enum SessionsScreen {
     static func draw(_ grid: inout CellGrid, _ s: AppState, _ rect: Rect) {
@@ -23,7 +25,7 @@ enum SessionsScreen {
         let titles = ["Name", "Date", "Dataset", "Runs", "Status", "Best"]
         var x = rect.x + 3
         for (t, w) in zip(titles, widths) { grid.text(x, y, Format.fit(t, w), Style(.accent, bold: true)); x += w + 1 }
-        grid.text(x, y, "Strategies", Style(.accent, bold: true), maxWidth: max(0, rect.maxX - x))
+        grid.text(x, y, "Strategies · what varies", Style(.accent, bold: true), maxWidth: max(0, rect.maxX - x))
         y += 1
         let visible = rect.maxY - y
         let top = min(max(0, st.cursor - visible / 2), max(0, st.listings.count - visible))
@@ -39,7 +41,8 @@ enum SessionsScreen {
                 grid.text(x, y, Format.fit(v, w), Style(ci == 4 ? statusInk : .normal, bold: current && ci == 0, reverse: current))
                 x += w + 1
             }
-            grid.text(x, y, l.strategies.joined(separator: ", "), Style(.muted, reverse: current), maxWidth: max(0, rect.maxX - x))
+            let strategies = SessionCatalog.strategySummary(l.strategies) + (l.varies.map { " · " + $0 } ?? "")
+            grid.text(x, y, strategies, Style(.muted, reverse: current), maxWidth: max(0, rect.maxX - x))
             y += 1
         }
     }
