@@ -54,13 +54,18 @@ struct LabelTable {
     }
 
     /// Classes inferred from the values present: numeric order when every value is an integer, else
-    /// lexicographic order (so the class indices do not depend on row order).
-    init(inferredFrom values: Set<String>) {
-        let ints = values.compactMap { Int($0) }
-        let names: [String] = ints.count == values.count
-            ? ints.sorted().map(String.init)
-            : values.sorted()
-        self.init(classNames: names)
+    /// lexicographic order (so the class indices do not depend on row order). Each class is named as the file
+    /// writes it. Integer labels written two ways (`1`, `01`, `+1`) would be one number but two classes — one of
+    /// them empty, which lowers macro-F1 — so they are refused, naming the spellings.
+    static func inferred(from values: Set<String>, file: String) throws(DataError) -> LabelTable {
+        let ints = values.map { ($0, Int($0)) }
+        guard ints.allSatisfy({ $0.1 != nil }) else { return LabelTable(classNames: values.sorted()) }
+        let byValue = Dictionary(grouping: ints, by: { $0.1! })
+        if let clash = byValue.filter({ $0.value.count > 1 }).min(by: { $0.key < $1.key }) {
+            let spellings = clash.value.map(\.0).sorted().map { "'\($0)'" }.joined(separator: ", ")
+            throw DataError(file: file, "labels \(spellings) are the same integer \(clash.key) written differently; write each class one way")
+        }
+        return LabelTable(classNames: ints.sorted { $0.1! < $1.1! }.map(\.0))
     }
 
     func index(_ raw: String) -> Int? { lookup[raw] }

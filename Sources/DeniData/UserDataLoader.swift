@@ -39,7 +39,7 @@ enum UserDataLoader {
             var values = Set<String>()
             for part in parts { for row in part.rows { values.insert(row.label.trimmingWhitespace) } }
             values.remove("")
-            table = LabelTable(inferredFrom: values)
+            table = try LabelTable.inferred(from: values, file: path)
         }
         let hasPairs = parts.contains { $0.rows.contains { $0.pair != nil } }
         let name = URL(fileURLWithPath: path).lastPathComponent

@@ -26,6 +26,20 @@ final class UserDataParsingTests: XCTestCase {
         XCTAssertEqual(d.examples[1].text, "short text")
     }
 
+    /// Integer labels written two ways would become two classes for one number (one of them empty, lowering
+    /// macro-F1): refused naming the spellings. One spelling per class keeps its own name.
+    func testIntegerLabelsThatCollideAreRefused() throws {
+        let dir = try TemporaryFolder()
+        let path = try dir.write("labels.tsv", "text\tlabel\nfirst text here\t1\nsecond text here\t01\nthird text\t+1\nfourth one\t2\n")
+        XCTAssertThrowsError(try loadUser(path)) { error in
+            XCTAssertEqual("\(error)", "\(path): labels '+1', '01', '1' are the same integer 1 written differently; write each class one way")
+        }
+        let ok = try dir.write("padded.tsv", "text\tlabel\nfirst text here\t01\nsecond text here\t02\nthird text\t10\n")
+        let d = try loadUser(ok)
+        XCTAssertEqual(d.classNames, ["01", "02", "10"])
+        XCTAssertEqual(d.examples.map(\.label), [0, 1, 2], "every row keeps its class (none read as unknown)")
+    }
+
     func testHeaderlessThreeColumnsPicksLabelAndLongestText() throws {
         let dir = try TemporaryFolder()
         let path = try dir.write("news.csv", """
