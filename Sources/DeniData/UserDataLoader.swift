@@ -101,6 +101,14 @@ enum UserDataLoader {
         for c in [columns.text, columns.label] + (columns.pair.map { [$0] } ?? []) where c >= expected {
             throw DataError(file: file.name, line: first.line, "column \(c) does not exist: the \(hasHeader ? "header" : "first row") has \(expected) fields")
         }
+        // One column cannot play two roles (training on the label column, or on the text twice).
+        let roles = [("text", columns.text), ("label", columns.label)] + (columns.pair.map { [("second text", $0)] } ?? [])
+        for (i, a) in roles.enumerated() {
+            for b in roles[(i + 1)...] where a.1 == b.1 {
+                let name = columns.headerNames.flatMap { a.1 < $0.count ? " ('\($0[a.1])')" : nil } ?? ""
+                throw DataError(file: file.name, line: first.line, "the \(a.0) and the \(b.0) are both column \(a.1)\(name); each needs a column of its own")
+            }
+        }
         var rows: [RawRow] = []
         rows.reserveCapacity(body.count)
         for r in body {
@@ -174,7 +182,9 @@ enum UserDataLoader {
         let text = try find(mapping.text, aliases: textNames, role: "text", required: true)!
         let label = try find(mapping.label, aliases: labelNames, role: "label", required: true)!
         var pair = try find(mapping.pair, aliases: pairNames, role: "pair", required: false)
-        if pair == text || pair == label { pair = nil }
+        // A second text found by its usual names may be the text or label column itself: then there is none. One
+        // the user named is kept, and refused below if it is the text or the label column.
+        if mapping.pair == nil && (pair == text || pair == label) { pair = nil }
         return ResolvedColumns(text: text, pair: pair, label: label, headerNames: header)
     }
 

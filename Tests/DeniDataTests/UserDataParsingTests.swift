@@ -40,6 +40,18 @@ final class UserDataParsingTests: XCTestCase {
         XCTAssertEqual(d.examples.map(\.label), [0, 1, 2], "every row keeps its class (none read as unknown)")
     }
 
+    func testAColumnCannotPlayTwoRoles() throws {
+        let dir = try TemporaryFolder()
+        let path = try dir.write("two.csv", "text,label\nsome words here,a\nother words,b\n")
+        XCTAssertThrowsError(try loadUser(path) { $0.columns.text = .name("label") }) { error in
+            XCTAssertTrue("\(error)".contains("the text and the label are both column 1 ('label'); each needs a column of its own"), "\(error)")
+            XCTAssertTrue("\(error)".contains("two.csv"), "\(error)")
+        }
+        XCTAssertThrowsError(try loadUser(path) { $0.columns.pair = .name("text") }) { error in
+            XCTAssertTrue("\(error)".contains("the text and the second text are both column 0 ('text')"), "\(error)")
+        }
+    }
+
     func testHeaderlessThreeColumnsPicksLabelAndLongestText() throws {
         let dir = try TemporaryFolder()
         let path = try dir.write("news.csv", """
