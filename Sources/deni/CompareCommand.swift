@@ -24,6 +24,7 @@ struct CompareCommand: ParsableCommand {
         var recorded: [RecordedSession] = []
         for name in sessions { recorded.append(try SessionReader.read(SessionCatalog.resolve(name, in: folder))) }
         let comparison = SessionComparison(recorded)
+        for w in comparison.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         if json { print(try SessionFormat.jsonText(comparison)); return }
         for (i, name) in comparison.sessions.enumerated() { print("S\(i + 1) = \(name)") }
         print("")

@@ -80,6 +80,21 @@ final class SessionCatalogTests: XCTestCase {
         }
     }
 
+    func testCompareWarnsWhenSessionsRanOnOtherData() throws {
+        let a = try SessionReader.read(try session("one", default: [70, 72], deni: [75, 76]))
+        var config = Fixtures.config(runs: 2)
+        config.dataset = "sst2"
+        let other = DatasetIdentity(key: "sst2", path: "/data/sst2", filesHash: "sha256:fff", classCount: 2)
+        let w = try SessionWriter.create(in: parent, config: config, modelIdentity: Fixtures.model, datasetIdentity: other, machine: Fixtures.machine)
+        for e in Fixtures.run("Default", 0, f1: 80) { w.publish(e) }
+        try w.markInterrupted()
+        let b = try SessionReader.read(w.folder)
+        XCTAssertEqual(SessionComparison([a, a]).warnings, [])
+        let c = SessionComparison([a, b])
+        XCTAssertEqual(c.warnings.count, 1)
+        XCTAssertTrue(c.warnings[0].hasPrefix("S2 (\(b.manifest.name)) ran on dataset 'sst2' (sha256:fff…), S1 on 'trec' (sha256:abc…)"), c.warnings[0])
+    }
+
     func testCompareUsesPairedTestWhenSeedsMatchAndWelchOtherwise() throws {
         let d1 = [70.0, 72, 74, 71], n1 = [75.0, 76, 77, 74]
         let d2 = [71.0, 74, 75, 73], n2 = [70.0, 71, 69, 72]

@@ -33,12 +33,24 @@ public struct ComparisonRow: Codable, Hashable, Sendable {
 public struct SessionComparison: Codable, Hashable, Sendable {
     public var sessions: [String]
     public var rows: [ComparisonRow]
+    /// Sessions that did not run on the first session's data or model: their rows are not the same experiment.
+    public var warnings: [String] = []
 
     /// Strategies in order of first appearance. Runs pair under `PairedComparison`'s rule (same run index, same
     /// recorded seeds); with at least 2 pairs the test is paired (`PairedComparison`, seeded with the first
     /// session's `baseSeeds.split`), otherwise the runs are independent samples and Welch's t-test applies.
     public init(_ sessions: [RecordedSession]) {
         self.init(sessions.map { ($0.manifest.name, $0.config, $0.events, SessionExport.results($0)) })
+        guard let first = sessions.first?.manifest else { return }
+        for (k, s) in sessions.enumerated().dropFirst() {
+            let m = s.manifest
+            if m.dataset.key != first.dataset.key || m.dataset.filesHash != first.dataset.filesHash {
+                warnings.append("S\(k + 1) (\(m.name)) ran on dataset '\(m.dataset.key)' (\(m.dataset.filesHash.prefix(19))…), S1 on '\(first.dataset.key)' (\(first.dataset.filesHash.prefix(19))…): its results are not comparable with S1's")
+            }
+            if let a = first.model.weightsSHA256, let b = m.model.weightsSHA256, a != b {
+                warnings.append("S\(k + 1) (\(m.name)) used other model weights (sha256 \(b.prefix(12))…, S1 \(a.prefix(12))…)")
+            }
+        }
     }
 
     /// The same from loaded sessions: name, config, events and results table of each.
