@@ -65,10 +65,10 @@ extension Statistics {
         let gamma = abs(observed) * Double.ulpOfOne * 100
         var less = 0, greater = 0
         let patterns = 1 << n
-        var signed = [Double](repeating: 0, count: n)
         for mask in 0..<patterns {
-            for i in 0..<n { signed[i] = mask & (1 << i) != 0 ? -d[i] : d[i] }
-            let m = signed.reduce(0, +) / Double(n)
+            var sum = 0.0   // summed in index order, as `reduce` would: no array written per pattern
+            for i in 0..<n { sum += mask & (1 << i) != 0 ? -d[i] : d[i] }
+            let m = sum / Double(n)
             if m <= observed + gamma { less += 1 }
             if m >= observed - gamma { greater += 1 }
         }

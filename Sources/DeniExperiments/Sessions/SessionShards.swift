@@ -45,14 +45,22 @@ public enum SessionShards {
         try? FileManager.default.removeItem(at: session.appendingPathComponent(folder).appendingPathComponent(claims))
     }
 
-    /// Appends every shard's events to the session's writer (its `events.jsonl`), then removes the shards.
+    /// Publishes every shard's events to `sink`, shard by shard in name order.
+    public static func publish(_ session: URL, to sink: EventSink) throws(SessionError) {
+        for url in files(in: session) { _ = try SessionReader.forEachEvent(file: url) { sink.publish($0) } }
+    }
+
+    /// Removes the shards (and the claims) once their events are in `events.jsonl`.
+    public static func remove(_ session: URL) {
+        try? FileManager.default.removeItem(at: session.appendingPathComponent(folder))
+    }
+
+    /// Appends every shard's events to the session's writer (its `events.jsonl`), then removes the shards —
+    /// only if every event was written.
     public static func merge(into writer: SessionWriter) throws(SessionError) {
-        let shards = files(in: writer.folder)
-        for url in shards {
-            _ = try SessionReader.forEachEvent(file: url) { writer.publish($0) }
-        }
+        try publish(writer.folder, to: writer)
         if let e = writer.writeError { throw e }
-        try? FileManager.default.removeItem(at: writer.folder.appendingPathComponent(folder))
+        remove(writer.folder)
     }
 }
 

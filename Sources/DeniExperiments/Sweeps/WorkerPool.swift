@@ -62,8 +62,8 @@ public final class WorkerPoolDriver: ExperimentDriver, @unchecked Sendable {
         for (k, p) in processes.enumerated() where p.terminationStatus != 0 && !(stopped && p.terminationStatus == 130) {
             failures.append("worker-\(k + 1) exited with status \(p.terminationStatus)")
         }
-        for url in SessionShards.files(in: session) { _ = try SessionReader.forEachEvent(file: url) { sink.publish($0) } }
-        try? FileManager.default.removeItem(at: session.appendingPathComponent(SessionShards.folder))
+        try SessionShards.publish(session, to: sink)
+        SessionShards.remove(session)
         if !failures.isEmpty && !stopped { throw WorkerFailed(failures: failures) }
     }
 }
