@@ -22,5 +22,14 @@ if ((passed + failed + skipped == 0)); then
   echo "no test ran (see the build output above)"
   exit $((status == 0 ? 1 : status))
 fi
+# The Slurm check (scripts/slurm-check.sh: real slurmctld, slurmd and munged on this machine, a sweep submitted
+# as a job array and compared bit for bit with a local run). DENI_SLURM_CHECK=0 leaves it out.
+slurm_line="slurm check: not run (DENI_SLURM_CHECK=0)"
+if [[ ${DENI_SLURM_CHECK:-1} != 0 ]]; then
+  bin=$(swift build -c release -Xswiftc -enable-testing --show-bin-path)
+  if ./scripts/slurm-check.sh "$bin/deni"; then slurm_line="slurm check: passed"
+  else slurm_line="slurm check: FAILED"; status=1; fi
+fi
+echo "$slurm_line"
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

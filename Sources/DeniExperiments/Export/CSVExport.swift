@@ -1,3 +1,4 @@
+import DeniTraining
 /// Wide CSV of a session's curves.
 ///
 /// One row per step that any run recorded (training step or evaluation), ascending. Columns: `step`, then one
@@ -38,6 +39,23 @@ public enum CSVExport {
         if x.isNaN { return "nan" }
         if x.isInfinite { return x > 0 ? "inf" : "-inf" }
         return "\(x)"
+    }
+
+    /// One row per ended run, in config order then run index: `strategy, run, status, macro_f1, accuracy,
+    /// model_steps, training_flops`. Metrics are written in full (shortest round-trip form), so two sessions'
+    /// files are byte-identical exactly when their runs' results are bit-identical (wall times are left out).
+    public static func runs(config: ExperimentConfig, events: [TrainingEvent]) -> String {
+        let outcomes = RunOutcomes(events)
+        var out = "strategy,run,status,macro_f1,accuracy,model_steps,training_flops\n"
+        for strategy in config.strategies.map(\.label) {
+            for run in 0..<config.runs {
+                guard let o = outcomes.ended[RunID(strategy: strategy, run: run)] else { continue }
+                let m = o.metrics.map { ["\($0.macroF1)", "\($0.accuracy)"] } ?? ["", ""]
+                out += ([field(strategy), String(run), o.status.rawValue] + m + [String(o.cost.modelSteps), "\(o.cost.trainingFLOPs)"])
+                    .joined(separator: ",") + "\n"
+            }
+        }
+        return out
     }
 
     static func field(_ s: String) -> String {

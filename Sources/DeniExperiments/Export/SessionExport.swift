@@ -12,7 +12,7 @@ public enum SessionExport {
     public static func results(_ session: RecordedSession) -> ResultsTable { session.derivedResults() }
 
     /// Writes the requested exports; returns the paths written.
-    public static func write(_ session: RecordedSession, csv: URL?, markdown: URL?, svgFolder: URL?) throws(SessionError) -> [URL] {
+    public static func write(_ session: RecordedSession, csv: URL?, runs: URL? = nil, markdown: URL?, svgFolder: URL?) throws(SessionError) -> [URL] {
         var written: [URL] = []
         let curves = SessionCurves(config: session.config, events: session.events)
         let table = results(session)
@@ -22,6 +22,7 @@ public enum SessionExport {
             written.append(url)
         }
         if let csv { try put(CSVExport.wide(curves), csv) }
+        if let runs { try put(CSVExport.runs(config: session.config, events: session.events), runs) }
         if let markdown {
             let status = session.manifest.summary == nil ? "\n_Derived from the events (session \(session.status.rawValue))._\n" : ""
             try put("# \(session.manifest.name)\n\nDataset: \(session.manifest.dataset.key); \(session.config.runs) runs per strategy.\n\n"

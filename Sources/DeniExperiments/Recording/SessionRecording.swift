@@ -84,6 +84,7 @@ public enum SessionRecording {
         if let was = recorded.manifest.model.weightsSHA256, let now = m.weightsSHA256, was != now {
             throw SessionError.refused(path: folder.path, reason: "the model at \(modelURL.path) is not the one this session recorded (weights sha256 \(now.prefix(12))…, recorded \(was.prefix(12))…) — pass the recorded model with --model")
         }
+        try SlurmArray.refuseIfActive(folder)
         let writer = try SessionWriter.resume(folder)
         // Shards of an interrupted multi-worker sweep join the main log before it goes on in this process.
         try SessionShards.merge(into: writer)

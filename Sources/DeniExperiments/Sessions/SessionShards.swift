@@ -29,10 +29,15 @@ public enum SessionShards {
 
     /// Claims task `index` for this worker: true for exactly one caller, across processes and machines sharing
     /// the folder (an `O_EXCL` create). `clearClaims` releases the claims of tasks that did not finish.
-    public static func claim(_ session: URL, task index: Int) -> Bool {
+    public static func claim(_ session: URL, task index: Int) -> Bool { claim(session, name: "task-\(index)") }
+
+    /// Claims the final merge of a sweep whose runs all finished: true for exactly one caller.
+    public static func claimFinish(_ session: URL) -> Bool { claim(session, name: "finish") }
+
+    static func claim(_ session: URL, name: String) -> Bool {
         let dir = session.appendingPathComponent(folder).appendingPathComponent(claims)
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let fd = open(dir.appendingPathComponent("task-\(index)").path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let fd = open(dir.appendingPathComponent(name).path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return false }
         let text = Array("\(getpid()) \(SessionFiles.hostname)\n".utf8)
         _ = SessionFiles.writeAll(fd, text)

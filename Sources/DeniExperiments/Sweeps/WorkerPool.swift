@@ -3,15 +3,19 @@ import DeniTraining
 import Foundation
 
 /// One worker of a sweep (a process started by `WorkerPoolDriver`, or a Slurm array task): it takes the
-/// session's unfinished tasks one at a time by claiming them (`SessionShards.claim`), trains each exactly as
+/// session's unfinished tasks one at a time by claiming them (`SessionShards.claim`) or trains its fixed share
+/// (a Slurm array task's), each exactly as
 /// `deni run` would (the thread count is the config's, fixed when the sweep was created) and appends the
 /// events to its own shard. Which worker ran a task does not change its result.
 public enum SweepWorker {
-    public static func run(session folder: URL, worker name: String, model: URL, data: URL, sink: EventSink, control: RunControl) throws {
+    /// Trains the session's unfinished tasks: those it claims (`share` nil: a worker of `--workers`), or the
+    /// tasks of `share` (a Slurm array task's fixed share).
+    public static func run(session folder: URL, worker name: String, share: Range<Int>? = nil, model: URL, data: URL,
+                           sink: EventSink, control: RunControl) throws {
         let manifest = try SessionReader.readManifest(folder)
         let runner = ExperimentRunner(dataDirectory: data, modelDirectory: model)
         runner.skip = try SessionReader.finishedRuns(in: folder)
-        runner.claim = { SessionShards.claim(folder, task: $0) }
+        runner.claim = share.map { share in { share.contains($0) } } ?? { SessionShards.claim(folder, task: $0) }
         let shard = try ShardWriter(session: folder, worker: name)
         defer { shard.close() }
         try runner.run(manifest.config, sink: FanOut([shard, sink]), control: control)
