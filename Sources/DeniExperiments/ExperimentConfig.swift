@@ -67,6 +67,12 @@ public struct ExperimentConfig: Codable, Hashable, Sendable {
             throw ConfigError(message: "invalid \(e.file) \(e.problem)")
         } catch { throw ConfigError(message: "invalid tuning: \(error)") }
         for s in strategies { try s.validate() }
+        for s in strategies where !s.experiment.isEmpty {
+            let own: ExperimentConfig
+            do throws(FieldError) { own = try resolved(for: s) } catch { throw ConfigError(message: error.message) }
+            if let (_, problem) = ExperimentFields.problem(own) { throw ConfigError(message: "\(s.label): \(problem)") }
+            do { try own.tuning.validate(hiddenSize: nil) } catch { throw ConfigError(message: "\(s.label): invalid tuning: \(error)") }
+        }
         var seen: [String: StrategyConfig] = [:]
         for s in strategies {
             if let other = seen[s.label] {

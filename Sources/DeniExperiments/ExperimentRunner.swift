@@ -78,6 +78,18 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
     public func run(_ config: ExperimentConfig, sink: EventSink, control: RunControl) throws {
         try config.validate()
         Threads.set(config.threads)
+        // Strategies with experiment-level settings of their own (a sweep over them) train group by group, each
+        // group prepared as an experiment of its own; a task keeps its index in the whole config.
+        let groups: [(config: ExperimentConfig, indices: [Int])]
+        do throws(FieldError) { groups = try config.groups() } catch { throw ConfigError(message: error.message) }
+        for group in groups {
+            try run(group.config, indices: group.indices, tasksPerRun: config.strategies.count, sink: sink, control: control)
+            if control.isCancelled { return }
+        }
+    }
+
+    /// Trains `config` (one group), whose strategy k is strategy `indices[k]` of the whole experiment.
+    func run(_ config: ExperimentConfig, indices: [Int], tasksPerRun: Int, sink: EventSink, control: RunControl) throws {
         let started = Date()
         func log(_ s: String) { sink.publish(.log(level: "info", message: s, time: Date().timeIntervalSince(started))) }
         let tokenizer = try BertTokenizer(modelFolder: modelDirectory)
@@ -115,7 +127,7 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
                 if control.isCancelled { return }
                 let id = RunID(strategy: strategy.label, run: run)
                 if skip.contains(id) { continue }
-                if let claim, !claim(run * config.strategies.count + index) { continue }
+                if let claim, !claim(run * tasksPerRun + indices[index]) { continue }
                 var train = runData.train
                 if let k = strategy.settings.augmentCopies { train = runData.augmented[k] ?? train }
                 let setup = RunSetup(id: id, strategy: strategy, seeds: seeds, train: train, test: runData.test,

@@ -12,7 +12,9 @@ struct SweepCommand: ParsableCommand {
         range stepped on a linear or log scale (deni.noiseVariance=0.01:1:5log, deni.ensembleSize=3:9:4). Every strategy the \
         settings apply to runs once per point (a variant labelled by what differs from its defaults, "DENI · σ² 0.05 · K 5"); \
         every other strategy (Default, Ensemble…) runs once as the baseline all points are paired with: run i of every point \
-        and baseline shares run i's seeds. --random N draws N points instead of the full grid (ranges sampled on their scale).
+        and baseline shares run i's seeds. Experiment-level settings vary too (lr=1e-4,5e-4, samples=100,1000, \
+        tuning.loraRank=4,8…; not runs, threads, seed, dataset or data columns): then every baseline runs once per distinct \
+        value of them, and each point is paired with the Default trained under its own values. --random N draws N points instead of the full grid (ranges sampled on their scale).
         The sweep is one session (its config records the plan); `deni resume` continues it, `show`, `compare`, `report` and \
         the UI read it like any experiment. --workers N trains on N processes, each with the config's thread count: results \
         do not depend on N.

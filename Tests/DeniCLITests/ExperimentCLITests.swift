@@ -142,6 +142,38 @@ final class ExperimentCLITests: XCTestCase {
         XCTAssertEqual(results[0], results[1])
     }
 
+    /// A sweep over the learning rate: each point's runs equal, bit for bit, a plain `deni run` at that learning
+    /// rate with the same seeds (the runner prepares each group of strategies as its own experiment), and each
+    /// DENI point is paired with the Default of its own learning rate.
+    func testLearningRateSweepPointsEqualPlainRunsAtThatRate() throws {
+        let data = try writeDataset()
+        let common = ["--dataset", data.path, "--tuning", "lora", "--strategy", "default", "deni", "--ensemble-size", "2", "--runs", "1",
+                      "--samples", "24", "--epochs", "2", "--batch-size", "4", "--eval-subsample", "0", "--seed", "9", "--json"]
+        func finals(_ folder: URL) throws -> [String: Double] {
+            var out: [String: Double] = [:]
+            for case let .runEnd(id, .finished, m?, _, _, _, _) in try SessionReader.read(folder).events { out[id.strategy] = m.macroF1 }
+            return out
+        }
+        let sweepSessions = tmp.appendingPathComponent("lr-sweep")
+        let sweep = try runDeni(["sweep"] + common + ["--vary", "lr=1e-4,2e-3"], env: ["DENI_SESSIONS": sweepSessions.path], timeout: 600)
+        XCTAssertEqual(sweep.status, 0, sweep.stderr)
+        let folder = try session(in: sweepSessions)
+        let swept = try finals(folder)
+        XCTAssertEqual(Set(swept.keys), ["Default · lr 0.0001", "Default · lr 0.002", "DENI · K 2 · lr 0.0001", "DENI · K 2 · lr 0.002"])
+        for lr in ["0.0001", "0.002"] {
+            let sessions = tmp.appendingPathComponent("lr-\(lr)")
+            let plain = try runDeni(["run"] + common + ["--lr", lr], env: ["DENI_SESSIONS": sessions.path], timeout: 600)
+            XCTAssertEqual(plain.status, 0, plain.stderr)
+            let alone = try finals(try session(in: sessions))
+            XCTAssertEqual(swept["Default · lr \(lr)"], alone["Default"], lr)
+            XCTAssertEqual(swept["DENI · K 2 · lr \(lr)"], alone["DENI · K 2"], lr)
+        }
+        XCTAssertNotEqual(swept["Default · lr 0.0001"], swept["Default · lr 0.002"])
+        let show = try runDeni(["show", folder.path], timeout: 60)
+        XCTAssertEqual(show.status, 0, show.stderr)
+        XCTAssertTrue(show.stdout.contains("baselines: Default · lr 0.0001, Default · lr 0.002"), show.stdout)
+    }
+
     /// `--config` plus flags overrides only what the flags name: a kind `--strategy` names keeps its settings from
     /// the config, a kind the config lacks gets the defaults, and `--ensemble-size` sets every strategy that has it.
     func testConfigPlusFlagsOverridesOnlyWhatTheFlagsName() throws {

@@ -49,13 +49,39 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(ExperimentConfig.self, from: try c.encoded()), c)
     }
 
+    /// An experiment-level axis: every baseline once per value (not once per point), every variant per point,
+    /// each carrying its experiment-level values; each variant pairs with the Default of its own learning rate.
+    func testExperimentLevelAxesGiveOneBaselinePerValue() throws {
+        var base = ExperimentConfig()
+        base.strategies = [StrategyConfig(kind: .standard), StrategyConfig(kind: .deni)]
+        let plan = SweepPlan(axes: [try axis("lr=1e-4,5e-4"), try axis("deni.ensembleSize=3,5")])
+        let c = try plan.experiment(base)
+        XCTAssertEqual(c.strategies.map(\.label), ["Default · lr 0.0001", "Default · lr 0.0005", "DENI · K 3 · lr 0.0001",
+                                                   "DENI · K 5 · lr 0.0001", "DENI · K 3 · lr 0.0005", "DENI · K 5 · lr 0.0005"])
+        XCTAssertEqual(c.strategies[4].experiment, ["learningRate": "0.0005"])
+        XCTAssertNoThrow(try c.validate())
+        XCTAssertEqual(try JSONDecoder().decode(ExperimentConfig.self, from: try c.encoded()), c)
+        XCTAssertEqual(c.baseline(for: c.strategies[4])?.label, "Default · lr 0.0005")
+        // The runner's groups: one prepared experiment per learning rate, tasks keeping their indices.
+        let groups = try c.groups()
+        XCTAssertEqual(groups.map(\.indices), [[0, 2, 3], [1, 4, 5]])
+        XCTAssertEqual(groups.map(\.config.effectiveLearningRate), [1e-4, 5e-4])
+        XCTAssertEqual(groups[1].config.strategies.map(\.label), ["Default · lr 0.0005", "DENI · K 3 · lr 0.0005", "DENI · K 5 · lr 0.0005"])
+        // Only experiment-level values: every strategy per value; Default stays the baseline of its value.
+        let lrOnly = try SweepPlan(axes: [try axis("samples=100,1000")]).experiment(base)
+        XCTAssertEqual(lrOnly.strategies.map(\.label), ["Default · N 100", "Default · N 1000", "DENI · N 100", "DENI · N 1000"])
+        XCTAssertEqual(try lrOnly.resolved(for: lrOnly.strategies[2]).trainSamples, 100)
+    }
+
     func testBadSweepsAreRefusedNamingTheProblem() throws {
         var base = ExperimentConfig()
         base.strategies = [StrategyConfig(kind: .standard), StrategyConfig(kind: .deni)]
         func refusal(_ axes: [String]) -> String {
             message { _ = try SweepPlan(axes: try axes.map { try SweepAxis.parse($0) }).experiment(base) }
         }
-        XCTAssertTrue(refusal(["lr=1e-4,5e-4"]).hasPrefix("--vary lr: 'learningRate' is an experiment-level setting"), refusal(["lr=1e-4,5e-4"]))
+        XCTAssertTrue(refusal(["runs=5,10"]).hasPrefix("--vary runs: 'runs' holds one value for the whole experiment"), refusal(["runs=5,10"]))
+        XCTAssertTrue(refusal(["threads=1,2"]).contains("holds one value for the whole experiment"), refusal(["threads=1,2"]))
+        XCTAssertTrue(refusal(["lr=1e-4,-1"]).hasPrefix("--vary lr=-1: "), refusal(["lr=1e-4,-1"]))
         XCTAssertEqual(refusal(["deni.noiseVarience=0.1"]), "DENI has no setting 'noiseVarience' (did you mean 'deni.noiseVariance'?)")
         XCTAssertEqual(refusal(["ensemble.ensembleSize=3"]), "no strategy of this experiment has ensemble.ensembleSize (add one with --strategy)")
         XCTAssertTrue(refusal(["deni.ensembleSize=0,3"]).hasPrefix("--vary deni.ensembleSize=0: "), refusal(["deni.ensembleSize=0,3"]))

@@ -82,7 +82,7 @@ final class VocabularyTests: XCTestCase {
         XCTAssertEqual(message(#"{"epoch": 5}"#), "epoch: unknown key 'epoch' in the experiment config (did you mean 'epochs'?)",
                        "the legacy reader refuses unknown keys too: the old format had none")
         XCTAssertTrue(message(#"{"format": 2, "strategies": [{"kind": "deni", "ensembleSize": 5}]}"#)
-                        .contains("'ensembleSize' does not apply to DENI (its keys: kind, label, epochs, epochScale, warmup, deni)"))
+                        .contains("'ensembleSize' does not apply to DENI (its keys: kind, label, experiment, epochs, epochScale, warmup, deni)"))
         XCTAssertTrue(message(#"{"format": 2, "strategies": [{"kind": "deni", "deni": {"noiseVarience": 0.3}}]}"#)
                         .contains("unknown key 'noiseVarience' in the DENI settings (did you mean 'noiseVariance'?)"))
         XCTAssertEqual(message(#"{"format": 2, "runs": null}"#), "runs: null where a whole number is expected")

@@ -17,7 +17,8 @@ extension ResultsTable {
     /// - `modelSteps`, `wallSeconds`: means of the finished runs' final cost counters.
     /// - `costRelativeToEnsemble`: see `costRelativeToEnsemble(modelSteps:strategy:outcomes:config:)`.
     /// - `significance` (non-baseline rows, when Default is present): `PairedComparison` of the row against
-    ///   Default, seeded with `config.baseSeeds.split`; nil below 2 pairs.
+    ///   Default — the Default trained under the same experiment-level settings (`ExperimentConfig.baseline(for:)`)
+    ///   — seeded with `config.baseSeeds.split`; nil below 2 pairs.
     public static func derive(config: ExperimentConfig, events: [TrainingEvent], classCount: Int) -> ResultsTable {
         derive(config: config, outcomes: RunOutcomes(events), classCount: classCount)
     }
@@ -28,14 +29,15 @@ extension ResultsTable {
         func mean(_ v: [Double]) -> Double { v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count) }
 
         let baselineConfig = config.strategies.first { $0.kind == .standard }
-        let baseline = baselineConfig.map { outcomes.finished($0.label) } ?? [:]
         let rows = config.strategies.map { strategy -> StrategyResult in
             let name = strategy.label
+            let pairedWith = config.baseline(for: strategy)
+            let baseline = pairedWith.map { outcomes.finished($0.label) } ?? [:]
             let done = outcomes.finished(name).sorted { $0.key < $1.key }.map(\.value)
             let metrics = done.map { $0.metrics! }
             let collapsed = metrics.filter { $0.macroF1 < threshold }.count
             let steps = mean(done.map { Double($0.cost.modelSteps) })
-            let significance = strategy.kind != .standard && baselineConfig != nil
+            let significance = strategy.kind != .standard && pairedWith != nil
                 ? PairedComparison(outcomes.finished(name), against: baseline, seed: config.baseSeeds.split) : nil
             return StrategyResult(strategy: name, runs: done.count, failed: outcomes.failedCount(name) + collapsed,
                                   macroF1: Statistics.summary(metrics.map(\.macroF1)),
@@ -48,11 +50,12 @@ extension ResultsTable {
 
     /// The one cost definition: model-steps relative to a 10-member Ensemble of the experiment's length, i.e.
     /// `modelSteps / (10 × reference)`, where the reference is one Default run: the mean model-steps of the
-    /// Default row's finished runs; with none finished, the `totalSteps` of `strategy`'s own lowest-numbered
+    /// finished runs of the Default it is paired with (`ExperimentConfig.baseline(for:)`); with none finished, the `totalSteps` of `strategy`'s own lowest-numbered
     /// `run_start`; NaN if neither exists. A strategy that trains twice as long as Default (Best practices)
     /// therefore costs 0.2×, not 0.1×. The UI's per-run figures use the same reference.
     public static func costRelativeToEnsemble(modelSteps: Double, strategy: String, outcomes: RunOutcomes, config: ExperimentConfig) -> Double {
-        let base = config.strategies.first { $0.kind == .standard }.map { outcomes.finished($0.label) } ?? [:]
+        let own = config.strategies.first { $0.label == strategy }
+        let base = (own.flatMap(config.baseline(for:)) ?? config.strategies.first { $0.kind == .standard }).map { outcomes.finished($0.label) } ?? [:]
         let reference: Double
         if !base.isEmpty {
             reference = base.values.map { Double($0.cost.modelSteps) }.reduce(0, +) / Double(base.count)

@@ -110,37 +110,72 @@ public struct SweepPlan: Codable, Hashable, Sendable {
         return out
     }
 
-    /// `base` with every strategy an axis touches replaced by one variant per point. Axes must name strategy
-    /// settings; an axis that matches no strategy of `base`, or a value out of range, is refused naming it.
+    /// `base` expanded over the points. Strategy settings make variants: every strategy an axis touches appears once
+    /// per point (labelled by what differs from its kind's defaults). Experiment-level settings (learning rate,
+    /// samples, tuning…) are carried by the strategies (`StrategyConfig.experiment`): every other strategy — the
+    /// baselines, Default, Ensemble… — appears once per distinct combination of the experiment-level values, so
+    /// each point is paired with the Default trained under its own experiment-level settings, and run i of all of
+    /// them shares run i's seeds. A key that is not in the field table, holds for a whole experiment, matches no
+    /// strategy, or a value out of range, is refused naming it.
     public func experiment(_ base: ExperimentConfig) throws(FieldError) -> ExperimentConfig {
         guard !axes.isEmpty else { throw FieldError("a sweep needs at least one --vary") }
-        var targets: [(kind: StrategyKind?, key: String)] = []
+        enum Target { case experiment(ExperimentFields.Row), strategy(kind: StrategyKind?, key: String) }
+        var targets: [Target] = []
         for axis in axes {
             switch try ExperimentFields.resolve(axis.key) {
-            case .experiment(let row):
-                throw FieldError("--vary \(axis.key): '\(row.field.key)' is an experiment-level setting; this version of deni sweep varies strategy settings only (run one sweep per \(row.field.label.lowercased()))")
+            case .experiment:
+                do throws(FieldError) { targets.append(.experiment(try ExperimentFields.overridable(axis.key))) }
+                catch { throw FieldError("--vary \(axis.key): \(error.message)") }
             case let .strategy(kind, key):
-                targets.append((kind, key))
+                targets.append(.strategy(kind: kind, key: key))
             }
         }
-        func touched(_ s: StrategyConfig) -> Bool {
-            targets.contains { t in (t.kind == nil || t.kind == s.kind) && s.fields.contains { $0.key == t.key } }
+        let strategyTargets = targets.compactMap { t -> (kind: StrategyKind?, key: String)? in
+            if case let .strategy(kind, key) = t { (kind, key) } else { nil }
         }
-        guard base.strategies.contains(where: touched) else {
-            throw FieldError("no strategy of this experiment has \(axes.map(\.key).joined(separator: " or ")) (add one with --strategy)")
+        func touched(_ s: StrategyConfig) -> Bool {
+            strategyTargets.contains { t in (t.kind == nil || t.kind == s.kind) && s.fields.contains { $0.key == t.key } }
+        }
+        if !strategyTargets.isEmpty && !base.strategies.contains(where: touched) {
+            let keys = zip(axes, targets).compactMap { a, t in if case .strategy = t { a.key } else { nil } }
+            throw FieldError("no strategy of this experiment has \(keys.joined(separator: " or ")) (add one with --strategy)")
         }
         let points = try points()
+        // A point's experiment-level values, checked and written as the field table writes them back.
+        func experimentValues(_ point: [String]) throws(FieldError) -> [(key: String, short: String, value: String)] {
+            var scratch = base, out: [(key: String, short: String, value: String)] = []
+            for (axis, (t, value)) in zip(axes, zip(targets, point)) {
+                guard case .experiment(let row) = t else { continue }
+                do throws(FieldError) { try row.field.set(&scratch, value) } catch { throw FieldError("--vary \(axis.key)=\(value): \(error.message)") }
+                out.append((row.field.key, row.field.short, row.field.read(scratch)))
+            }
+            return out
+        }
+        func under(_ s: StrategyConfig, _ values: [(key: String, short: String, value: String)]) -> StrategyConfig {
+            guard !values.isEmpty else { return s }
+            var v = s
+            v.name = nil
+            v.name = ([v.label] + values.map { "\($0.short) \($0.value)" }).joined(separator: " · ")
+            v.experiment = Dictionary(uniqueKeysWithValues: values.map { ($0.key, $0.value) })
+            return v
+        }
+        var settings: [[(key: String, short: String, value: String)]] = []
+        for p in points {
+            let e = try experimentValues(p)
+            if !settings.contains(where: { $0.map(\.value) == e.map(\.value) }) { settings.append(e) }
+        }
         var c = base
-        c.strategies = base.strategies.filter { !touched($0) }
+        c.strategies = base.strategies.filter { !touched($0) }.flatMap { s in settings.map { under(s, $0) } }
         for s in base.strategies where touched(s) {
             for p in points {
                 var v = s
                 v.name = nil
-                for (axis, (t, value)) in zip(axes, zip(targets, p)) where t.kind == nil || t.kind == s.kind {
-                    guard let f = v.fields.first(where: { $0.key == t.key }) else { continue }
+                for (axis, (t, value)) in zip(axes, zip(targets, p)) {
+                    guard case let .strategy(kind, key) = t, kind == nil || kind == s.kind,
+                          let f = v.fields.first(where: { $0.key == key }) else { continue }
                     do throws(FieldError) { try f.set(&v, value) } catch { throw FieldError("--vary \(axis.key)=\(value): \(error.message)") }
                 }
-                c.strategies.append(v)
+                c.strategies.append(under(v, try experimentValues(p)))
             }
         }
         c.sweep = self

@@ -7,6 +7,8 @@ public struct SweepView: Sendable {
     public struct Point: Sendable {
         /// One value per axis, in axis order, as the field table formats it.
         public var values: [String]
+        /// The strategy's kind ("DENI", "Ensemble"): a column of its own when the points hold several kinds.
+        public var kind: String
         public var result: StrategyResult
     }
     public var axes: [String]
@@ -18,15 +20,23 @@ public struct SweepView: Sendable {
         guard let sweep = config.sweep else { return nil }
         axes = sweep.axes.map(\.key)
         var points: [Point] = [], baselines: [StrategyResult] = []
+        let targets = sweep.axes.map { try? ExperimentFields.resolve($0.key) }
+        let variesStrategies = targets.contains { if case .strategy? = $0 { true } else { false } }
         for (s, row) in zip(config.strategies, table.rows) {
             var values: [String] = [], touched = false
-            for axis in sweep.axes {
-                let target = try? ExperimentFields.resolve(axis.key)
-                guard case let .strategy(kind, key)? = target, kind == nil || kind == s.kind,
-                      let f = s.fields.first(where: { $0.key == key }) else { values.append("—"); continue }
-                values.append(f.read(s)); touched = true
+            for target in targets {
+                switch target {
+                case .experiment(let r)?:
+                    values.append(s.experiment[r.field.key] ?? r.field.read(config))
+                case let .strategy(kind, key)?:
+                    guard kind == nil || kind == s.kind, let f = s.fields.first(where: { $0.key == key }) else { values.append("—"); continue }
+                    values.append(f.read(s)); touched = true
+                case nil:
+                    values.append("—")
+                }
             }
-            if touched { points.append(Point(values: values, result: row)) } else { baselines.append(row) }
+            // A sweep over experiment-level settings only has every strategy but Default as its points.
+            if variesStrategies ? touched : s.kind != .standard { points.append(Point(values: values, kind: s.kind.displayName, result: row)) } else { baselines.append(row) }
         }
         self.points = points; self.baselines = baselines
     }
@@ -34,10 +44,11 @@ public struct SweepView: Sendable {
     /// The points as a table: one column per axis, then mean ± std, the paired difference to Default with its
     /// interval (paired t up to 12 pairs), the std ratio and the cost.
     public var cells: (headers: [String], rows: [[String]]) {
-        let headers = axes + ["Runs", "Macro-F1 (mean ± std)", "ΔF1 vs Default", "Std ratio", "Mean / spread", "Cost vs Ensemble"]
+        let kinds = Set(points.map(\.kind)).count > 1
+        let headers = (kinds ? ["Strategy"] : []) + axes + ["Runs", "Macro-F1 (mean ± std)", "ΔF1 vs Default", "Std ratio", "Mean / spread", "Cost vs Ensemble"]
         let rows = points.map { p -> [String] in
             let r = p.result, s = r.significance
-            return p.values + ["\(r.runs)", ResultsText.meanStd(r.macroF1),
+            return (kinds ? [p.kind] : []) + p.values + ["\(r.runs)", ResultsText.meanStd(r.macroF1),
                                s.map { ResultsText.difference($0.meanInterval, pairs: $0.pairs) } ?? "—",
                                s.map { ResultsText.ratio($0.stdRatio, pairs: $0.pairs) } ?? "—",
                                s.map(ResultsText.verdicts) ?? "—",

@@ -38,17 +38,22 @@ public struct TrainingLength: Codable, Hashable, Sendable {
 /// Its identity is the value itself (kind + settings + length), never its label: the same kind may appear
 /// several times with different settings (variants), never twice with the same. Its runs carry `label`.
 public struct StrategyConfig: Hashable, Sendable {
-    /// Equal when kind, settings, length and label are: whether the label was derived or recorded does not matter.
+    /// Equal when kind, settings, length, experiment-level settings and label are: whether the label was derived
+    /// or recorded does not matter.
     public static func == (a: StrategyConfig, b: StrategyConfig) -> Bool {
-        a.settings == b.settings && a.length == b.length && a.label == b.label
+        a.settings == b.settings && a.length == b.length && a.experiment == b.experiment && a.label == b.label
     }
-    public func hash(into h: inout Hasher) { h.combine(settings); h.combine(length); h.combine(label) }
+    public func hash(into h: inout Hasher) { h.combine(settings); h.combine(length); h.combine(experiment); h.combine(label) }
 
     public var settings: StrategySettings
     public var length: TrainingLength
     /// The label its runs carry in events and tables; nil: derived from the settings (`DeniExperiments`).
     /// Set for strategies read from configs recorded before labels were derived (their kind's display name).
     public var name: String?
+    /// Experiment-level settings this strategy trains under instead of the experiment's — a sweep's point over
+    /// the learning rate, the samples, the tuning… — by field-table key, each value as the table writes it.
+    /// Empty for every strategy of a plain experiment. `DeniExperiments` applies them (`ExperimentConfig.resolved`).
+    public var experiment: [String: String] = [:]
 
     public init(kind: StrategyKind) {
         settings = .defaults(kind); length = .defaults(kind)
@@ -65,7 +70,8 @@ public struct StrategyConfig: Hashable, Sendable {
     public var label: String {
         if let name { return name }
         let base = kind == .augment ? "Augment x\(settings.augmentCopies ?? 1)" : kind.displayName
-        return ([base] + differences.map { "\($0.short) \($0.value)" }).joined(separator: " · ")
+        return ([base] + differences.map { "\($0.short) \($0.value)" } + experiment.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" })
+            .joined(separator: " · ")
     }
 
     /// The settings that differ from the kind's defaults, in field order.
@@ -78,8 +84,8 @@ public struct StrategyConfig: Hashable, Sendable {
         }
     }
 
-    /// Kind, settings and length: what makes two strategies the same strategy.
-    public var identity: StrategyIdentity { StrategyIdentity(settings: settings, length: length) }
+    /// Kind, settings, length and experiment-level settings: what makes two strategies the same strategy.
+    public var identity: StrategyIdentity { StrategyIdentity(settings: settings, length: length, experiment: experiment) }
 
     /// DENI's settings, for the DENI family (nil otherwise).
     public var deni: DENIConfig? {
@@ -108,10 +114,11 @@ public struct StrategyConfig: Hashable, Sendable {
     func makeStrategy() -> MitigationStrategy { settings.makeStrategy() }
 }
 
-/// What makes two strategies the same strategy: kind, settings and length (not the label).
+/// What makes two strategies the same strategy: kind, settings, length and experiment-level settings (not the label).
 public struct StrategyIdentity: Hashable, Sendable {
     public let settings: StrategySettings
     public let length: TrainingLength
+    public let experiment: [String: String]
 }
 
 /// A configuration value that is out of range.
@@ -135,7 +142,7 @@ extension StrategyConfig: Codable {
 
     /// The JSON keys a strategy of `kind` may have.
     public static func keys(_ kind: StrategyKind) -> [String] {
-        var keys = ["kind", "label"] + lengthKeys
+        var keys = ["kind", "label", "experiment"] + lengthKeys
         if kind.isDENIFamily { keys.append("deni") }
         keys += StrategySettings.fields(kind).map(\.key).filter { !DENIConfig.CodingKeys.allCases.map(\.rawValue).contains($0) || !kind.isDENIFamily }
         return keys
@@ -155,6 +162,7 @@ extension StrategyConfig: Codable {
         self.init(kind: kind)
         try decodeSettings(c)
         name = try c.decodeIfPresent(String.self, forKey: AnyKey("label"))
+        experiment = try c.decodeIfPresent([String: String].self, forKey: AnyKey("experiment")) ?? [:]
     }
 
     /// Reads the kind's settings and the length from `c` (missing keys keep their defaults).
@@ -192,6 +200,7 @@ extension StrategyConfig: Codable {
         var c = encoder.container(keyedBy: AnyKey.self)
         try c.encode(kind, forKey: AnyKey("kind"))
         if let name { try c.encode(name, forKey: AnyKey("label")) }
+        if !experiment.isEmpty { try c.encode(experiment, forKey: AnyKey("experiment")) }
         if let d = settings.deni { try c.encode(d, forKey: AnyKey("deni")) }
         switch settings {
         case .ensemble(let k): try c.encode(k, forKey: AnyKey("ensembleSize"))
