@@ -55,6 +55,22 @@ final class SnapshotTests: XCTestCase {
         assertSnapshot(Renderer.render(s), "replay_results_140x40")
     }
 
+    /// The committed example sweep, replayed to its end: Results shows the points (axes values, mean ± std,
+    /// paired Δ, verdicts) and the sensitivity chart beside the strategy table.
+    func testSweepResultsShowPointsAndTheSensitivityChart() throws {
+        let folder = URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("sessions/examples/20261130-083918-trec-lora-deni-sweep")
+        let recorded = try SessionReader.read(folder)
+        var s = Fixture.state(width: 140, height: 48)
+        _ = s.reduce(.sessionLoaded(name: "trec-lora-deni-sweep", LoadedSession(config: recorded.config, events: recorded.events,
+                                                                                 table: recorded.derivedResults())))
+        s.press(.char("i"), .char("3"))
+        let text = Renderer.render(s).lines.joined(separator: "\n")
+        XCTAssertTrue(text.contains("Sweep points · varied: deni.noiseVariance, deni.ensembleSize · paired with: Default"), text)
+        XCTAssertTrue(text.contains("Macro-F1 vs deni.noiseVariance"), text)
+        assertSnapshot(Renderer.render(s), "replay_sweep_results_140x48")
+    }
+
     func testSessionsAndCompare() {
         var s = Fixture.state(width: 120, height: 30)
         s.press(.char("4"))

@@ -41,6 +41,19 @@ public struct SweepView: Sendable {
         self.points = points; self.baselines = baselines
     }
 
+    /// Each axis by its setting's short name ("σ²", "K", "lr"), for narrow column headers.
+    public var shortAxes: [String] {
+        axes.map { key in
+            switch try? ExperimentFields.resolve(key) {
+            case .experiment(let r)?: return r.field.short
+            case let .strategy(kind, field)?:
+                let kinds = kind.map { [$0] } ?? StrategyKind.allCases
+                return kinds.lazy.compactMap { StrategyConfig(kind: $0).fields.first { $0.key == field }?.short }.first ?? key
+            case nil: return key
+            }
+        }
+    }
+
     /// The points as a table: one column per axis, then mean ± std, the paired difference to Default with its
     /// interval (paired t up to 12 pairs), the std ratio and the cost.
     public var cells: (headers: [String], rows: [[String]]) {
@@ -57,40 +70,56 @@ public struct SweepView: Sendable {
         return (headers, rows)
     }
 
-    /// SVG of mean macro-F1 ± std against the first axis (log-scaled when all its values are positive and span
-    /// more than a factor 10), one line per value of the second axis, the baselines as horizontal lines.
-    public func svg() -> String {
+    /// The sensitivity lines: mean macro-F1 ± std of each point against the first axis (as log10 when all its
+    /// values are positive and span more than a factor 10), one line per value of the second axis (and per
+    /// strategy kind when the points hold several), lines in value order and points in x order. `deni export`'s
+    /// SVG and the UI's chart both draw these.
+    public var lines: (log: Bool, series: [(key: String, points: [(x: Double, mean: Double, std: Double)])]) {
         let xs = points.compactMap { Double($0.values.first ?? "") }
         let log = !xs.isEmpty && xs.allSatisfy { $0 > 0 } && (xs.max()! / xs.min()!) > 10
-        func xv(_ p: Point) -> Double? { Double(p.values.first ?? "").map { log ? Foundation.log10($0) : $0 } }
-        let groups = Dictionary(grouping: points) { $0.values.count > 1 ? $0.values[1] : "" }
-        let keys = groups.keys.sorted { (Double($0) ?? 0, $0) < (Double($1) ?? 0, $1) }
-        let ys = points.flatMap { [$0.result.macroF1.mean - $0.result.macroF1.std, $0.result.macroF1.mean + $0.result.macroF1.std] }
-            + baselines.map(\.macroF1.mean)
-        let finite = ys.filter(\.isFinite), xf = points.compactMap(xv)
+        let kinds = Set(points.map(\.kind)).count > 1
+        let groups = Dictionary(grouping: points) { p in
+            [kinds ? p.kind : nil, p.values.count > 1 ? "\(axes[1]) = \(p.values[1])" : nil].compactMap { $0 }.joined(separator: " · ")
+        }
+        let keys = groups.keys.sorted { a, b in
+            let na = Double(a.split(separator: " ").last ?? ""), nb = Double(b.split(separator: " ").last ?? "")
+            return (a.split(separator: "=").first ?? "", na ?? 0, a) < (b.split(separator: "=").first ?? "", nb ?? 0, b)
+        }
+        return (log, keys.map { key in
+            (key, (groups[key] ?? []).compactMap { p -> (x: Double, mean: Double, std: Double)? in
+                guard let v = Double(p.values.first ?? ""), p.result.macroF1.mean.isFinite else { return nil }
+                return (log ? Foundation.log10(v) : v, p.result.macroF1.mean, p.result.macroF1.std)
+            }.sorted { $0.x < $1.x })
+        })
+    }
+
+    /// SVG of `lines`, the baselines as horizontal lines.
+    public func svg() -> String {
+        let (log, series) = lines
+        let ys = series.flatMap { $0.points.flatMap { [$0.mean - $0.std, $0.mean + $0.std] } } + baselines.map(\.macroF1.mean)
+        let finite = ys.filter(\.isFinite), xf = series.flatMap { $0.points.map(\.x) }
         let lo = finite.min() ?? 0, hi = finite.max() ?? 100, pad = max(0.5, (hi - lo) * 0.08)
         let x0 = xf.min() ?? 0, x1 = xf.max() ?? 1, xpad = max(1e-9, (x1 - x0) * 0.05)
         var canvas = SVGCanvas(xRange: (x0 - xpad)...(x1 + xpad), yRange: (lo - pad)...(hi + pad))
         canvas.axes(xLabel: (axes.first ?? "") + (log ? " (log10)" : ""), yLabel: "macro-F1 (%)")
         var legend: [(String, PlotStyle)] = []
         for (i, b) in baselines.enumerated() where b.macroF1.mean.isFinite {
-            let style = PlotStyle(index: keys.count + i)
+            let style = PlotStyle(index: series.count + i)
             canvas.add("<line class=\"baseline\" data-strategy=\"\(SVGCanvas.escape(b.strategy))\" x1=\"\(f(canvas.x(x0 - xpad)))\" y1=\"\(f(canvas.y(b.macroF1.mean)))\" x2=\"\(f(canvas.x(x1 + xpad)))\" y2=\"\(f(canvas.y(b.macroF1.mean)))\" stroke=\"\(style.color)\" stroke-dasharray=\"6 4\"/>")
             legend.append(("\(b.strategy) (n=\(b.runs))", style))
         }
-        for (i, key) in keys.enumerated() {
+        for (i, line) in series.enumerated() {
             let style = PlotStyle(index: i)
-            let pts = (groups[key] ?? []).compactMap { p in xv(p).map { ($0, p.result.macroF1) } }.sorted { $0.0 < $1.0 }
-                .filter { $0.1.mean.isFinite }
-            var g = "<g class=\"series\" data-value=\"\(SVGCanvas.escape(key))\">\n"
+            let pts = line.points
+            var g = "<g class=\"series\" data-value=\"\(SVGCanvas.escape(line.key))\">\n"
             if pts.count > 1 {
-                let band = pts.map { ($0.0, $0.1.mean + $0.1.std) } + pts.reversed().map { ($0.0, $0.1.mean - $0.1.std) }
+                let band = pts.map { ($0.x, $0.mean + $0.std) } + pts.reversed().map { ($0.x, $0.mean - $0.std) }
                 g += "<polygon class=\"std-band\" points=\"\(canvas.points(band))\" fill=\"\(style.color)\" fill-opacity=\"0.15\"/>\n"
-                g += "<polyline points=\"\(canvas.points(pts.map { ($0.0, $0.1.mean) }))\" fill=\"none\" stroke=\"\(style.color)\" stroke-width=\"2\"\(canvas.dashAttribute(style))/>\n"
+                g += "<polyline points=\"\(canvas.points(pts.map { ($0.x, $0.mean) }))\" fill=\"none\" stroke=\"\(style.color)\" stroke-width=\"2\"\(canvas.dashAttribute(style))/>\n"
             }
-            for p in pts { g += canvas.marker(style, at: (canvas.x(p.0), canvas.y(p.1.mean)), size: 4) + "\n" }
+            for p in pts { g += canvas.marker(style, at: (canvas.x(p.x), canvas.y(p.mean)), size: 4) + "\n" }
             canvas.add(g + "</g>")
-            legend.append((axes.count > 1 ? "\(axes[1]) = \(key)" : "mean ± std", style))
+            legend.append((line.key.isEmpty ? "mean ± std" : line.key, style))
         }
         canvas.legend(legend)
         return canvas.document(title: "Sensitivity: macro-F1 (mean ± std over runs) against \(axes.first ?? "")")

@@ -72,11 +72,68 @@ enum ResultsScreen {
             if i == s.results.cursor { grid.restyle(Rect(x: rect.x + 2, y: y, width: x - rect.x - 2, height: 1)) { $0.attributes |= Style.reverseBit } }
             y += 1
         }
+        if let table = s.resultsTable, let sweep = SweepView(config: m.config, table: table), rect.maxY - 3 - (y + 1) >= 6 {
+            sensitivity(&grid, s, sweep, order: rows.map(\.strategy), Rect(x: rect.x, y: y + 1, width: rect.width, height: rect.maxY - 3 - (y + 1)))
+        }
         let note = s.resultsTable == nil
             ? "Significance (paired Wilcoxon, bootstrap CI) comes from the runner's final table; not available for this view."
             : "Δ: paired vs \(baseline), bootstrap CI · p: Wilcoxon · mean/spread: ↑ ↓ ? (t up to 12 pairs) · failed: < 100/C or error"
         grid.text(rect.x + 1, rect.maxY - 2, note, Style(.muted), maxWidth: rect.width - 2)
         grid.text(rect.x + 1, rect.maxY - 1, "Enter: runs of the strategy · s: sort column · S: reverse", Style(.muted), maxWidth: rect.width - 2)
+    }
+
+    /// A sweep's points (in the strategy table's sort order) beside the sensitivity chart: mean macro-F1 ± std
+    /// against the first varied setting, one line per value of the second, the baselines flat. Both update as
+    /// runs end (the table is derived from the events seen so far).
+    static func sensitivity(_ grid: inout CellGrid, _ s: AppState, _ sweep: SweepView, order: [String], _ rect: Rect) {
+        let g = s.glyphs
+        let axisW = 9
+        let tableW = min(rect.width / 2, sweep.axes.count * (axisW + 1) + 16 + 23 + 7 + 2)
+        grid.text(rect.x + 1, rect.y, "Sweep points · varied: \(sweep.axes.joined(separator: ", ")) · paired with: \(sweep.baselines.map(\.strategy).joined(separator: ", "))",
+                  Style(.title, bold: true), maxWidth: rect.width - 2)
+        var x = rect.x + 2, y = rect.y + 1
+        for a in sweep.shortAxes { grid.text(x, y, Format.fit(a, axisW), Style(.accent, bold: true)); x += axisW + 1 }
+        grid.text(x, y, Format.fit("F1 mean ± std", 15, right: true) + " " + Format.fit("Δ [95% CI]", 22, right: true) + " " + Format.fit("m/s", 6, right: true),
+                  Style(.accent, bold: true), maxWidth: rect.x + tableW - x)
+        let rank = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        for p in sweep.points.sorted(by: { rank[$0.result.strategy, default: 0] < rank[$1.result.strategy, default: 0] }) {
+            y += 1
+            guard y < rect.maxY else { break }
+            x = rect.x + 2
+            for v in p.values { grid.text(x, y, Format.fit(v, axisW), Style()); x += axisW + 1 }
+            let r = p.result
+            let line = Format.fit(Format.meanStd(r.macroF1.mean, r.macroF1.std), 15, right: true) + " "
+                + Format.fit(r.significance.map { ResultsText.difference($0.meanInterval, pairs: $0.pairs) } ?? "–", 22, right: true) + " "
+                + Format.fit(r.significance.map(verdicts) ?? "–", 6, right: true)
+            grid.text(x, y, line, Style(), maxWidth: rect.x + tableW - x)
+        }
+        let (log, series) = sweep.lines
+        // The chart's legend under the points: each line's marker, then the baselines'.
+        var legend: [(Unicode.Scalar, Ink, String)] = series.enumerated().map { (g.marker($0.offset), .series($0.offset), $0.element.key.isEmpty ? "mean ± std" : $0.element.key) }
+        legend += sweep.baselines.enumerated().map { (g.marker(series.count + $0.offset), .muted, $0.element.strategy) }
+        y += 2
+        for (marker, ink, label) in legend where y < rect.maxY {
+            grid.set(rect.x + 2, y, marker, Style(ink, bold: true))
+            grid.text(rect.x + 4, y, label, Style(.muted), maxWidth: tableW - 4)
+            y += 1
+        }
+        let chartRect = Rect(x: rect.x + tableW + 2, y: rect.y + 1, width: rect.width - tableW - 3, height: rect.height - 1)
+        guard chartRect.width >= 20, series.contains(where: { !$0.points.isEmpty }) else { return }
+        let xs = series.flatMap { $0.points.map(\.x) }
+        let ys = series.flatMap { $0.points.flatMap { [$0.mean - $0.std, $0.mean + $0.std] } } + sweep.baselines.map(\.macroF1.mean)
+        let x0 = xs.min()!, x1 = max(xs.max()!, x0 + 1e-9)
+        var chart = LineChart(title: "Macro-F1 vs \(sweep.axes[0])\(log ? " (log10)" : "")", xRange: x0...x1,
+                              yRange: LineChart.niceRange(ys.filter(\.isFinite), fallback: 0...100, clampTo: 0...100))
+        for (i, b) in sweep.baselines.enumerated() where b.macroF1.mean.isFinite {
+            chart.series.append(ChartSeries(points: [(x0, b.macroF1.mean), (x1, b.macroF1.mean)], ink: .muted, marker: g.marker(series.count + i)))
+        }
+        for (i, line) in series.enumerated() {
+            if line.points.count > 1 {
+                chart.bands.append(ChartBand(points: line.points.map { ($0.x, $0.mean - $0.std, $0.mean + $0.std) }, ink: .series(i)))
+            }
+            chart.series.append(ChartSeries(points: line.points.map { ($0.x, $0.mean) }, ink: .series(i), marker: g.marker(i), emphasis: true))
+        }
+        chart.draw(into: &grid, rect: chartRect, glyphs: g)
     }
 
     /// "↓ / ?": the mean's and the spread's verdict (higher, lower, inconclusive) in two symbols.
