@@ -23,13 +23,15 @@ let package = Package(
     products: [.executable(name: "deni", targets: ["deni"])],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
         .target(name: "CDeniCPU"),
-        .target(name: "DeniCore", dependencies: ["CBLAS", "CDNNL", "CDeniCPU"], swiftSettings: optimize),
+        .target(name: "DeniCore", dependencies: ["CBLAS", "CDNNL", "CDeniCPU", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: optimize),
         .target(name: "DeniModel", dependencies: ["DeniCore"], swiftSettings: optimize),
         .target(name: "DeniData", dependencies: ["DeniCore"], swiftSettings: optimize),
         .target(name: "DeniTraining", dependencies: ["DeniCore", "DeniModel", "DeniData"], swiftSettings: optimize),

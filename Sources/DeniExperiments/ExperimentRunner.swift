@@ -15,13 +15,17 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
     /// Asked before each run not skipped, with the run's task index (`run × strategies + strategy`): false leaves
     /// the run to another worker (`SessionShards.claim`). Nil runs everything.
     public var claim: ((Int) -> Bool)?
-    /// Save the main model's weights after each run to this file (the last run wins).
+    /// Save the model that made the test predictions after each run to this file (the last run wins), recording
+    /// the classifier (`SavedClassifier`) for `deni predict`.
     public var saveWeights: URL?
-    /// Export the main model's adapter and classifier as a peft folder after each run (the last run wins),
+    /// Export that model's adapter and classifier as a peft folder after each run (the last run wins),
     /// with `deni_check_logits.json` (logits on up to 8 test examples) for scripts/reference/check_peft_export.py.
     public var savePEFT: URL?
     /// Start from the adapter, classifier and biases of this peft folder instead of fresh ones (checked before training).
     public var initPEFT: URL?
+    /// Write the main model's test predictions after each run to this CSV file (the last run wins;
+    /// `PredictionsCSV.testPredictions`).
+    public var savePredictions: URL?
 
     public init(dataDirectory: URL = ProjectPaths.data(), modelDirectory: URL = ProjectPaths.model()) {
         self.dataDirectory = dataDirectory; self.modelDirectory = modelDirectory
@@ -136,16 +140,32 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
                                      fullFineTuning: config.tuning.kind == .full)
                 let training = TrainingRun(setup: setup, model: model, base: base, sink: sink, control: gate)
                 let outcome = training.run()
-                if let url = saveWeights, outcome.status == .finished { try training.main.weights.save(to: url) }
-                if let dir = savePEFT, outcome.status == .finished {
-                    try training.main.weights.exportPEFT(to: dir, baseModelPath: modelDirectory.path)
-                    let sample = runData.test.prefix(8).map { (ids: $0.ids, typeIDs: $0.typeIDs) }
-                    try training.main.weights.writeCheckLogits(model: model, sequences: Array(sample),
-                                                               to: dir.appendingPathComponent("deni_check_logits.json"))
-                    log("saved the peft adapter folder \(dir.path)")
-                }
+                if outcome.status == .finished { try save(outcome, training, runData, sink: sink, log: log) }
                 _ = control.takeRunCancellation()
             }
+        }
+    }
+}
+
+extension ExperimentRunner {
+    /// Writes what was asked for of a finished run: its weights (`saveWeights`), peft folder (`savePEFT`) and test
+    /// predictions (`savePredictions`). The saved model is the one that made the test predictions (SWA's and EMA's
+    /// average, not the last weights); an ensemble's vote has no single model: its main member is saved, with a warning.
+    private func save(_ outcome: RunOutcome, _ training: TrainingRun, _ data: PreparedData, sink: EventSink, log: (String) -> Void) throws {
+        let model = outcome.predictor ?? training.main.weights
+        let classNames = data.dataset.classNames
+        if outcome.predictor == nil, saveWeights != nil || savePEFT != nil {
+            sink.publish(.log(level: "warning", message: "\(training.setup.strategy.label) predicts with several models voting; only the main one is saved, so its predictions differ from the run's", time: 0))
+        }
+        if let url = saveWeights { try model.save(to: url, classNames: classNames, maxLength: data.maxLength) }
+        if let dir = savePEFT {
+            try model.exportPEFT(to: dir, baseModelPath: modelDirectory.path, classNames: classNames, maxLength: data.maxLength)
+            let sample = data.test.prefix(8).map { (ids: $0.ids, typeIDs: $0.typeIDs) }
+            try model.writeCheckLogits(model: training.model, sequences: Array(sample), to: dir.appendingPathComponent("deni_check_logits.json"))
+            log("saved the peft adapter folder \(dir.path)")
+        }
+        if let url = savePredictions {
+            try PredictionsCSV.write(PredictionsCSV.testPredictions(data.split.test, predictions: outcome.predictions, classNames: classNames), to: url)
         }
     }
 }

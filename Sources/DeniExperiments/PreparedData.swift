@@ -22,12 +22,7 @@ public struct PreparedData: Sendable {
         let options = ProtocolOptions(trainSamples: config.trainSamples, evalSubsample: config.evalSubsample)
         let split = try makeProtocolSplit(dataset, seeds: seeds, options: options)
         let maxLength = config.maxLength ?? dataset.maxLength
-        func encode(_ examples: [Example]) -> [EncodedExample] {
-            examples.map { e in
-                let enc = tokenizer.encode(e.text, pair: e.pair, maxLength: maxLength)
-                return EncodedExample(ids: enc.ids, typeIDs: enc.typeIDs, label: e.label)
-            }
-        }
+        func encode(_ examples: [Example]) -> [EncodedExample] { Self.encode(examples, tokenizer: tokenizer, maxLength: maxLength) }
         var data = PreparedData(dataset: dataset, split: split, train: encode(split.train), test: encode(split.test),
                                 evalSubset: encode(split.evalSubset.map { split.test[$0] }), maxLength: maxLength)
         let copies = Set(config.strategies.compactMap(\.settings.augmentCopies))
@@ -40,5 +35,13 @@ public struct PreparedData: Sendable {
             }
         }
         return data
+    }
+
+    /// Tokenizes `examples` as runs do (text and second text, truncated to `maxLength` tokens); `deni predict` too.
+    public static func encode(_ examples: [Example], tokenizer: BertTokenizer, maxLength: Int) -> [EncodedExample] {
+        examples.map { e in
+            let enc = tokenizer.encode(e.text, pair: e.pair, maxLength: maxLength)
+            return EncodedExample(ids: enc.ids, typeIDs: enc.typeIDs, label: e.label)
+        }
     }
 }

@@ -1,6 +1,5 @@
 import DeniCore
 import DeniModel
-import Synchronization
 
 /// One trainable model copy: weights, gradients, optimiser, schedule, dropout stream and the
 /// workspaces (one per batch shape) it reuses.
@@ -14,10 +13,9 @@ public final class Member: @unchecked Sendable {
     public private(set) var steps = 0
     /// Added to `steps` when reading the schedule (a copy that follows its parent's schedule).
     public var scheduleOffset = 0
-    /// One workspace for training batches, grown when a batch does not fit, and one evaluation workspace per
-    /// worker thread, sized for the largest batch of a `predict` call.
+    /// One workspace for training batches, grown when a batch does not fit; evaluation keeps its own.
     private var trainSpace: Workspace?
-    private var evalSpaces: [Workspace?] = []
+    private let inference = Inference()
 
     public init(weights: ModelWeights, adam: Adam, schedule: LearningRateSchedule, dropout: RandomStream) {
         self.weights = weights; self.adam = adam; self.schedule = schedule; self.dropout = dropout
@@ -29,17 +27,6 @@ public final class Member: @unchecked Sendable {
         let ws = model.makeWorkspace(batchSize: max(batch.size, trainSpace?.capacityBatch ?? 0),
                                      length: max(batch.length, trainSpace?.capacityLength ?? 0), forTraining: true)
         trainSpace = ws
-        return ws
-    }
-
-    /// Worker `w`'s evaluation workspace, able to hold `size` sequences of `length` tokens.
-    private func evalWorkspace(_ model: BertModel, worker w: Int, size: Int, length: Int) -> Workspace {
-        if evalSpaces.count <= w { evalSpaces += [Workspace?](repeating: nil, count: w + 1 - evalSpaces.count) }
-        if let ws = evalSpaces[w], ws.capacityBatch >= size, ws.capacityLength >= length { return ws }
-        let old = evalSpaces[w]
-        let ws = model.makeWorkspace(batchSize: max(size, old?.capacityBatch ?? 0), length: max(length, old?.capacityLength ?? 0),
-                                     forTraining: false)
-        evalSpaces[w] = ws
         return ws
     }
 
@@ -85,40 +72,9 @@ public final class Member: @unchecked Sendable {
         return loss
     }
 
-    /// Class probabilities (N, C) for `batches` in eval mode, in the batches' order.
-    ///
-    /// With several threads the work is spread over them, each thread running whole forward passes with its
-    /// own workspace and single-threaded products (no synchronisation inside a pass); a thread takes the next
-    /// batch when it finishes one, so a thread slowed by something else on the machine holds up nothing. When
-    /// there are fewer batches than threads, each batch is cut into n parts along its rows (same padded length,
-    /// so every example sees the same computation). Each example's probabilities depend only on its batch,
-    /// never on the thread that computed it.
+    /// Class probabilities (N, C) for `batches` in eval mode, in the batches' order (`Inference.probabilities`),
+    /// with these weights or `override`.
     public func predict(_ model: BertModel, _ batches: [Batch], weights override: ModelWeights? = nil) -> [[Float]] {
-        let w = override ?? weights
-        let C = w.layout.spec.numLabels
-        let n = Threads.count
-        let work = batches.count >= n || n == 1 ? batches : batches.flatMap { $0.split(into: n) }
-        var results = [[[Float]]](repeating: [], count: work.count)
-        let maxSize = work.map(\.size).max() ?? 1, maxLength = work.map(\.length).max() ?? 1
-        let workers = min(n, work.count)
-        let spaces = (0..<max(1, workers)).map { evalWorkspace(model, worker: $0, size: maxSize, length: maxLength) }
-        let next = Atomic<Int>(0)
-        results.withUnsafeMutableBufferPointer { out in
-            let out = UncheckedSendable(out), shared = UncheckedSendable((model, w, work, spaces))
-            let body = { (worker: Int) in
-                let (model, w, work, spaces) = shared.value
-                while true {
-                    let i = next.add(1, ordering: .relaxed).oldValue
-                    guard i < work.count else { break }
-                    let b = work[i], ws = spaces[worker]
-                    var o = BertModel.ForwardOptions()
-                    model.forward(w, b, ws, &o)
-                    let p = model.probabilities(ws)
-                    out.value[i] = (0..<b.size).map { j in Array(p[(j * C)..<((j + 1) * C)]) }
-                }
-            }
-            if workers > 1 { Threads.parallel(workers, body) } else { body(0) }
-        }
-        return results.flatMap { $0 }
+        inference.probabilities(model, override ?? weights, batches)
     }
 }

@@ -49,6 +49,8 @@ public struct BatchOrder: Sendable {
 public struct EvaluationBatches: Sendable {
     public let order: [Int]
     public let batches: [Batch]
+    /// The batch size runs evaluate with (and `deni predict` by default).
+    public static let defaultSize = 64
 
     public init(_ examples: [EncodedExample], batchSize: Int) {
         order = examples.indices.sorted { (examples[$0].ids.count, $0) < (examples[$1].ids.count, $1) }

@@ -17,7 +17,7 @@ public struct RunSetup: Sendable {
     public var learningRate: Double
     /// Evaluate the subsample every this many steps (0: once per epoch; negative: never).
     public var evalEvery: Int
-    public var evalBatchSize = 64
+    public var evalBatchSize = EvaluationBatches.defaultSize
     public var adam = Adam.Settings()
     /// Tuning kind, for the noise scope default (head for full fine-tuning, trainable for PEFT).
     public var fullFineTuning: Bool
@@ -43,6 +43,9 @@ public struct RunOutcome: Sendable {
     public var cost: CostCounters
     public var failure: String?
     public var steps: Int
+    /// The one model that made the test predictions (the main model, or SWA's / EMA's average); nil when several
+    /// voted (ensembles) or the run did not finish.
+    public var predictor: ModelWeights?
 }
 
 /// Pause/cancel requests the loop polls once per step.
@@ -168,15 +171,18 @@ public final class TrainingRun: @unchecked Sendable {
         } catch {
             return finish(.failed, nil, [], "\(error)", step: stepsDone)
         }
-        let result = evaluate(strategy.predictors(self), examples: setup.test, vote: strategy.vote)
-        return finish(.finished, result.metrics, result.predictions, nil, step: stepsDone)
+        let predictors = strategy.predictors(self)
+        let result = evaluate(predictors, examples: setup.test, vote: strategy.vote)
+        return finish(.finished, result.metrics, result.predictions, nil, step: stepsDone, predictor: predictors.count == 1 ? predictors[0] : nil)
     }
 
-    private func finish(_ status: RunStatus, _ metrics: RunMetrics?, _ predictions: [Int], _ failure: String?, step: Int) -> RunOutcome {
+    private func finish(_ status: RunStatus, _ metrics: RunMetrics?, _ predictions: [Int], _ failure: String?, step: Int,
+                        predictor: ModelWeights? = nil) -> RunOutcome {
         cost.wallSeconds = time
         cost.peakMemoryBytes = Self.peakMemory()
         publish(.runEnd(id: setup.id, status: status, metrics: metrics, cost: cost, failure: failure, step: step, time: time))
-        return RunOutcome(status: status, metrics: metrics, predictions: predictions, cost: cost, failure: failure, steps: step)
+        return RunOutcome(status: status, metrics: metrics, predictions: predictions, cost: cost, failure: failure, steps: step,
+                          predictor: predictor)
     }
 
     /// Each predictor predicts with its own weights; the labels are their vote.

@@ -7,6 +7,7 @@ extension Deni {
         TokenizeCommand.self,
         ForwardCommand.self,
         TrainCommand.self,
+        PredictCommand.self,
         RunCommand.self,
         SweepCommand.self,
         ResumeCommand.self,

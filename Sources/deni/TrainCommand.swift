@@ -11,8 +11,9 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var options: ExperimentOptions
     @Flag(help: "Machine-readable output.") var json = false
-    @Option(name: .customLong("save"), help: "Save the fine-tuned weights as safetensors (HF names) to this file.") var save: String?
+    @Option(name: .customLong("save"), help: "Save the fine-tuned weights as safetensors (HF names) to this file, with the class names and max length (for deni predict).") var save: String?
     @Option(name: .customLong("save-peft"), help: ArgumentHelp("Save the LoRA/IA3 adapter and classifier as a peft folder (adapter_config.json + adapter_model.safetensors).", valueName: "dir")) var savePEFT: String?
+    @Option(name: .customLong("predictions"), help: ArgumentHelp("Write the test predictions to this CSV file (text, second_text when any, label, predicted).", valueName: "file")) var predictions: String?
     @Option(name: .customLong("init-peft"), help: ArgumentHelp("Start from the adapter and classifier of a peft folder (checked against the tuning settings before training).", valueName: "dir")) var initPEFT: String?
 
     func run() throws {
@@ -26,6 +27,7 @@ struct TrainCommand: ParsableCommand {
         runner.saveWeights = save.map { URL(fileURLWithPath: $0) }
         runner.savePEFT = savePEFT.map { URL(fileURLWithPath: $0) }
         runner.initPEFT = initPEFT.map { URL(fileURLWithPath: $0) }
+        runner.savePredictions = predictions.map { URL(fileURLWithPath: $0) }
         try runner.run(config, sink: FanOut([collector, progress]), control: RunControl())
         guard case let .runEnd(_, status, metrics, cost, failure, _, _)? = collector.all.last(where: { $0.kind == "run_end" }) else {
             throw ValidationError("the run did not finish")

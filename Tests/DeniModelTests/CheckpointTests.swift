@@ -71,7 +71,9 @@ final class CheckpointTests: XCTestCase {
         let spec = ModelSpec(config: config, adapter: a, numLabels: 3)
         let w = try ModelWeights.random(spec: spec, stream: RandomStream(seed: 1, factor: .initialization))
         let url = dir.appendingPathComponent("model.safetensors")
-        try w.save(to: url)
+        try w.save(to: url, classNames: ["neg", "neu", "pos"], maxLength: 6)
+        XCTAssertEqual(try SavedClassifier.read(weights: url),
+                       SavedClassifier(adapter: a, pooling: .pooler, classNames: ["neg", "neu", "pos"], maxLength: 6))
         let file = try SafeTensorsFile(url: url)
         XCTAssertNotNil(file.tensors["bert.encoder.layer.0.attention.self.query.weight"])
         XCTAssertNotNil(file.tensors["classifier.weight"])

@@ -255,3 +255,11 @@ final class PEFTFormatTests: XCTestCase {
         try assertRefused("non-finite value at element 0")
     }
 }
+
+extension ModelWeights {
+    /// Exports as a run would, with class names "c0"… and max length 8 (these tests look at the tensors and the config).
+    @discardableResult
+    func exportPEFT(to dir: URL, baseModelPath: String) throws -> [String] {
+        try exportPEFT(to: dir, baseModelPath: baseModelPath, classNames: (0..<layout.spec.numLabels).map { "c\($0)" }, maxLength: 8)
+    }
+}

@@ -11,8 +11,8 @@ import Foundation
 /// (`PEFTAdapter`: LoRAPEFT.swift, IA3PEFT.swift) names its own tensors, the base tensors it saves and its keys
 /// of adapter_config.json; this file holds what every folder shares.
 ///
-/// The engine's own settings that peft has no field for (pooling, number of labels) go into the safetensors
-/// metadata (`deni.pooling`, `deni.num_labels`, `deni.adapter`); peft ignores it. `BertForSequenceClassification`
+/// The engine's own settings that peft has no field for (tuning settings, pooling, class names, max length) go into
+/// the safetensors metadata (`SavedClassifier`'s `deni.*` keys); peft ignores it. `BertForSequenceClassification`
 /// classifies the pooler output, so only a model trained with pooling = pooler gives the same logits in peft.
 public enum PEFTFormat {
     public static let configFile = "adapter_config.json"
@@ -96,10 +96,11 @@ public enum PEFTFormat {
 
 extension ModelWeights {
     /// Writes these weights' adapter and classifier as a peft folder `dir` (created if needed), recording
-    /// `baseModelPath` as the base model. Returns warnings: a pooling other than `pooler` does not give the same
+    /// `baseModelPath` as the base model and, in the metadata, the classifier (`SavedClassifier`: tuning, pooling,
+    /// `classNames` in label order, the `maxLength` of its texts). Returns warnings: a pooling other than `pooler` does not give the same
     /// logits in `BertForSequenceClassification`. Throws for full fine-tuning or a trainable pooler weight.
     @discardableResult
-    public func exportPEFT(to dir: URL, baseModelPath: String) throws -> [String] {
+    public func exportPEFT(to dir: URL, baseModelPath: String, classNames: [String], maxLength: Int) throws -> [String] {
         let entries = try PEFTFormat.entries(layout)
         var writer = SafeTensorsWriter()
         for e in entries {
@@ -111,8 +112,7 @@ extension ModelWeights {
             }
         }
         let spec = layout.spec
-        writer.metadata = ["format": "pt", "deni.pooling": spec.pooling.rawValue, "deni.num_labels": "\(spec.numLabels)",
-                           "deni.adapter": spec.adapter.kind.rawValue]
+        writer.metadata = SavedClassifier.metadata(spec, classNames: classNames, maxLength: maxLength)
         do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
             throw ModelError(dir.path, "cannot create the adapter folder (\(error.localizedDescription))")
         }
