@@ -50,3 +50,10 @@ let package = Package(
         .testTarget(name: "DeniCLITests", dependencies: ["DeniExperiments", "DeniModel"]),
     ]
 )
+
+/// The libFuzzer harness (Fuzz/Harness): built only by scripts/fuzz.sh, which sets DENI_FUZZ=1 and builds in its
+/// own scratch path with `-sanitize=fuzzer,address`; every other build leaves it out.
+if ProcessInfo.processInfo.environment["DENI_FUZZ"] == "1" {
+    package.targets.append(.executableTarget(name: "deni-fuzz", dependencies: ["DeniExperiments"], path: "Fuzz/Harness",
+                                             swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}

@@ -2,7 +2,9 @@
 # Installs what is missing, builds in release with testing enabled (numeric tests are far too slow in
 # debug) and runs the whole test suite, the end-to-end tests of the built binary included.
 # The suite is XCTest only; the last line counts every test case of the run: passed, failed and skipped
-# (with the skipped ones named above it).
+# (with the skipped ones named above it). A short fuzz pass follows the tests (scripts/fuzz.sh, about 10^4
+# executions per parser, its build included; skipped when arguments such as --filter are given): any finding
+# makes the exit status non-zero.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -14,6 +16,12 @@ swift test -c release -Xswiftc -enable-testing --disable-swift-testing "$@" 2>&1
 passed=$(grep -cE "^Test Case '.*' passed \(" "$log" || true)
 failed=$(grep -cE "^Test Case '.*' failed \(" "$log" || true)
 skipped=$(grep -cE "^Test Case '.*' skipped \(" "$log" || true)
+fuzz=0
+if (($# == 0)); then ./scripts/fuzz.sh "${DENI_FUZZ_RUNS:-10000}" || fuzz=$?; fi
+if ((fuzz != 0)); then
+  echo "the fuzz pass found a problem (see above)"
+  status=$((status == 0 ? fuzz : status))
+fi
 if ((skipped > 0)); then
   echo "skipped:"
   grep -E "^Test Case '.*' skipped \(" "$log" | sed -E "s/^Test Case '-?\[?([^']*)\]?' skipped.*/  \1/"
