@@ -25,8 +25,8 @@ struct PredictCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A weights file written by deni train --save.", valueName: "file")) var weights: String?
     @Flag(help: "Machine-readable output (one JSON object).") var json = false
     @Flag(help: "CSV output: text, second_text (when any), predicted, p(<class>) for each class.") var csv = false
-    @Option(name: .customLong("batch-size"), help: "Texts per forward pass (runs evaluate with 64).") var batchSize = EvaluationBatches.defaultSize
-    @Option(help: "Threads (default: every core).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .customLong("batch-size"), help: "Texts per forward pass (the size runs evaluate with).") var batchSize = EvaluationBatches.defaultSize
+    @Option(help: "Threads (default: every core of this machine).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .customLong("max-length"), help: "Truncate to this many tokens (default: the max length the run recorded).") var maxLength: Int?
 
     func validate() throws {

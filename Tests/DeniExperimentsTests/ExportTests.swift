@@ -67,17 +67,39 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(row[13], "inconclusive / inconclusive", "no verdict below 5 pairs")
     }
 
+    /// DENI#1 failed: drawn dashed where it stopped, outside DENI's mean (no band with one finished run) and n.
     func testCurveSVGIsWellFormedWithOneSeriesPerStrategy() {
         let curves = SessionCurves(config: config, events: events())
+        XCTAssertEqual(curves.runs.map(\.endState), ["finished", "finished", "finished", "failed"])
         for metric in [CurvePlot.Metric.loss, .evalMacroF1] {
-            let svg = SVGCounter.parse(CurvePlot.svg(curves, metric: metric))
+            let text = CurvePlot.svg(curves, metric: metric)
+            let svg = SVGCounter.parse(text)
             XCTAssertEqual(svg.seriesNames, ["Default", "DENI"])
-            XCTAssertEqual(svg.classes["run"], 4)
+            XCTAssertEqual(svg.classes["run"], 3)
+            XCTAssertEqual(svg.classes["unfinished-run"], 1)
             XCTAssertEqual(svg.classes["mean"], 2)
-            XCTAssertEqual(svg.classes["band"], 2)
+            XCTAssertEqual(svg.classes["band"], 1)
+            XCTAssertTrue(text.contains("Default (n=2)") && text.contains("DENI (n=1; 1 failed)"), text)
             XCTAssertEqual(svg.classes["legend"], 1)
             XCTAssertEqual(svg.elements["svg"], 1)
         }
+    }
+
+    /// A cancelled run and one that never ended (the experiment stopped) are named apart and kept out of the mean:
+    /// DENI's mean equals its one finished run.
+    func testCancelledAndInterruptedRunsStayOutOfTheMean() {
+        var partial = Fixtures.run("DENI", 1, f1: nil, status: .cancelled, steps: 4)
+        let interrupted = Array(Fixtures.run("DENI", 2, f1: nil, steps: 6).dropLast())   // no run_end
+        partial += interrupted
+        let curves = SessionCurves(config: Fixtures.config(runs: 3), events: Fixtures.run("DENI", 0, f1: 75) + partial)
+        XCTAssertEqual(curves.runs.map(\.endState), ["finished", "cancelled", "interrupted"])
+        let text = CurvePlot.svg(curves, metric: .loss, options: CurvePlot.Options(smoothing: 0))
+        XCTAssertTrue(text.contains("DENI (n=1; 1 cancelled; 1 interrupted)"), text)
+        let svg = SVGCounter.parse(text)
+        XCTAssertEqual(svg.classes["run"], 1)
+        XCTAssertEqual(svg.classes["unfinished-run"], 2)
+        let points = { (cls: String) in text.split(separator: "\n").first { $0.contains("class=\"\(cls)\"") }.map { $0.split(separator: "\"")[3] } }
+        XCTAssertEqual(points("mean"), points("run"), "the mean is the finished run alone")
     }
 
     func testThinningKeepsEndsAndSmoothingIsDebiased() {

@@ -34,11 +34,11 @@ final class AppLoopTests: XCTestCase {
         spin(app) { $0.state.training == .finished }
         XCTAssertNil(app.job)
         XCTAssertEqual(app.state.live?.runs.count, 6)
-        waitForScreen(app, "Runs 6/6 done")
+        waitForScreen(app, "Runs 5/6 done · 1 failed")
         XCTAssertTrue(backend.screenText.contains("FAILED"))
         XCTAssertTrue(app.state.live!.logs.contains { $0.message.contains("SYNTHETIC events") })
         backend.pending = [.key(.char("3"))]
-        waitForScreen(app, "Results · trec · 6/6 runs ended")
+        waitForScreen(app, "Results · trec · 5/6 runs finished · 1 failed")
         backend.pending = [.key(.char("q")), .key(.char("q")), .key(.char("q"))]
         XCTAssertEqual(spin(app) { _ in false }, 0)
     }

@@ -29,7 +29,8 @@ final class ExperimentModelTests: XCTestCase {
         m.apply(.runEnd(id: id, status: .failed, metrics: nil, cost: CostCounters(), failure: "NaN loss", step: 2, time: 13))
         XCTAssertEqual(m.runs[id]!.state, .failed)
         XCTAssertEqual(m.logs.last?.message, "deni#0 failed: NaN loss")
-        XCTAssertEqual(m.finishedRuns, 1)
+        XCTAssertEqual(m.finishedRuns, 0, "a failed run is not done")
+        XCTAssertEqual(m.count(.failed), 1)
     }
 
     func testRepeatedStepsReplaceTheTailAndOrphansAreCounted() {
@@ -101,7 +102,8 @@ final class ExperimentModelTests: XCTestCase {
         XCTAssertGreaterThan(m.overallETA!, 0)
         XCTAssertNotNil(m.examplesPerSecond)
         for e in ev.dropFirst(ev.count / 3) { m.apply(e) }
-        XCTAssertEqual(m.overallProgress, 1, accuracy: 1e-9)
+        // DENI#1 failed at step 20 of 40: its half stays undone (5.5 of 6 runs).
+        XCTAssertEqual(m.overallProgress, 5.5 / 6, accuracy: 1e-9)
         XCTAssertEqual(m.overallETA ?? 0, 0, accuracy: 1e-9)
     }
 }

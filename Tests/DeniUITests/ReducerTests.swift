@@ -58,6 +58,40 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(s.training, .cancelled)
     }
 
+    /// Four ways a run ends: only finished runs count as done and fill their bar; failed, cancelled and interrupted
+    /// runs (still running when training ended) keep the bar where they stopped and are counted apart.
+    func testRunsEndFinishedFailedCancelledOrInterrupted() {
+        var s = Fixture.liveState()   // 3 runs × 2 strategies of 40 steps; DENI#1 fails at step 20
+        let failed = RunID(strategy: "DENI", run: 1)
+        XCTAssertEqual(s.live?.runs[failed]?.state, .failed)
+        XCTAssertEqual(s.live?.runs[failed]?.progress ?? 0, 0.5, accuracy: 0.03)
+        XCTAssertEqual(s.live?.finishedRuns, 5)
+        s.live?.config.runs = 4
+        let cancelled = RunID(strategy: "Default", run: 3), interrupted = RunID(strategy: "DENI", run: 3)
+        _ = s.reduce(.events([
+            .runStart(id: cancelled, seeds: Seeds(), totalSteps: 40, trainExamples: 64, time: 10),
+            .step(id: cancelled, step: 10, epoch: 1, loss: 1, learningRate: 0, time: 11),
+            .runEnd(id: cancelled, status: .cancelled, metrics: nil, cost: CostCounters(), failure: nil, step: 10, time: 11),
+            .runStart(id: interrupted, seeds: Seeds(), totalSteps: 40, trainExamples: 64, time: 12),
+            .step(id: interrupted, step: 4, epoch: 1, loss: 1, learningRate: 0, time: 13),
+        ]))
+        XCTAssertEqual(s.live?.runs[interrupted]?.state, .running)
+        _ = s.reduce(.trainingEnded(failure: nil))
+        let m = try! XCTUnwrap(s.live)
+        XCTAssertEqual(m.runs[cancelled]?.state, .cancelled)
+        XCTAssertEqual(m.runs[cancelled]?.progress, 0.25)
+        XCTAssertEqual(m.runs[interrupted]?.state, .interrupted)
+        XCTAssertEqual(m.runs[interrupted]?.progress, 0.1)
+        XCTAssertEqual(RunState.allCases.map { m.count($0) }, [0, 5, 1, 1, 1])
+        XCTAssertEqual(m.finishedRuns, 5)
+        XCTAssertLessThan(m.overallProgress, 1)
+        s.width = 200
+        let screen = Renderer.render(s).lines
+        XCTAssertTrue(screen[0].hasSuffix("finished · 5/8 runs (1 failed · 1 cancelled · 1 interrupted) · \(Format.percent(m.overallProgress))"), screen[0])
+        XCTAssertTrue(screen[1].hasPrefix(" Runs 5/8 done · 1 failed · 1 cancelled"), screen[1])
+        XCTAssertEqual(screen.filter { $0.contains("DENI#3") && $0.contains("interrupted") }.count, 1, screen.joined(separator: "\n"))
+    }
+
     func testSessionsListedAndFailed() {
         var s = Fixture.state()
         s.sessions.cursor = 9

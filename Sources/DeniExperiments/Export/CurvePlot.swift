@@ -1,8 +1,10 @@
 import DeniData
 
-/// SVG of one curve per run with each strategy's mean line and ± std band (population std over the runs that
-/// recorded the step). Structure, relied on by tests and tools: one `<g class="series" data-strategy="…">` per
-/// strategy holding a `polygon.band` (with ≥ 2 runs), one `polyline.run` per run and one `polyline.mean`.
+/// SVG of one curve per run with each strategy's mean line and ± std band (population std over the finished runs
+/// that recorded the step). Structure, relied on by tests and tools: one `<g class="series" data-strategy="…">` per
+/// strategy holding a `polygon.band` (with ≥ 2 finished runs), one `polyline.run` per finished run, one dashed
+/// `polyline.unfinished-run` per run that failed, was cancelled or was interrupted (drawn where it stopped, never in
+/// the mean), and one `polyline.mean`; the legend's n counts finished runs and names the others.
 public enum CurvePlot {
     public enum Metric: String, Sendable { case loss, evalMacroF1 = "eval_f1" }
 
@@ -19,17 +21,19 @@ public enum CurvePlot {
     public static func svg(_ curves: SessionCurves, metric: Metric, options: Options? = nil) -> String {
         let options = options ?? .default(for: metric)
         // strategy → runs → finite (step, value) points, smoothed.
-        var series: [(name: String, runs: [[(Double, Double)]])] = []
+        var series: [(name: String, runs: [[(Double, Double)]], unfinished: [[(Double, Double)]], unfinishedStates: [String])] = []
         for name in curves.strategies {
-            let runs = curves.runs.filter { $0.id.strategy == name }.map { run -> [(Double, Double)] in
+            let of = curves.runs.filter { $0.id.strategy == name }
+            func points(_ run: RunCurve) -> [(Double, Double)] {
                 let pts = metric == .loss ? zip(run.steps, run.loss).map { (Double($0), $1) }
                                           : zip(run.evalSteps, run.evalMacroF1).map { (Double($0), $1) }
                 return smooth(pts.filter { $0.1.isFinite }, weight: options.smoothing)
             }
-            series.append((name, runs))
+            let unfinished = of.filter { !$0.isFinished }
+            series.append((name, of.filter(\.isFinished).map(points), unfinished.map(points), unfinished.map(\.endState)))
         }
         let bands = series.map { band($0.runs) }
-        let all = series.flatMap { $0.runs.flatMap { $0 } } + bands.flatMap { $0.flatMap { [($0.x, $0.mean - $0.std), ($0.x, $0.mean + $0.std)] } }
+        let all = series.flatMap { ($0.runs + $0.unfinished).flatMap { $0 } } + bands.flatMap { $0.flatMap { [($0.x, $0.mean - $0.std), ($0.x, $0.mean + $0.std)] } }
         let xs = all.map(\.0), ys = all.map(\.1)
         let xRange = (xs.min() ?? 0)...(xs.max() ?? 1)
         let pad = ((ys.max() ?? 1) - (ys.min() ?? 0)) * 0.05
@@ -48,6 +52,9 @@ public enum CurvePlot {
             for run in s.runs {
                 g += "<polyline class=\"run\" points=\"\(canvas.points(thin(run, options.maxPoints)))\" fill=\"none\" stroke=\"\(style.color)\" stroke-opacity=\"0.35\" stroke-width=\"0.8\"/>\n"
             }
+            for run in s.unfinished {
+                g += "<polyline class=\"unfinished-run\" points=\"\(canvas.points(thin(run, options.maxPoints)))\" fill=\"none\" stroke=\"\(style.color)\" stroke-opacity=\"0.35\" stroke-width=\"0.8\" stroke-dasharray=\"2 2\"/>\n"
+            }
             let mean = thin(b.map { ($0.x, $0.mean) }, options.maxPoints)
             g += "<polyline class=\"mean\" points=\"\(canvas.points(mean))\" fill=\"none\" stroke=\"\(style.color)\" stroke-width=\"2.2\"\(canvas.dashAttribute(style))/>\n"
             if !mean.isEmpty {
@@ -55,7 +62,13 @@ public enum CurvePlot {
             }
             canvas.add(g + "</g>")
         }
-        canvas.legend(series.enumerated().map { ("\($0.element.name) (n=\($0.element.runs.count))", PlotStyle(index: $0.offset)) })
+        canvas.legend(series.enumerated().map { i, s in
+            let others = ["failed", "cancelled", "interrupted"].compactMap { state in
+                let k = s.unfinishedStates.filter { $0 == state }.count
+                return k > 0 ? "\(k) \(state)" : nil
+            }
+            return ("\(s.name) (n=\(s.runs.count)" + others.map { "; " + $0 }.joined() + ")", PlotStyle(index: i))
+        })
         return canvas.document(title: title)
     }
 

@@ -13,8 +13,16 @@ public struct RunCurve: Hashable, Sendable {
     public var evalMacroF1: [Double] = []
     public var evalAccuracy: [Double] = []
     public var evalLoss: [Double] = []
+    /// How the run ended (its last `run_end`); nil when it has not: the experiment stopped (or is still running).
+    public var status: RunStatus?
 
     public init(id: RunID) { self.id = id }
+
+    /// Whether the run finished: only finished runs enter a strategy's mean and its n.
+    public var isFinished: Bool { status == .finished }
+
+    /// The way the run ended, in words: finished, failed, cancelled, or interrupted when it never ended.
+    public var endState: String { status?.rawValue ?? "interrupted" }
 }
 
 /// Per-run curves of a session, ordered by the config's strategies, then run index; runs of strategies the
@@ -46,6 +54,8 @@ public struct SessionCurves: Sendable {
                     c.evalSteps.append(step); c.evalMacroF1.append(macroF1); c.evalAccuracy.append(accuracy); c.evalLoss.append(loss)
                 }
                 curves[id] = c
+            case let .runEnd(id, status, _, _, _, _, _):
+                curves[id, default: RunCurve(id: id)].status = status
             default: break
             }
         }

@@ -50,7 +50,8 @@ public enum Renderer {
         if s.screen == .replay, let p = s.replay {
             right = "replay \(p.name)"
         } else if let m = s.live, s.training != .idle {
-            right = "\(s.training.label) · \(m.finishedRuns)/\(m.plannedRuns) runs · \(Format.percent(m.overallProgress))"
+            right = "\(s.training.label) · \(m.finishedRuns)/\(m.plannedRuns) runs" + (m.unfinishedSummary.isEmpty ? "" : " (\(m.unfinishedSummary))")
+                + " · \(Format.percent(m.overallProgress))"
             if s.training.isActive { right += " · ETA \(Format.duration(m.overallETA))" }
         } else {
             right = "idle"

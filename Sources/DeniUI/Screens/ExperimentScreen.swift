@@ -48,7 +48,9 @@ enum ExperimentScreen {
         let strategiesWithRuns = m.strategies.filter { !m.runs(of: $0).isEmpty }
         let costH = min(strategiesWithRuns.count + 1, max(0, r.height / 3))
         let listH = r.height - 1 - (costH > 1 ? costH + 1 : 0)
-        grid.text(r.x + 1, r.y, "Runs \(m.finishedRuns)/\(m.plannedRuns) done", Style(.title, bold: true), maxWidth: r.width - 1)
+        let unfinished = m.unfinishedSummary
+        grid.text(r.x + 1, r.y, "Runs \(m.finishedRuns)/\(m.plannedRuns) done" + (unfinished.isEmpty ? "" : " · \(unfinished)"),
+                  Style(.title, bold: true), maxWidth: r.width - 1)
         let order = m.runOrder
         if order.isEmpty {
             grid.text(r.x + 1, r.y + 1, "waiting for the first run…", Style(.muted), maxWidth: r.width - 1)
@@ -65,7 +67,7 @@ enum ExperimentScreen {
             grid.set(r.x + 1, y, marker, Style(ink, bold: true))
             let name = Format.fit(run.id.description, 12)
             grid.text(r.x + 3, y, name, Style(i == sel ? .title : .normal, bold: i == sel))
-            let barW = max(0, r.width - 26)
+            let barW = max(0, r.width - 28)   // leaves 11 columns for the tail ("interrupted")
             var x = r.x + 16
             if barW >= 3 { grid.bar(x, y, width: barW, fraction: run.progress, ink: ink, glyphs: g); x += barW + 1 }
             let tail: String, style: Style
@@ -74,6 +76,7 @@ enum ExperimentScreen {
             case .finished: tail = run.metrics.map { "F1 " + LineChart.fmt($0.macroF1, 1) } ?? "done"; style = Style(.good)
             case .failed: tail = "FAILED"; style = Style(.error, bold: true)
             case .cancelled: tail = "cancelled"; style = Style(.warning)
+            case .interrupted: tail = "interrupted"; style = Style(.warning)
             }
             grid.text(x, y, tail, style, maxWidth: r.maxX - x)
         }

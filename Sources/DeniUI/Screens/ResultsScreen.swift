@@ -46,7 +46,8 @@ enum ResultsScreen {
             maxPriority -= 1
         }
         var y = rect.y
-        let title = "Results · \(m.config.dataset) · \(m.finishedRuns)/\(m.plannedRuns) runs ended"
+        let title = "Results · \(m.config.dataset) · \(m.finishedRuns)/\(m.plannedRuns) runs finished"
+            + (m.unfinishedSummary.isEmpty ? "" : " · \(m.unfinishedSummary)")
         grid.text(rect.x + 1, y, title, Style(.title, bold: true), maxWidth: rect.width - 2)
         y += 2
         var x = rect.x + 2
@@ -164,7 +165,7 @@ enum ResultsScreen {
                 + Format.fit(r.metrics.map { LineChart.fmt($0.accuracy, 2) } ?? "–", 10, right: true)
                 + Format.fit("\(r.step)", 8, right: true) + Format.fit(rel, 7, right: true)
                 + "  " + Format.fit(r.seeds.map { "\($0.initialization)" } ?? "–", 10) + "  " + (r.failure ?? "")
-            let ink: Ink = r.state == .failed ? .error : (r.state == .cancelled ? .warning : .normal)
+            let ink: Ink = switch r.state { case .failed: .error; case .cancelled, .interrupted: .warning; case .running, .finished: .normal }
             grid.text(rect.x + 2, y, line, Style(ink, reverse: i == s.results.runCursor), maxWidth: rect.width - 3)
             y += 1
         }

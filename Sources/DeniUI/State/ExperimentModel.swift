@@ -13,7 +13,10 @@ public struct PhaseMark: Hashable, Sendable {
     public var step: Int, phase: TrainingPhase, members: Int, detail: String
 }
 
-public enum RunState: String, Hashable, Sendable { case running, finished, failed, cancelled }
+/// How a run stands: running, or one of the four ways it can end — finished (with test metrics), failed, cancelled
+/// (stopped by the user), interrupted (the experiment ended while the run had not: the process stopped or was killed).
+/// Only finished runs count as done; the others keep the bar where they stopped.
+public enum RunState: String, Hashable, Sendable, CaseIterable { case running, finished, failed, cancelled, interrupted }
 
 /// Everything the UI knows about one run, built only from `TrainingEvent`s.
 public struct RunTrack: Hashable, Sendable {
@@ -42,9 +45,10 @@ public struct RunTrack: Hashable, Sendable {
     public init(id: RunID) { self.id = id }
 
     public var phase: PhaseMark? { phases.last }
-    /// Fraction done, 0...1.
+    /// Fraction done, 0...1: 1 when finished, else the steps taken (a run that failed, was cancelled or was
+    /// interrupted stays where it stopped).
     public var progress: Double {
-        if state != .running { return 1 }
+        if state == .finished { return 1 }
         return totalSteps > 0 ? min(1, Double(step) / Double(totalSteps)) : 0
     }
     /// Main-model optimiser steps per second, once two step events have been seen.
@@ -181,7 +185,22 @@ public struct ExperimentModel: Hashable, Sendable {
         return runOrder.compactMap { runs[$0] }.filter { strategyIndex($0.id.strategy) == i }
     }
 
-    public var finishedRuns: Int { runs.values.filter { $0.state != .running }.count }
+    /// Runs that finished (failed, cancelled and interrupted runs are not done).
+    public var finishedRuns: Int { count(.finished) }
+
+    /// Runs in `state`.
+    public func count(_ state: RunState) -> Int { runs.values.filter { $0.state == state }.count }
+
+    /// The ended runs that did not finish, as "1 failed · 2 cancelled" (empty when there are none).
+    public var unfinishedSummary: String {
+        [RunState.failed, .cancelled, .interrupted].compactMap { st in count(st) > 0 ? "\(count(st)) \(st.rawValue)" : nil }
+            .joined(separator: " · ")
+    }
+
+    /// The experiment ended: runs still running were interrupted.
+    public mutating func interruptRunningRuns() {
+        for (id, r) in runs where r.state == .running { runs[id]?.state = .interrupted }
+    }
 
     /// Overall progress 0...1 over the planned runs.
     public var overallProgress: Double {

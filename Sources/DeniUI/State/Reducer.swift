@@ -58,6 +58,7 @@ extension AppState {
             width = max(0, w); height = max(0, h)
             return []
         case .trainingEnded(let failure):
+            live?.interruptRunningRuns()
             if let f = failure {
                 training = .failed(f)
                 let t = live?.latestTime ?? 0
