@@ -1,3 +1,5 @@
+import Foundation
+
 /// Decoding that refuses what it does not know: a key no field reads (a typo such as `epoch`) is an error that
 /// names the nearest valid key, instead of being ignored.
 
@@ -51,6 +53,17 @@ public enum StrictDecoding {
             swap(&previous, &current)
         }
         return previous[b.count]
+    }
+
+    /// `describe(error)` for an error decoding `data`. Foundation's decoder on Linux reports a number that does not fit
+    /// the field's type (a fraction, or too large, for a whole number) as "not valid JSON", without the key: when the
+    /// bytes are valid JSON, that is what it says instead.
+    public static func describe(_ error: Error, decoding data: Data) -> String {
+        if case let .dataCorrupted(c)? = error as? DecodingError, c.codingPath.isEmpty, c.underlyingError == nil,
+           c.debugDescription.hasPrefix("The given data was not valid JSON"), (try? JSONSerialization.jsonObject(with: data)) != nil {
+            return "a number does not fit its field: a fraction or a value too large where a whole number is expected (the JSON itself is valid)"
+        }
+        return describe(error)
     }
 
     /// One line for a decoding error: where (the key path), what is wrong, in words a user can act on.

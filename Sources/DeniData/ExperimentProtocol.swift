@@ -15,6 +15,9 @@ import DeniCore
 public let evalSubsetSubstream: UInt64 = 0x4556_414C
 /// Substream index of the sample stream that drives augmentation ("AUGM").
 public let augmentationSubstream: UInt64 = 0x4155_474D
+/// Test examples every class needs: a class without any has no F1, and a macro-F1 over it would report 0.00
+/// for a file that was merely too small.
+public let minimumTestExamplesPerClass = 1
 
 public struct ProtocolOptions: Sendable, Hashable, Codable {
     /// N: the training set has ceil(N/C) examples per class, capped at what a class has.
@@ -116,6 +119,13 @@ public func makeProtocolSplit(_ dataset: Dataset, seeds: Seeds, options: Protoco
             pool[c] = Array(members[testCounts[c]...])
         }
         testIndices.sort()
+    }
+
+    var testPerClass = [Int](repeating: 0, count: classCount)
+    for i in testIndices { testPerClass[dataset.examples[i].label] += 1 }
+    if let c = testPerClass.firstIndex(where: { $0 < minimumTestExamplesPerClass }) {
+        let source = official ? "the test file" : "\(Int((options.testFraction * 100).rounded())) % of its \(testPerClass[c] + pool[c].count) example(s)"
+        throw DataError(file: name, "class '\(dataset.classNames[c])' has \(testPerClass[c]) test example(s) (\(source)); every class needs at least \(minimumTestExamplesPerClass) to be scored — add rows of that class or give a separate test file")
     }
 
     // 2. Class-balanced sample: ceil(N/C) per class, capped at the class's pool.

@@ -1,3 +1,4 @@
+import DeniCore
 import Foundation
 
 /// Text encodings the readers accept. UTF-8 is read with or without a byte-order mark; Latin-1 (ISO-8859-1)
@@ -9,8 +10,8 @@ public enum TextEncoding: String, Sendable, Codable, CaseIterable {
 /// The bytes of one data file, checked to be a non-empty text file, with its byte-order mark skipped.
 ///
 /// Contract: `init` fails with a `DataError` naming the file for a missing or unreadable path, a folder, an
-/// empty file (no bytes other than a BOM and white space) and a binary file (any NUL byte; text formats never
-/// hold one). `decode` fails for bytes that are not valid in the chosen encoding.
+/// empty file (no bytes other than a BOM and white space), a UTF-16 file (named as such) and a binary file (any
+/// NUL byte; text formats never hold one). `decode` fails for bytes that are not valid in the chosen encoding.
 struct TextFile {
     /// The path as given, used in every message.
     let name: String
@@ -29,13 +30,20 @@ struct TextFile {
         if isFolder.boolValue { throw DataError(file: name, "is a folder, expected a data file") }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw DataError(file: name, "cannot be read (\(error.localizedDescription))")
+            throw DataError(file: name, "cannot be read (\(FileProblem.describe(error)))")
         }
         bytes = [UInt8](data)
         let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
         start = encoding == .utf8 && bytes.starts(with: bom) ? 3 : 0
         if bytes[start...].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
             throw DataError(file: name, "file is empty (no rows)")
+        }
+        // UTF-16 (with a byte-order mark, or ASCII text with every other byte 0) is text in another encoding, not binary.
+        let head = bytes.prefix(64)
+        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF])
+            || (head.count >= 4 && (stride(from: 0, to: head.count, by: 2).allSatisfy { head[$0] == 0 }
+                                     || stride(from: 1, to: head.count, by: 2).allSatisfy { head[$0] == 0 })) {
+            throw DataError(file: name, "UTF-16 text; the readers take UTF-8 (or Latin-1): save the file as UTF-8")
         }
         if let nul = bytes.firstIndex(of: 0) {
             let line = 1 + bytes[..<nul].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }

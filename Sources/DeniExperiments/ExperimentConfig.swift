@@ -170,7 +170,7 @@ extension ExperimentConfig {
             throw ConfigError(message: "\(url.path): cannot read the file (\(FileProblem.describe(error)))")
         }
         do { return try JSONDecoder().decode(ExperimentConfig.self, from: data) } catch {
-            throw ConfigError(message: "\(url.path): \(StrictDecoding.describe(error))")
+            throw ConfigError(message: "\(url.path): \(StrictDecoding.describe(error, decoding: data))")
         }
     }
 }

@@ -36,12 +36,16 @@ public final class ModelWeights: @unchecked Sendable {
 
     /// Loads a pre-trained BERT folder (config.json + model.safetensors) and initialises the new tensors
     /// (classifier head: N(0, 0.02²) weight, zero bias; each adapter's as its tensors declare) from
-    /// the init stream. Accepts tensor names with or without the `bert.` prefix.
+    /// the init stream. Accepts tensor names with or without the `bert.` prefix. The config is compared with the
+    /// weights' header (layer count, then every pre-trained tensor's name, shape and dtype) before any weight
+    /// memory is allocated: sizes that disagree with the file are refused, not allocated.
     public static func load(folder: URL, spec: ModelSpec, initStream: RandomStream) throws -> ModelWeights {
-        let layout = try ParameterLayout(spec)
         let file = try SafeTensorsFile(url: folder.appendingPathComponent("model.safetensors"))
+        try checkLayerCount(spec.config, file)
+        let layout = try ParameterLayout(spec)
+        let base = try baseTensors(layout, in: file)
         let w = ModelWeights(layout: layout, frozen: FloatBuffer(count: layout.frozenCount), params: FloatBuffer(count: layout.trainableCount))
-        try w.loadBase(from: file)
+        try w.loadBase(base, from: file)
         w.initialiseNewTensors(initStream)
         return w
     }
@@ -60,24 +64,52 @@ public final class ModelWeights: @unchecked Sendable {
         return w
     }
 
-    func loadBase(from file: SafeTensorsFile) throws {
+    /// The layers `config.json` names must be the layers the file holds (`encoder.layer.N.` for N in 0..<layers):
+    /// checked before the layout is built, so an absurd layer count costs nothing.
+    static func checkLayerCount(_ config: BertConfig, _ file: SafeTensorsFile) throws {
+        var layers = Set<Int>()
+        for name in file.tensors.keys {
+            let parts = name.split(separator: ".", maxSplits: 4, omittingEmptySubsequences: false)
+            let at = parts.first == "bert" ? 1 : 0
+            if parts.count > at + 2, parts[at] == "encoder", parts[at + 1] == "layer", let l = Int(parts[at + 2]) { layers.insert(l) }
+        }
+        // n distinct indices, all in 0..<n: exactly the layers 0 … n-1.
+        guard layers.count == config.numLayers, layers.allSatisfy({ (0..<config.numLayers).contains($0) }) else {
+            let held = layers.isEmpty ? "no encoder layers" : layers.count == (layers.max() ?? 0) + 1
+                ? "\(layers.count) layers (encoder.layer.0 … \(layers.count - 1))" : "layers \(layers.sorted().prefix(8).map(String.init).joined(separator: ", "))\(layers.count > 8 ? ", …" : "")"
+            throw ModelError(file.path, "holds \(held), but config.json's num_hidden_layers is \(config.numLayers) (it must match the weights)")
+        }
+    }
+
+    /// Every pre-trained tensor of `layout` in `file` (with or without the `bert.` prefix): present, with the shape
+    /// config.json implies and a float dtype. Reads the header only.
+    static func baseTensors(_ layout: ParameterLayout, in file: SafeTensorsFile) throws -> [(id: Int, info: SafeTensorInfo)] {
         let hasPrefix = file.tensors.keys.contains { $0.hasPrefix("bert.") }
+        var out: [(id: Int, info: SafeTensorInfo)] = []
         for (id, t) in layout.tensors.enumerated() where t.initialiser == nil {
             let name = (hasPrefix ? "bert." : "") + t.name
             guard let info = file.tensors[name] else {
                 throw ModelError(file.path, "missing tensor '\(name)' (is this a BERT checkpoint for this config.json?)")
             }
             guard info.shape == t.shape else {
-                throw ModelError(file.path, "tensor '\(name)' has shape \(info.shape) but config.json implies \(t.shape)")
+                throw ModelError(file.path, "tensor '\(name)' has shape \(info.shape) but config.json implies \(t.shape) (check its vocab_size, hidden_size, intermediate_size, max_position_embeddings and type_vocab_size)")
             }
             guard [.f32, .f16, .bf16, .f64].contains(info.dtype) else {
-                throw ModelError(file.path, "tensor '\(name)' has dtype \(info.dtype.rawValue), expected a float type")
+                throw ModelError(file.path, "tensor '\(name)' has dtype \(info.dtype.rawValue), expected a float type (F32, F16, BF16, F64)")
             }
-            let values = try file.floats(name)
+            out.append((id, info))
+        }
+        return out
+    }
+
+    /// Copies the checked pre-trained tensors in; a non-finite value is refused naming the tensor.
+    func loadBase(_ base: [(id: Int, info: SafeTensorInfo)], from file: SafeTensorsFile) throws {
+        for (id, info) in base {
+            let values = try file.floats(info.name)
             if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw ModelError(file.path, "tensor '\(name)' holds a non-finite value at element \(bad)")
+                throw ModelError(file.path, "tensor '\(info.name)' holds a non-finite value at element \(bad)")
             }
-            values.withUnsafeBufferPointer { pointer(id).update(from: $0.baseAddress!, count: t.count) }
+            values.withUnsafeBufferPointer { pointer(id).update(from: $0.baseAddress!, count: values.count) }
         }
     }
 

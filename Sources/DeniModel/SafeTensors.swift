@@ -1,3 +1,4 @@
+import DeniCore
 import Foundation
 
 /// Reading and writing the safetensors format: 8-byte little-endian header length, a JSON header
@@ -13,7 +14,7 @@ public struct SafeTensorsError: Error, CustomStringConvertible, Sendable {
     public var description: String { "\(file): \(problem)" }
 }
 
-public enum SafeTensorsDType: String, Sendable {
+public enum SafeTensorsDType: String, Sendable, CaseIterable {
     case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64", i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8", u8 = "U8", bool = "BOOL"
     var size: Int {
         switch self {
@@ -33,6 +34,31 @@ public struct SafeTensorInfo: Sendable {
     public var count: Int { shape.reduce(1, *) }
 }
 
+/// The JSON header: `__metadata__` (strings to strings) and one entry per tensor. Shapes and offsets are read as
+/// numbers and must be whole, ≥ 0 and below 2^63 (a fraction or 1e300 is refused, not truncated; Foundation's decoder
+/// would report a fraction for an Int as "not valid JSON").
+struct SafeTensorsHeader: Decodable {
+    struct Entry: Decodable {
+        let dtype: String
+        let shape: [Double]
+        let offsets: [Double]
+        enum CodingKeys: String, CodingKey { case dtype, shape, offsets = "data_offsets" }
+    }
+    var tensors: [(name: String, entry: Entry)] = []
+    var metadata: [String: String] = [:]
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        for key in c.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
+            if key.stringValue == "__metadata__" {
+                metadata = try c.decode([String: String].self, forKey: key)
+            } else {
+                tensors.append((key.stringValue, try c.decode(Entry.self, forKey: key)))
+            }
+        }
+    }
+}
+
 /// A parsed safetensors file held in memory (read once; tensors are decoded on demand).
 public final class SafeTensorsFile: @unchecked Sendable {
     public let path: String
@@ -44,7 +70,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
     public convenience init(url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw SafeTensorsError(url.path, FileManager.default.fileExists(atPath: url.path) ? "cannot be read (\(error.localizedDescription))" : "file not found")
+            throw SafeTensorsError(url.path, FileManager.default.fileExists(atPath: url.path) ? "cannot be read (\(FileProblem.describe(error)))" : "file not found")
         }
         try self.init(data: data, path: url.path)
     }
@@ -61,41 +87,35 @@ public final class SafeTensorsFile: @unchecked Sendable {
         guard headerLength <= UInt64(data.count - 8) else {
             throw SafeTensorsError(path, "header length \(headerLength) is beyond the end of the file (\(data.count) bytes): truncated or not a safetensors file")
         }
-        guard headerLength <= 100_000_000 else { throw SafeTensorsError(path, "header length \(headerLength) is implausibly large") }
+        guard headerLength <= 100_000_000 else { throw SafeTensorsError(path, "header length \(headerLength) is implausibly large (at most 100,000,000 bytes)") }
         dataStart = 8 + Int(headerLength)
         let dataLength = data.count - dataStart
-        let json: Any
-        do { json = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<dataStart)) } catch {
-            throw SafeTensorsError(path, "header is not valid JSON")
+        let header: SafeTensorsHeader
+        do { header = try JSONDecoder().decode(SafeTensorsHeader.self, from: data.subdata(in: 8..<dataStart)) } catch {
+            throw SafeTensorsError(path, "header: \(StrictDecoding.describe(error, decoding: data.subdata(in: 8..<dataStart))) (expected {name: {dtype, shape, data_offsets}, …})")
         }
-        guard let header = json as? [String: Any] else { throw SafeTensorsError(path, "header is not a JSON object") }
         var tensors: [String: SafeTensorInfo] = [:]
-        var metadata: [String: String] = [:]
-        for (name, value) in header {
-            if name == "__metadata__" {
-                if let m = value as? [String: Any] { for (k, v) in m { metadata[k] = "\(v)" } }
-                continue
+        for (name, entry) in header.tensors {
+            guard let dtype = SafeTensorsDType(rawValue: entry.dtype) else {
+                throw SafeTensorsError(path, "tensor '\(name)': unknown dtype '\(entry.dtype)' (valid: \(SafeTensorsDType.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
-            guard let entry = value as? [String: Any], let dtypeName = entry["dtype"] as? String,
-                  let shapeAny = entry["shape"] as? [Any], let offsetsAny = entry["data_offsets"] as? [Any], offsetsAny.count == 2
-            else { throw SafeTensorsError(path, "tensor '\(name)': malformed header entry") }
-            guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
-                throw SafeTensorsError(path, "tensor '\(name)': unknown dtype '\(dtypeName)'")
+            func whole(_ values: [Double]) -> [Int]? {
+                values.allSatisfy { $0 >= 0 && $0 < 0x1p63 && $0.rounded() == $0 } ? values.map { Int($0) } : nil
             }
-            let shape = shapeAny.compactMap { ($0 as? NSNumber)?.intValue }
-            let offsets = offsetsAny.compactMap { ($0 as? NSNumber)?.intValue }
-            guard shape.count == shapeAny.count, shape.allSatisfy({ $0 >= 0 }), offsets.count == 2 else {
-                throw SafeTensorsError(path, "tensor '\(name)': shape or offsets are not non-negative integers")
+            guard let shape = whole(entry.shape), let offsets = whole(entry.offsets), offsets.count == 2 else {
+                let text = { (v: [Double]) in "[" + v.map(\.messageText).joined(separator: ", ") + "]" }
+                throw SafeTensorsError(path, "tensor '\(name)': shape \(text(entry.shape)) and data_offsets \(text(entry.offsets)) must be whole numbers ≥ 0 (two offsets)")
             }
             let (begin, end) = (offsets[0], offsets[1])
             guard begin >= 0, end >= begin, end <= dataLength else {
                 throw SafeTensorsError(path, "tensor '\(name)': data offsets [\(begin), \(end)] out of range (data section is \(dataLength) bytes)")
             }
-            let (elements, overflow) = shape.reduce((1, false)) { acc, d in
-                let (p, o) = acc.0.multipliedReportingOverflow(by: d); return (p, acc.1 || o)
-            }
-            guard !overflow, elements * dtype.size == end - begin else {
-                throw SafeTensorsError(path, "tensor '\(name)': \(end - begin) bytes do not match shape \(shape) of \(dtypeName)")
+            // The byte count of the shape, computed without overflow: a shape too large for memory is refused here.
+            var bytes = dtype.size, overflow = false
+            for d in shape where !overflow { (bytes, overflow) = bytes.multipliedReportingOverflow(by: d) }
+            guard !overflow, bytes == end - begin else {
+                throw SafeTensorsError(path, "tensor '\(name)': \(end - begin) bytes do not match shape \(shape) of \(dtype.rawValue)" +
+                                       (overflow ? " (whose byte count overflows)" : ""))
             }
             tensors[name] = SafeTensorInfo(name: name, dtype: dtype, shape: shape, range: begin..<end)
         }
@@ -104,7 +124,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
             throw SafeTensorsError(path, "tensors '\(a.name)' and '\(b.name)' overlap")
         }
         self.tensors = tensors
-        self.metadata = metadata
+        self.metadata = header.metadata
     }
 
     /// Decodes a tensor as Float (F32, F16, BF16, F64, and integer types are converted).

@@ -75,7 +75,7 @@ struct ReportCommand: ParsableCommand {
         let notesText: String?
         if let notes {
             do { notesText = try String(contentsOfFile: notes, encoding: .utf8) }
-            catch { throw ValidationError("--notes \(notes): cannot read it (\(error.localizedDescription))") }
+            catch { throw ValidationError("--notes \(notes): cannot read it (\(FileProblem.describe(error)))") }
         } else { notesText = nil }
         var svgLink: String? = nil
         if let svg {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DeniCore
+import DeniData
 import DeniExperiments
 import DeniTraining
 import Foundation
@@ -44,11 +45,25 @@ enum RecordedExecution {
             throw ExitCode(130)
         }
         if json {
-            print(String(decoding: try SessionFormat.encoder(pretty: true).encode(table), as: UTF8.self))
+            let report = JSONReport(table: table, skippedRows: writer.currentManifest.dataset.skippedRows)
+            print(String(decoding: try SessionFormat.encoder(pretty: true).encode(report), as: UTF8.self))
         } else {
             print(ResultsText.plain(table))
             print("session: \(writer.folder.path)")
         }
+    }
+}
+
+/// `--json` output of an experiment: the results table's keys, plus `skippedRows` (count and the first problems with
+/// their file and line) when `--skip-bad-rows` left rows out.
+struct JSONReport: Encodable {
+    let table: ResultsTable
+    let skippedRows: SkippedRows?
+
+    func encode(to encoder: Encoder) throws {
+        try table.encode(to: encoder)
+        var c = encoder.container(keyedBy: AnyKey.self)
+        try c.encodeIfPresent(skippedRows, forKey: AnyKey("skippedRows"))
     }
 }
 

@@ -29,7 +29,7 @@ struct SessionsCommand: ParsableCommand {
         }
         print(ResultsText.aligned(["Session", "Date", "Dataset", "Strategies", "Varies", "Runs", "Status", "Best macro-F1"], rows), terminator: "")
         for l in listings where !l.problems.isEmpty {
-            for p in l.problems { print("  \(l.name): \(p)") }
+            for p in l.problems { print("  \(l.name.escapingControlCharacters): \(p.escapingControlCharacters)") }
         }
     }
 }

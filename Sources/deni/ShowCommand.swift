@@ -33,12 +33,12 @@ struct ShowCommand: ParsableCommand {
             return
         }
         let m = s.manifest
-        print("Session  \(m.name)  (\(s.status.rawValue))")
-        print("Dataset  \(m.dataset.key) (\(m.dataset.classCount) classes, \(m.dataset.filesHash))")
-        print("Model    \(m.model.folder)/\(m.model.weightsFile) (\(m.model.weightsSHA256.map { "sha256 \($0)" } ?? "\(m.model.weightsBytes) bytes"))")
+        print("Session  \(m.name.escapingControlCharacters)  (\(s.status.rawValue))")
+        print("Dataset  \(m.dataset.key.escapingControlCharacters) (\(m.dataset.classCount) classes, \(m.dataset.filesHash))")
+        print("Model    \(m.model.folder.escapingControlCharacters)/\(m.model.weightsFile.escapingControlCharacters) (\(m.model.weightsSHA256.map { "sha256 \($0)" } ?? "\(m.model.weightsBytes) bytes"))")
         print("Runs     \(m.config.runs) per strategy, \(m.config.tuning.kind.rawValue), \(m.config.trainSamples) samples, \(m.config.epochs) epochs")
         print("Machine  \(m.machine.hostname), \(m.machine.cores) cores, deni \(m.machine.toolVersion) (\(m.machine.buildConfiguration)), GEMM \(m.machine.gemm ?? "openblas")")
-        if let failure = m.failure { print("Failure  \(failure)") }
+        if let failure = m.failure { print("Failure  \(failure.escapingControlCharacters)") }
         print("")
         print(ResultsText.plain(results), terminator: "")
         if let sweep = SweepView(config: s.config, table: results) {
@@ -47,6 +47,6 @@ struct ShowCommand: ParsableCommand {
             print(ResultsText.aligned(t.headers, t.rows), terminator: "")
         }
         if source == "events" { print("(derived from the events: the session has no recorded summary)") }
-        for message in s.diagnostics.messages { print("warning: \(message)") }
+        for message in s.diagnostics.messages { print("warning: \(message.escapingControlCharacters)") }
     }
 }

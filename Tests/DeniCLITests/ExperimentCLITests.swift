@@ -22,7 +22,8 @@ final class ExperimentCLITests: XCTestCase {
     }
 
     /// 3 classes with distinct vocabularies; 40 rows each.
-    func writeDataset() throws -> URL {
+    /// 120 rows of three topics; `badRow` adds, as line 122, a row with a third field.
+    func writeDataset(badRow: Bool = false) throws -> URL {
         let words = [["goal", "match", "team", "coach", "league", "score"],
                      ["court", "judge", "law", "trial", "verdict", "appeal"],
                      ["recipe", "oven", "flour", "sugar", "bake", "dough"]]
@@ -33,6 +34,7 @@ final class ExperimentCLITests: XCTestCase {
             let text = (0..<6).map { _ in words[c][r.nextInt(below: 6)] }.joined(separator: " ")
             lines.append("the \(text) today\t\(["sport", "law", "food"][c])")
         }
+        if badRow { lines.append("a row with\tthree\tfields") }
         let url = tmp.appendingPathComponent("topics.tsv")
         try lines.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
         return url
@@ -94,10 +96,18 @@ final class ExperimentCLITests: XCTestCase {
 
     /// run → session on disk → show and replay re-derive the same table.
     func testRunRecordsASessionThatReplaysToItsSummary() throws {
-        let data = try writeDataset()
+        let data = try writeDataset(badRow: true)
         let sessions = tmp.appendingPathComponent("s1")
-        let out = try runDeni(experimentArgs(data, runs: 1), env: ["DENI_SESSIONS": sessions.path], timeout: 600)
+        let out = try runDeni(experimentArgs(data, runs: 1) + ["--skip-bad-rows"], env: ["DENI_SESSIONS": sessions.path], timeout: 600)
         XCTAssertEqual(out.status, 0, out.stderr)
+        // --json lists the rows --skip-bad-rows left out (today's main printed only the table).
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        XCTAssertNotNil(report["rows"])
+        let skipped = try XCTUnwrap(report["skippedRows"] as? [String: Any], out.stdout)
+        XCTAssertEqual(skipped["count"] as? Int, 1)
+        let first = try XCTUnwrap((skipped["first"] as? [[String: Any]])?.first)
+        XCTAssertEqual(first["line"] as? Int, 122)
+        XCTAssertTrue((first["problem"] as? String)?.contains("expected 2 fields") ?? false, "\(first)")
         let folder = try session(in: sessions)
         let recorded = try SessionReader.read(folder)
         XCTAssertEqual(recorded.status, .finished)

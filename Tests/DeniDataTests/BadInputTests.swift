@@ -35,6 +35,15 @@ final class BadInputTests: XCTestCase {
         assertDataError(try loadUser(try dir.write("x.txt", good)), file: "x.txt", line: nil, problem: "cannot tell the format")
     }
 
+    /// UTF-16 is named as such (today's main called it a binary file).
+    func testUTF16IsNamedNotCalledBinary() throws {
+        let dir = try TemporaryFolder()
+        let withMark = try dir.write("u16.csv", bytes: [0xFF, 0xFE] + Array(good.utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        assertDataError(try loadUser(withMark), file: "u16.csv", line: nil, problem: "UTF-16 text")
+        let bigEndian = try dir.write("be.csv", bytes: Array(good.utf16).flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
+        assertDataError(try loadUser(bigEndian), file: "be.csv", line: nil, problem: "save the file as UTF-8")
+    }
+
     func testOneClass() throws {
         let dir = try TemporaryFolder()
         let path = try dir.write("one.csv", "text,label\nfirst,a\nsecond,a\n")

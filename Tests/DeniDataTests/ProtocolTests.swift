@@ -166,6 +166,21 @@ final class ProtocolTests: XCTestCase {
                         file: "synthetic", line: nil, problem: "no augmenter")
     }
 
+    /// A file too small for a test split is refused, naming the class (today's main trained on it and reported
+    /// macro-F1 0.00 with exit status 0).
+    func testEveryClassNeedsATestExample() {
+        assertDataError(try makeProtocolSplit(synthetic([4, 1]), seeds: Seeds(), options: ProtocolOptions(trainSamples: 2)),
+                        file: "synthetic", line: nil, problem: "class 'class1' has 0 test example(s) (20 % of its 1 example(s)); every class needs at least 1")
+        let official = synthetic([6, 6], parts: [DatasetPart(name: "train", role: .train, file: "a", range: 0..<10),
+                                                 DatasetPart(name: "test", role: .test, file: "b", range: 10..<12)])
+        XCTAssertNoThrow(try makeProtocolSplit(official, seeds: Seeds(), options: ProtocolOptions(trainSamples: 4, keepOfficialSplit: true)))
+        let oneSided = synthetic([6, 6], parts: [DatasetPart(name: "train", role: .train, file: "a", range: 0..<11),
+                                                 DatasetPart(name: "test", role: .test, file: "b", range: 11..<12)])
+        assertDataError(try makeProtocolSplit(oneSided, seeds: Seeds(), options: ProtocolOptions(trainSamples: 4, keepOfficialSplit: true)),
+                        file: "synthetic", line: nil, problem: "class 'class0' has 0 test example(s) (the test file)")
+        XCTAssertNoThrow(try makeProtocolSplit(synthetic([5, 5]), seeds: Seeds(), options: ProtocolOptions(trainSamples: 4)))
+    }
+
     func testProportionalAllocation() {
         XCTAssertEqual(proportionalAllocation([95, 1300], total: 279), [19, 260])
         XCTAssertEqual(proportionalAllocation([1, 1, 1], total: 2), [1, 1, 0])

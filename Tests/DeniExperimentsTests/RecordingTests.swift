@@ -15,6 +15,8 @@ final class RecordingTests: XCTestCase {
         var cancelAfter: Int?
         var failAt: Int?
         var skip: Set<RunID> = []
+        /// Called before each run with the number of runs done so far.
+        var beforeRun: ((Int) -> Void)?
         private(set) var ran: [RunID] = []
         struct Failure: Error, CustomStringConvertible { var description: String { "scripted failure" } }
 
@@ -26,6 +28,7 @@ final class RecordingTests: XCTestCase {
                     if ran.count == failAt { throw Failure() }
                     if ran.count == cancelAfter { control.cancelAll() }
                     if control.isCancelled { return }
+                    beforeRun?(ran.count)
                     for e in Fixtures.run(s.label, run, f1: 70 + Double(run) + (s.kind == .deni ? 1 : 0)) { sink.publish(e) }
                     ran.append(id)
                 }
@@ -109,6 +112,64 @@ final class RecordingTests: XCTestCase {
         let recorded = try SessionReader.read(writer.folder)
         XCTAssertEqual(recorded.status, .failed)
         XCTAssertEqual(recorded.finishedRuns, [RunID(strategy: "Default", run: 0)], "what ran before the failure is kept")
+    }
+
+    /// Points this process's descriptor of `file` at /dev/full, where every write fails with ENOSPC: a disk that
+    /// fills up under a writer that already has the file open.
+    static func fillDisk(under file: URL) throws {
+        let fds = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap(Int32.init)
+        guard let fd = fds.first(where: { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == file.path }) else {
+            throw CocoaError(.fileNoSuchFile)
+        }
+        let full = open("/dev/full", O_WRONLY)
+        XCTAssertGreaterThanOrEqual(full, 0)
+        XCTAssertEqual(dup2(full, fd), fd)
+        close(full)
+    }
+
+    /// A write the disk refuses stops the experiment at once (today's main trained on to the end with its events
+    /// thrown away); the error names the file and the cause, what was written stays, and the session resumes.
+    func testAFailedWriteStopsTheExperimentAtOnceAndTheSessionStaysResumable() throws {
+        let config = Fixtures.config(runs: 10)
+        let writer = try start(config)
+        let events = writer.folder.appendingPathComponent("events.jsonl")
+        let driver = ScriptedDriver()
+        driver.beforeRun = { done in
+            guard done == 3 else { return }
+            do { try Self.fillDisk(under: events) } catch { XCTFail("cannot fill the disk: \(error)") }
+        }
+        XCTAssertThrowsError(try SessionRecording.record(config, writer: writer, driver: driver, sink: EventCollector(), control: RunControl())) {
+            XCTAssertEqual("\($0)", "disk full while writing events.jsonl line \(3 * Fixtures.run("Default", 0, f1: 1).count + 1) at \(events.path)")
+        }
+        XCTAssertEqual(driver.ran.count, 4, "the run the failed write belonged to is the last one")
+        let recorded = try SessionReader.read(writer.folder)
+        XCTAssertEqual(recorded.status, .failed)
+        XCTAssertTrue(recorded.manifest.failure?.contains("disk full") ?? false, "\(recorded.manifest.failure ?? "no failure")")
+        XCTAssertEqual(recorded.finishedRuns.count, 3)
+        guard case let .resume(_, _, _, done, planned) = try SessionRecording.resume(writer.folder, model: parent, data: parent,
+                                                                                     identities: { _, _ in (Fixtures.model, Fixtures.dataset) }) else {
+            return XCTFail("a session stopped by a failed write must resume")
+        }
+        XCTAssertEqual([done, planned], [3, 20])
+    }
+
+    /// A session the disk refuses to set up (its manifest over a 64-byte file-size limit, so every write past it
+    /// fails with EFBIG) is not left behind as a half-made folder (today's main left it), and the error names the file.
+    func testASessionThatCannotBeSetUpLeavesNoFolder() throws {
+        let resource = __rlimit_resource_t(RLIMIT_FSIZE.rawValue)
+        var saved = rlimit()
+        XCTAssertEqual(getrlimit(resource, &saved), 0)
+        var small = saved
+        small.rlim_cur = 64
+        let handler = signal(SIGXFSZ, SIG_IGN)
+        XCTAssertEqual(setrlimit(resource, &small), 0)
+        XCTAssertThrowsError(try start(Fixtures.config())) {
+            XCTAssertTrue("\($0)".contains("manifest.json"), "\($0)")
+            XCTAssertTrue("\($0)".contains("writing the manifest"), "\($0)")
+        }
+        XCTAssertEqual(setrlimit(resource, &saved), 0)
+        signal(SIGXFSZ, handler)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: parent.path), [])
     }
 
     func testRecordingDriverRefusesAMissingModelBeforeCreatingASession() throws {

@@ -86,6 +86,11 @@ final class VocabularyTests: XCTestCase {
         XCTAssertTrue(message(#"{"format": 2, "strategies": [{"kind": "deni", "deni": {"noiseVarience": 0.3}}]}"#)
                         .contains("unknown key 'noiseVarience' in the DENI settings (did you mean 'noiseVariance'?)"))
         XCTAssertEqual(message(#"{"format": 2, "runs": null}"#), "runs: null where a whole number is expected")
+        // A fraction for a whole number: Foundation calls valid JSON "not valid JSON" there; the message says what it is.
+        let fraction = Data(#"{"format": 2, "runs": 2.5}"#.utf8)
+        XCTAssertThrowsError(try JSONDecoder().decode(ExperimentConfig.self, from: fraction)) {
+            XCTAssertEqual(StrictDecoding.describe($0, decoding: fraction), "a number does not fit its field: a fraction or a value too large where a whole number is expected (the JSON itself is valid)")
+        }
         XCTAssertEqual(message(#"{"format": 3}"#), "format: config format 3 is not one this version reads (2, or none for the pre-change format)")
         XCTAssertTrue(message(#"{"format": 2, "strategies": [{"kind": "denni"}]}"#).contains("strategies[0].kind"), message(#"{"format": 2, "strategies": [{"kind": "denni"}]}"#))
         // data.maxLength beyond the position table (or below a [CLS] x [SEP]) is refused by the one validation.

@@ -64,6 +64,65 @@ final class CheckpointTests: XCTestCase {
         }
     }
 
+    /// A folder with tiny random pre-trained weights (no head) and `config` written as its config.json with `edits`.
+    func tinyFolder(_ edits: [String: Any] = [:]) throws -> BertConfig {
+        let config = BertConfig(vocabSize: 20, hiddenSize: 8, numLayers: 1, numHeads: 2, intermediateSize: 16, maxPositions: 8)
+        let w = try ModelWeights.random(spec: ModelSpec(config: config, numLabels: 2), stream: RandomStream(seed: 1, factor: .initialization))
+        var writer = SafeTensorsWriter()
+        for t in w.layout.tensors where !t.isHead { writer.add(t.name, shape: t.shape, w.tensor(t.name)!) }
+        try writer.write(to: dir.appendingPathComponent("model.safetensors"))
+        var json: [String: Any] = ["model_type": "bert", "vocab_size": 20, "hidden_size": 8, "num_hidden_layers": 1,
+                                   "num_attention_heads": 2, "intermediate_size": 16, "max_position_embeddings": 8]
+        json.merge(edits) { _, new in new }
+        try JSONSerialization.data(withJSONObject: json).write(to: dir.appendingPathComponent("config.json"))
+        return config
+    }
+
+    func loadTiny() throws -> ModelWeights {
+        let config = try BertConfig.load(dir.appendingPathComponent("config.json"))
+        return try ModelWeights.load(folder: dir, spec: ModelSpec(config: config, numLabels: 2), initStream: RandomStream(seed: 1, factor: .initialization))
+    }
+
+    /// Sizes in range that disagree with the weights are refused from the header, before any allocation: on today's
+    /// main a hidden size of 1,000,000 allocated the 4 TB embedding table first and aborted ("failed to allocate").
+    func testConfigSizesAreComparedWithTheWeightsBeforeAllocating() throws {
+        _ = try tinyFolder()
+        XCTAssertNoThrow(try loadTiny())
+        _ = try tinyFolder(["vocab_size": 1_000_000, "hidden_size": 1_000_000])
+        XCTAssertThrowsError(try loadTiny()) {
+            XCTAssertTrue("\($0)".contains("model.safetensors: tensor 'embeddings.word_embeddings.weight' has shape [20, 8] but config.json implies [1000000, 1000000]"), "\($0)")
+        }
+        _ = try tinyFolder(["num_hidden_layers": 900_000])
+        XCTAssertThrowsError(try loadTiny()) {
+            XCTAssertTrue("\($0)".contains("holds 1 layers (encoder.layer.0 … 0), but config.json's num_hidden_layers is 900000"), "\($0)")
+        }
+    }
+
+    /// layer_norm_eps must be finite and > 0 (also after rounding to Float); sizes are whole numbers, not truncated
+    /// (today's main read 8.5 as 8 and accepted an epsilon of 0 or -1).
+    func testEpsilonAndFractionalOrMistypedSizesAreRefused() throws {
+        for (edit, fragment) in [(["layer_norm_eps": 0], "'layer_norm_eps' is 0"), (["layer_norm_eps": -1], "'layer_norm_eps' is -1"),
+                                 (["layer_norm_eps": 1e-60], "'layer_norm_eps' is 1e-60"),
+                                 (["hidden_size": 8.5], "'hidden_size' is 8.5 (valid: a whole number in 1…1,000,000)"),
+                                 (["num_hidden_layers": "1"], "num_hidden_layers: expected a number"),
+                                 (["hidden_dropout_prob": 1.5], "'hidden_dropout_prob' is 1.5 (valid: 0 ≤ p < 1)")] as [([String: Any], String)] {
+            _ = try tinyFolder(edit)
+            XCTAssertThrowsError(try BertConfig.load(dir.appendingPathComponent("config.json")), "\(edit)") {
+                XCTAssertTrue("\($0)".contains("config.json: "), "\($0)")
+                XCTAssertTrue("\($0)".contains(fragment), "\($0) should contain \(fragment)")
+            }
+        }
+    }
+
+    /// A shape whose byte count overflows is refused (today's main trapped multiplying it by the dtype size), and so
+    /// is a fractional dimension (read as 2 before).
+    func testOverflowingAndFractionalShapesAreRefused() {
+        assertError(header(#"{"a":{"dtype":"F32","shape":[2305843009213693952],"data_offsets":[0,0]}}"#, data: 0), "overflows")
+        assertError(header(#"{"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}}"#, data: 0), "overflows")
+        assertError(header(#"{"a":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}}"#, data: 8), "shape [2.5] and data_offsets [0, 8] must be whole numbers")
+        assertError(header(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,1e300]}}"#, data: 8), "must be whole numbers ≥ 0")
+    }
+
     /// Fine-tuned weights saved with HF names load back identically; the `bert.` prefix is accepted as a base.
     func testSaveLoadRoundTripAndPrefixedBase() throws {
         let config = BertConfig(vocabSize: 20, hiddenSize: 8, numLayers: 1, numHeads: 2, intermediateSize: 16, maxPositions: 8)

@@ -233,6 +233,14 @@ final class PEFTFormatTests: XCTestCase {
         try assertRefused(file: "adapter_config.json", "task_type is FEATURE_EXTRACTION")
     }
 
+    /// The pooling a folder was trained with (deni.pooling in its metadata) must be the run's: the classifier
+    /// reads that vector. Today's main loaded a mean-pooled adapter into a pooler run without a word.
+    func testAnAdapterTrainedWithAnotherPoolingIsRefused() throws {
+        try model(Self.loraSpec(pooling: .mean), seed: 1).exportPEFT(to: dir, baseModelPath: "/m/all-MiniLM-L6-v2")
+        try assertRefused(spec: Self.loraSpec(pooling: .pooler), "trained with pooling 'mean'")
+        XCTAssertNoThrow(try model(Self.loraSpec(pooling: .mean), seed: 2).importPEFT(from: dir))
+    }
+
     func testMissingWrongOrExtraTensorsAreRefused() throws {
         let lora = "base_model.model.bert.encoder.layer.1.attention.self.value.lora_B.weight"
         try exportLoRA()

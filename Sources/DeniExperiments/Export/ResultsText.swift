@@ -1,3 +1,4 @@
+import DeniCore
 import DeniData
 import Foundation
 
@@ -39,7 +40,9 @@ public enum ResultsText {
         return out
     }
 
+    /// Cells come from files (session and strategy names): control characters are escaped.
     public static func aligned(_ headers: [String], _ rows: [[String]]) -> String {
+        let rows = rows.map { $0.map(\.escapingControlCharacters) }
         var widths = headers.map(\.count)
         for row in rows { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
         func line(_ cells: [String]) -> String {

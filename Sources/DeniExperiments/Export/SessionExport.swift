@@ -1,3 +1,4 @@
+import DeniCore
 import Foundation
 
 /// Writes a session's exports: wide CSV, Markdown results table, SVG plots.
@@ -18,7 +19,7 @@ public enum SessionExport {
         let table = results(session)
         func put(_ text: String, _ url: URL) throws(SessionError) {
             do { try Data(text.utf8).write(to: url, options: .atomic) }
-            catch { throw SessionError.io(path: url.path, operation: "writing the export", detail: error.localizedDescription) }
+            catch { throw SessionError.io(path: url.path, operation: "writing the export", detail: FileProblem.describe(error)) }
             written.append(url)
         }
         if let csv { try put(CSVExport.wide(curves), csv) }
@@ -30,7 +31,7 @@ public enum SessionExport {
         }
         if let svgFolder {
             do { try FileManager.default.createDirectory(at: svgFolder, withIntermediateDirectories: true) }
-            catch { throw SessionError.io(path: svgFolder.path, operation: "creating the SVG folder", detail: error.localizedDescription) }
+            catch { throw SessionError.io(path: svgFolder.path, operation: "creating the SVG folder", detail: FileProblem.describe(error)) }
             try put(CurvePlot.svg(curves, metric: .loss), svgFolder.appendingPathComponent(svgFiles[0]))
             try put(CurvePlot.svg(curves, metric: .evalMacroF1), svgFolder.appendingPathComponent(svgFiles[1]))
             try put(ResultsChart.svg(table: table, events: session.events), svgFolder.appendingPathComponent(svgFiles[2]))

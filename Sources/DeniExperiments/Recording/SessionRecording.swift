@@ -12,9 +12,10 @@ public enum SessionRecording {
 
     /// Starts a session for `config` under `sessions/`, identifying the model folder and the dataset.
     public static func start(_ config: ExperimentConfig, sessions: URL, model: URL, data: URL) throws -> SessionWriter {
-        let classes = try DatasetRegistry.load(config.dataset, dataDirectory: data, options: config.data).classNames.count
-        return try start(config, sessions: sessions, modelIdentity: try Identities.model(model),
-                         datasetIdentity: try Identities.dataset(config.dataset, dataDirectory: data, classCount: classes))
+        let dataset = try DatasetRegistry.load(config.dataset, dataDirectory: data, options: config.data)
+        var identity = try Identities.dataset(config.dataset, dataDirectory: data, classCount: dataset.classNames.count)
+        if dataset.skipped.count > 0 { identity.skippedRows = dataset.skipped }
+        return try start(config, sessions: sessions, modelIdentity: try Identities.model(model), datasetIdentity: identity)
     }
 
     /// Starts a session with identities already computed. `config.json` is the config as run:
@@ -24,9 +25,12 @@ public enum SessionRecording {
         let writer = try SessionWriter.create(in: sessions, config: config, modelIdentity: modelIdentity, datasetIdentity: datasetIdentity,
                                               machine: .current(toolVersion: toolVersion), now: now)
         let url = writer.folder.appendingPathComponent("config.json")
-        do { try config.encoded().write(to: url, options: .atomic) }
-        catch let e as SessionError { throw e }
-        catch { throw SessionError.io(path: url.path, operation: "writing config.json", detail: error.localizedDescription) }
+        do { try config.encoded().write(to: url, options: .atomic) } catch {
+            // Nothing ran yet: the session is removed rather than left without its config.
+            try? FileManager.default.removeItem(at: writer.folder)
+            if let e = error as? SessionError { throw e }
+            throw SessionError.io(path: url.path, operation: "writing config.json", detail: FileProblem.describe(error))
+        }
         return writer
     }
 
@@ -35,9 +39,11 @@ public enum SessionRecording {
     /// Runs `config` through `driver`, every event going to the session and to `sink`. A failure marks the
     /// session failed and is rethrown; a cancellation marks it interrupted (resumable); a finished experiment
     /// gets its results derived from the recorded events (what `show` and `report` will derive again).
-    /// Events the disk refused make the call throw that error, after training ended.
+    /// An event the disk refuses stops the experiment at once (the run in progress is cancelled, as by a signal) and
+    /// makes the call throw that error, which names the file and the cause; the session stays resumable.
     public static func record(_ config: ExperimentConfig, writer: SessionWriter, driver: any ExperimentDriver, sink: EventSink,
                               control: RunControl) throws -> Outcome {
+        writer.onWriteError = { _ in control.cancelAll() }
         do {
             try driver.run(config, sink: FanOut([writer, sink]), control: control)
         } catch {

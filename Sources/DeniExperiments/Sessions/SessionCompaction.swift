@@ -1,3 +1,4 @@
+import DeniCore
 import DeniTraining
 import Foundation
 
@@ -41,7 +42,7 @@ public enum SessionCompaction {
         let url = folder.appendingPathComponent(SessionFormat.eventsFile)
         let bytes: [UInt8]
         do { bytes = FileManager.default.fileExists(atPath: url.path) ? Array(try Data(contentsOf: url)) : [] }
-        catch { throw .io(path: url.path, operation: "reading events.jsonl", detail: error.localizedDescription) }
+        catch { throw .io(path: url.path, operation: "reading events.jsonl", detail: FileProblem.describe(error)) }
 
         let lines = splitLines(bytes)
         let keep = keptLines(lines.map { bytes[$0] }, stepsEvery: stepsEvery)

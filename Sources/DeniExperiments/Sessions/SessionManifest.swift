@@ -1,4 +1,5 @@
 import DeniCore
+import DeniData
 import DeniTraining
 import Foundation
 
@@ -31,7 +32,7 @@ public struct ModelIdentity: Codable, Hashable, Sendable {
         let path = folder.appendingPathComponent(weightsFile).path
         let attributes: [FileAttributeKey: Any]
         do { attributes = try FileManager.default.attributesOfItem(atPath: path) }
-        catch { throw SessionError.io(path: path, operation: "reading the size of the model weights", detail: "\(error.localizedDescription)") }
+        catch { throw SessionError.io(path: path, operation: "reading the size of the model weights", detail: FileProblem.describe(error)) }
         self.init(folder: folder.path, weightsFile: weightsFile, weightsBytes: (attributes[.size] as? NSNumber)?.intValue ?? 0,
                   weightsSHA256: sha256)
     }
@@ -47,6 +48,8 @@ public struct DatasetIdentity: Codable, Hashable, Sendable {
     public var filesHash: String
     /// Number of classes C; a run with macro-F1 below 100 / C counts as failed.
     public var classCount: Int
+    /// Rows `--skip-bad-rows` left out of a user's file (count and the first few problems); nil when none were.
+    public var skippedRows: SkippedRows?
 
     public init(key: String, path: String, filesHash: String, classCount: Int) {
         self.key = key; self.path = path; self.filesHash = filesHash; self.classCount = classCount

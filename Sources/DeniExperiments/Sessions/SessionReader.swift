@@ -98,7 +98,7 @@ public enum SessionReader {
         }
         let data: Data
         do { data = try Data(contentsOf: url) }
-        catch { throw .io(path: url.path, operation: "reading the manifest", detail: error.localizedDescription) }
+        catch { throw .io(path: url.path, operation: "reading the manifest", detail: FileProblem.describe(error)) }
         return try decodeManifest(data, path: url.path)
     }
 

@@ -83,7 +83,7 @@ public final class ShardWriter: EventSink, @unchecked Sendable {
     public init(session: URL, worker name: String) throws(SessionError) {
         url = SessionShards.file(session, worker: name)
         do { try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true) }
-        catch { throw SessionError.io(path: url.deletingLastPathComponent().path, operation: "creating the shards folder", detail: error.localizedDescription) }
+        catch { throw SessionError.io(path: url.deletingLastPathComponent().path, operation: "creating the shards folder", detail: FileProblem.describe(error)) }
         fd = open(url.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         if fd < 0 { throw SessionError.posix(errno, path: url.path, operation: "opening the shard") }
         let (length, _) = SessionWriter.completeLinesPrefix(fd)

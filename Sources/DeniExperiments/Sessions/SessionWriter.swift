@@ -13,8 +13,9 @@ import Darwin
 /// Each event is one `write(2)` of a complete line on an `O_APPEND` descriptor (flushed per line, no
 /// user-space buffer); `fsync` runs at every `run_end` and when the session closes. If a write fails (disk
 /// full, I/O error) the partial line is truncated away, the manifest is switched to `failed` with the reason
-/// (when the disk still allows it), later events are dropped, and `writeError` plus the closing calls report
-/// the error — the session on disk stays readable up to its last complete event.
+/// (when the disk still allows it), later events are dropped, `onWriteError` is called (recording then stops the
+/// experiment at once), and `writeError` plus the closing calls report the error — the session on disk stays
+/// readable up to its last complete event, and resumable.
 public final class SessionWriter: EventSink, @unchecked Sendable {
     public let folder: URL
     private let lock = NSLock()
@@ -26,6 +27,8 @@ public final class SessionWriter: EventSink, @unchecked Sendable {
     private var error: SessionError?
     private var closed = false
     private let encoder = SessionFormat.encoder(pretty: false)
+    /// Called once, with the first write error (under the writer's lock: it must not call back into the writer).
+    public var onWriteError: (@Sendable (SessionError) -> Void)?
 
     private init(folder: URL, manifest: SessionManifest, fd: Int32, length: Int64, lines: Int) {
         self.folder = folder; self.manifest = manifest; self.fd = fd; self.goodLength = length; self.lines = lines
@@ -39,7 +42,7 @@ public final class SessionWriter: EventSink, @unchecked Sendable {
                               datasetIdentity: DatasetIdentity, machine: MachineInfo = .current(toolVersion: "dev"),
                               now: Date = Date(), timeZone: TimeZone = .current) throws(SessionError) -> SessionWriter {
         do { try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true) }
-        catch { throw SessionError.io(path: parent.path, operation: "creating the sessions folder", detail: error.localizedDescription) }
+        catch { throw SessionError.io(path: parent.path, operation: "creating the sessions folder", detail: FileProblem.describe(error)) }
         let base = SessionFormat.folderName(date: now, name: config.name, timeZone: timeZone)
         var name = base, attempt = 1
         while try !SessionFiles.makeFolder(parent.appendingPathComponent(name).path) {
@@ -50,13 +53,19 @@ public final class SessionWriter: EventSink, @unchecked Sendable {
         let folder = parent.appendingPathComponent(name)
         let manifest = SessionManifest(name: name, config: config, model: modelIdentity, dataset: datasetIdentity, machine: machine,
                                        status: .running, created: now, updated: now)
-        try writeManifest(manifest, in: folder)
-        try writeLock(in: folder)
-        let path = folder.appendingPathComponent(SessionFormat.eventsFile).path
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
-        if fd < 0 { throw SessionError.posix(errno, path: path, operation: "creating events.jsonl") }
-        SessionFiles.syncFolder(folder)
-        return SessionWriter(folder: folder, manifest: manifest, fd: fd, length: 0, lines: 0)
+        do throws(SessionError) {
+            try writeManifest(manifest, in: folder)
+            try writeLock(in: folder)
+            let path = folder.appendingPathComponent(SessionFormat.eventsFile).path
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
+            if fd < 0 { throw SessionError.posix(errno, path: path, operation: "creating events.jsonl") }
+            SessionFiles.syncFolder(folder)
+            return SessionWriter(folder: folder, manifest: manifest, fd: fd, length: 0, lines: 0)
+        } catch {
+            // A session that could not be set up holds nothing: no half-made folder is left behind.
+            try? FileManager.default.removeItem(at: folder)
+            throw error
+        }
     }
 
     /// Reopens an unfinished session to append to it (resuming an experiment): refuses a session whose lock
@@ -160,9 +169,10 @@ public final class SessionWriter: EventSink, @unchecked Sendable {
         try result.get()
     }
 
-    /// Keeps the first error and tries to record it in the manifest as a failure (the disk may refuse).
+    /// Keeps the first error, tells `onWriteError` and tries to record it in the manifest as a failure (the disk may refuse).
     private func record(_ e: SessionError) {
         error = e
+        onWriteError?(e)
         manifest.status = .failed
         manifest.failure = e.description
         manifest.updated = Date()

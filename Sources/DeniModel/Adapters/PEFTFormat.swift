@@ -1,3 +1,4 @@
+import DeniCore
 import Foundation
 
 /// Hugging Face `peft` adapter folders (the layout peft 0.21 writes with `save_pretrained` for
@@ -114,7 +115,7 @@ extension ModelWeights {
         let spec = layout.spec
         writer.metadata = SavedClassifier.metadata(spec, classNames: classNames, maxLength: maxLength)
         do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
-            throw ModelError(dir.path, "cannot create the adapter folder (\(error.localizedDescription))")
+            throw ModelError(dir.path, "cannot create the adapter folder (\(FileProblem.describe(error)))")
         }
         let json = try JSONSerialization.data(withJSONObject: try PEFTFormat.config(layout, baseModelPath: baseModelPath),
                                               options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
@@ -156,6 +157,9 @@ extension ModelWeights {
             throw ModelError(dir.path, "holds adapter_model.bin (pickle); only \(PEFTFormat.weightsFile) is read (save with safe_serialization=True)")
         }
         let file = try SafeTensorsFile(url: weightsURL)
+        if let pooling = file.metadata["deni.pooling"], pooling != layout.spec.pooling.rawValue {
+            throw ModelError(weightsURL.path, "the adapter was trained with pooling '\(pooling)' (metadata deni.pooling), but this run uses '\(layout.spec.pooling.rawValue)': its classifier reads another vector (run with --pooling \(pooling))")
+        }
         let entries = try PEFTFormat.entries(layout)
         var pending: [(Int, [Float])] = []
         for e in entries {

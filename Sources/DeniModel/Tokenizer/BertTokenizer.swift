@@ -1,3 +1,4 @@
+import DeniCore
 import Foundation
 
 /// The BERT WordPiece tokenizer (uncased by default), matching the Hugging Face `tokenizers` reference
@@ -80,7 +81,7 @@ public final class BertTokenizer: Sendable {
             } catch let error as DecodingError {
                 throw TokenizerError.invalidConfig(path: configURL.path, reason: TokenizerConfig.explain(error))
             } catch {
-                throw TokenizerError.invalidConfig(path: configURL.path, reason: "not readable (\(error.localizedDescription))")
+                throw TokenizerError.invalidConfig(path: configURL.path, reason: "not readable (\(FileProblem.describe(error)))")
             }
             lowercase = config.do_lower_case ?? true
             stripAccents = config.strip_accents

@@ -1,3 +1,4 @@
+import DeniCore
 import Foundation
 import DeniExperiments
 
@@ -17,7 +18,7 @@ public struct PresetStore: Sendable {
                 let config = try JSONDecoder().decode(ExperimentConfig.self, from: Data(contentsOf: url))
                 presets.append(Preset(name: String(file.dropLast(5)), config: config, builtIn: false))
             } catch {
-                problems.append("preset \(url.path) skipped: \(error.localizedDescription)")
+                problems.append("preset \(url.path) skipped: \(FileProblem.describe(error))")
             }
         }
         return (presets, problems)

@@ -1,3 +1,4 @@
+import DeniCore
 import Foundation
 import DeniExperiments
 
@@ -131,7 +132,7 @@ public final class TerminalApp {
             }
         case .savePreset(let p):
             guard let store = presets else { dispatch(.presetFailed("no presets folder configured")); return }
-            do { try store.save(p); dispatch(.presetSaved(p)) } catch { dispatch(.presetFailed("\(error.localizedDescription)")) }
+            do { try store.save(p); dispatch(.presetSaved(p)) } catch { dispatch(.presetFailed(FileProblem.describe(error))) }
         }
     }
 }

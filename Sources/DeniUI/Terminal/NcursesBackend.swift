@@ -83,11 +83,26 @@ public final class NcursesBackend: TerminalBackend {
         case 27: return .key(.escape)
         case 127, 8: return .key(.backspace)
         case 9: return .key(.tab)
-        case 1...26: return .key(.ctrl(Character(Unicode.Scalar(UInt8(ch) + 96))))
+        case 26:
+            suspend()
+            return .resize(width: width, height: height)
+        case 1...25: return .key(.ctrl(Character(Unicode.Scalar(UInt8(ch) + 96))))
         default:
             guard let s = Unicode.Scalar(UInt32(ch)) else { return nil }
             return .key(.char(Character(s)))
         }
+    }
+
+    /// Ctrl-Z: raw mode reads it as a key, so the UI suspends itself as a cooked terminal would: the terminal is
+    /// restored for the shell, the process stops (SIGTSTP, default action) and, once continued (SIGCONT, `fg`), curses
+    /// takes the terminal back; the caller gets a resize so that every cell is drawn again.
+    private func suspend() {
+        endwin()
+        let handler = signal(SIGTSTP, SIG_DFL)
+        raise(SIGTSTP)
+        signal(SIGTSTP, handler)
+        previous = nil
+        refresh()
     }
 
     private func setupPairs(_ theme: ThemeKind) {
