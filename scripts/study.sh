@@ -35,7 +35,7 @@ for cfg in "${configs[@]}"; do
     "$deni" resume "$folder"
   else
     echo "study: starting $name"
-    "$deni" run --config "$cfg"
+    "$deni" run --config "$cfg" --yes
   fi
 done
 report

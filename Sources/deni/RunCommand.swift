@@ -14,11 +14,13 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Machine-readable results.") var json = false
     @Flag(help: "Print the experiment these options resolve to (its config) and stop.") var dryRun = false
     @Option(help: "Sessions folder (default: sessions/ in the project).") var sessions: String?
+    @Flag(help: "Start without asking, even when the estimated time is over 5 minutes (needed without a terminal on stdin).") var yes = false
 
     func run() throws {
         let config = try options.experimentConfig(defaultStrategies: [.standard, .deni], defaultRuns: 20)
         if dryRun { print(String(decoding: try config.encoded(), as: UTF8.self)); return }
         try options.requireModel(config)
+        try StartConfirmation.check(config, sessions: ProjectPaths.sessions(sessions), yes: yes)
         let writer = try SessionRecording.start(config, sessions: ProjectPaths.sessions(sessions), model: options.modelURL(config), data: options.dataURL)
         FileHandle.standardError.write(Data("session: \(writer.folder.path)\n".utf8))
         try RecordedExecution.execute(config, writer: writer, runner: ExperimentRunner(dataDirectory: options.dataURL, modelDirectory: options.modelURL(config)),

@@ -44,6 +44,7 @@ struct SweepCommand: ParsableCommand {
     var status: String?
     @Option(help: ArgumentHelp("Resubmit the failed array tasks of a Slurm sweep.", valueName: "session"))
     var resubmitFailed: String?
+    @Flag(help: "Start without asking, even when the estimated time is over 5 minutes (needed without a terminal on stdin).") var yes = false
     @Option(help: .hidden) var worker: String?
     @Option(help: .hidden) var shard: String?
     @Option(help: .hidden) var task: Int?
@@ -71,6 +72,7 @@ struct SweepCommand: ParsableCommand {
             return
         }
         try options.requireModel(config)
+        try StartConfirmation.check(config, sessions: ProjectPaths.sessions(sessions), yes: yes)
         let points = try plan.points().count
         let writer = try SessionRecording.start(config, sessions: ProjectPaths.sessions(sessions), model: options.modelURL(config), data: options.dataURL)
         FileHandle.standardError.write(Data("session: \(writer.folder.path)\n\(points) point(s); \(config.strategies.count) strategies (variants and baselines) × \(config.runs) runs; \(slurm ? "a Slurm job array" : "\(workers) worker(s)")\n".utf8))

@@ -44,3 +44,27 @@ final class SlurmArrayTests: XCTestCase {
         XCTAssertFalse(text?.contains("--partition") == true)
     }
 }
+
+final class ExperimentEstimateTests: XCTestCase {
+    /// seconds = runs × main steps × model-steps ratio × batch × seconds per step-example, per strategy; only
+    /// samples of this machine with the same tuning and threads count.
+    func testEstimateFromRecordedSpeed() {
+        var c = ExperimentConfig()
+        c.strategies = [StrategyConfig(kind: .standard), StrategyConfig(kind: .ensemble)]
+        c.runs = 2; c.trainSamples = 80; c.batchSize = 8; c.epochs = 3; c.threads = 2
+        let machine = MachineInfo(hostname: "h", cores: 2, operatingSystem: "", toolVersion: "", buildConfiguration: "release", gemm: nil)
+        let sample = ExperimentEstimate.Sample(tuning: "lora", threads: 2, hostname: "h", cores: 2, secondsPerStepExample: 0.01,
+                                               ratioByLabel: ["Default": 1], ratioByKind: ["standard": 1])
+        let e = ExperimentEstimate.make(c, samples: [sample], machine: machine)
+        // Default: 2 × 30 × 1 × 8 × 0.01 = 4.8 s; Ensemble (no record: its K = 10): 48 s.
+        XCTAssertEqual(e.seconds!, 52.8, accuracy: 1e-9)
+        XCTAssertEqual(e.runs, 4)
+        var other = sample; other.hostname = "elsewhere"
+        XCTAssertNil(ExperimentEstimate.make(c, samples: [other], machine: machine).seconds)
+        var threads = sample; threads.threads = 1
+        XCTAssertNil(ExperimentEstimate.make(c, samples: [threads], machine: machine).seconds)
+        XCTAssertFalse(LongRunRule.needsConfirmation(e))
+        c.runs = 20
+        XCTAssertTrue(LongRunRule.needsConfirmation(ExperimentEstimate.make(c, samples: [sample], machine: machine)))
+    }
+}
