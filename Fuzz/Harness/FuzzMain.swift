@@ -21,6 +21,8 @@ public func fuzzerInitialize(_ argc: UnsafeMutablePointer<Int32>, _ argv: Unsafe
         exit(2)
     }
     selected = entry
+    // libFuzzer ends with exit(): the scratch folder would outlive the process.
+    atexit { try? FileManager.default.removeItem(at: scratch.folder) }
     return 0
 }
 

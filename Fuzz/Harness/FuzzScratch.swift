@@ -6,7 +6,7 @@ import Foundation
 /// The folder the entries write into (one per process, under /dev/shm when it exists): a copy of the tiny
 /// model folder, a session folder, a peft folder exported from the tiny model, and room for data files.
 /// Each input rewrites its one file; `resetModel`/`resetSession` put back the companions an earlier input
-/// replaced.
+/// replaced. FuzzMain removes the folder when the process exits.
 final class FuzzScratch {
     let folder: URL
     var model: URL { folder.appendingPathComponent("model") }
@@ -38,8 +38,6 @@ final class FuzzScratch {
         resetModel()
         resetSession()
     }
-
-    deinit { try? FileManager.default.removeItem(at: folder) }
 
     @discardableResult
     func write(_ bytes: Data, to relative: String) -> URL {

@@ -161,40 +161,42 @@ final class TerminalUITests: XCTestCase {
 }
 
 extension TerminalUITests {
-    /// Ctrl-Z suspends the UI like any terminal program (today's main read it as a key): the terminal is given back
-    /// while the process is stopped, and after SIGCONT the UI draws itself again and still takes keys.
-    func testCtrlZSuspendsAndSIGCONTRestoresTheUI() throws {
+    /// Ctrl-Z suspends the UI like any terminal program (today's main read it as a key): run from an interactive shell
+    /// (job control: a non-interactive `sh -c` alone leaves its process group orphaned, where the kernel discards
+    /// SIGTSTP), the job stops and the shell gets the terminal back; `fg` brings the UI back drawn again, taking keys.
+    func testCtrlZSuspendsAndFgRestoresTheUI() throws {
         guard let tmuxPath = Tmux.executable() else { throw XCTSkip("tmux is not installed (scripts/setup.sh installs it)") }
+        guard FileManager.default.isExecutableFile(atPath: "/bin/bash") else { throw XCTSkip("no /bin/bash for an interactive shell") }
         let binary = deniBinary()
         guard FileManager.default.isExecutableFile(atPath: binary.path) else { return XCTFail("no deni binary at \(binary.path)") }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("deni-tstp-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let exitFile = work.appendingPathComponent("exit.txt")
-        let command = "env DENI_SESSIONS=\(Tmux.quote(work.path)) LANG=C.UTF-8 LC_ALL=C.UTF-8 \(Tmux.quote(binary.path)) ui; "
-            + "echo EXITED:$? > \(Tmux.quote(exitFile.path))"
-        let tmux = try Tmux(executable: tmuxPath, width: 100, height: 30, command: "sh -c \(Tmux.quote(command))",
+        let tmux = try Tmux(executable: tmuxPath, width: 100, height: 30, command: "env PS1='$ ' /bin/bash --norc --noprofile -i",
                             cwd: packageRoot(), exitFile: exitFile, logFile: work.appendingPathComponent("ui.log"))
         addTeardownBlock {
             tmux.killServer()
             try? FileManager.default.removeItem(at: work)
         }
+        // One job (sh and deni): the exit file is written only when deni really ends, not when the job stops.
+        let job = "env DENI_SESSIONS=\(Tmux.quote(work.path)) LANG=C.UTF-8 LC_ALL=C.UTF-8 \(Tmux.quote(binary.path)) ui; echo EXITED:$? > \(Tmux.quote(exitFile.path))"
+        try tmux.send(literal: "sh -c \(Tmux.quote(job))")
+        try tmux.send(keys: ["Enter"])
         _ = try tmux.waitFor("the setup form") { $0.contains("Experiment name") }
-        let shell = try tmux.run(["display-message", "-p", "-t", tmux.target, "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        func state(_ pid: Int32) -> Character? {
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
-            return stat[stat.index(close, offsetBy: 2)]
+        func state(_ pid: Int32) -> Substring? {
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = text.lastIndex(of: ")") else { return nil }
+            return text[text.index(after: close)...].split(separator: " ").first
         }
-        let children = try FileManager.default.contentsOfDirectory(atPath: "/proc").compactMap(Int32.init).filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
-            return stat[stat.index(after: close)...].split(separator: " ").dropFirst().first.map(String.init) == shell
-        }
-        let deni = try XCTUnwrap(children.first, "no child of the pane's shell \(shell)")
+        let deni = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: "/proc").compactMap(Int32.init).first { pid in
+            (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) == Data((binary.path + "\0ui\0").utf8)
+        }, "no deni ui process")
         try tmux.send(keys: ["C-z"])
         let deadline = Date().addingTimeInterval(10)
         while state(deni) != "T" && Date() < deadline { usleep(50_000) }
         XCTAssertEqual(state(deni), "T", "Ctrl-Z must stop the process")
-        XCTAssertFalse(try tmux.capture().contains("Experiment name"), "the terminal is given back while stopped")
-        kill(deni, SIGCONT)
+        _ = try tmux.waitFor("the shell's terminal back") { !$0.contains("Experiment name") }
+        try tmux.send(literal: "fg")
+        try tmux.send(keys: ["Enter"])
         _ = try tmux.waitFor("the setup form drawn again") { $0.contains("Experiment name") }
         try tmux.send(literal: "q")
         XCTAssertEqual(try tmux.waitForExit(timeout: 20), "EXITED:0\n")

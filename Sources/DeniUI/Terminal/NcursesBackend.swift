@@ -94,12 +94,13 @@ public final class NcursesBackend: TerminalBackend {
     }
 
     /// Ctrl-Z: raw mode reads it as a key, so the UI suspends itself as a cooked terminal would: the terminal is
-    /// restored for the shell, the process stops (SIGTSTP, default action) and, once continued (SIGCONT, `fg`), curses
-    /// takes the terminal back; the caller gets a resize so that every cell is drawn again.
+    /// restored for the shell, SIGTSTP goes to the process group (as the terminal sends it, so a wrapper such as
+    /// `sh -c` stops too and the shell sees the job stopped) and, once continued (SIGCONT, `fg`), curses takes the
+    /// terminal back; the caller gets a resize so that every cell is drawn again.
     private func suspend() {
         endwin()
         let handler = signal(SIGTSTP, SIG_DFL)
-        raise(SIGTSTP)
+        kill(0, SIGTSTP)
         signal(SIGTSTP, handler)
         previous = nil
         refresh()
