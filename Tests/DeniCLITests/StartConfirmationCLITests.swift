@@ -34,7 +34,7 @@ extension ExperimentCLITests {
         XCTAssertTrue(out.stderr.contains("from the speed of 1 finished session(s) on this machine"), out.stderr)
         XCTAssertTrue(out.stderr.contains("no terminal on stdin to ask — pass --yes"), out.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: sessions.path).count, 1, "nothing new recorded")
-        // Short: no question. Unknown speed (another tuning): no question either, and the message says why.
+        // --dry-run prints the experiment and never asks, for a run or a sweep.
         let short = try runDeni(["run", "--dry-run"] + args.dropFirst(), env: ["DENI_SESSIONS": sessions.path], timeout: 60)
         XCTAssertEqual(short.status, 0, short.stderr)
         let ia3 = try runDeni(["sweep", "--dataset", data.path, "--tuning", "ia3", "--strategy", "default", "deni", "--runs", "20",
