@@ -34,7 +34,7 @@ final class FuzzScratch {
         loraWeights = try ModelWeights.load(folder: fixtures.appendingPathComponent("model"),
                                             spec: ModelSpec(config: config, adapter: adapter, numLabels: 2),
                                             initStream: RandomStream(key: 1))
-        try loraWeights.exportPEFT(to: peft, baseModelPath: "model")
+        _ = try loraWeights.exportPEFT(to: peft, baseModelPath: "model", classNames: ["negative", "positive"], maxLength: 16)
         resetModel()
         resetSession()
     }
