@@ -1,3 +1,4 @@
+import DeniCore
 import Foundation
 import XCTest
 
@@ -109,4 +110,24 @@ private func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions
     typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
     guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return }
     _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+}
+
+/// A small 3-class TSV (`topics.tsv` in `folder`) that the real model learns in seconds: class c's texts are
+/// "the " + `words` words drawn from its own vocabulary + `suffix`, labelled sport, law or food in turn; `extra`
+/// lines are appended as they are.
+func writeTopicsDataset(in folder: URL, rows: Int, words: Int, seed: UInt64, suffix: String = "", extra: [String] = []) throws -> URL {
+    let vocabulary = [["goal", "match", "team", "coach", "league", "score"],
+                      ["court", "judge", "law", "trial", "verdict", "appeal"],
+                      ["recipe", "oven", "flour", "sugar", "bake", "dough"]]
+    var r = RandomStream(seed: seed, factor: .sample)
+    var lines = ["text\tlabel"]
+    for i in 0..<rows {
+        let c = i % 3
+        lines.append("the " + (0..<words).map { _ in vocabulary[c][r.nextInt(below: 6)] }.joined(separator: " ") + suffix
+                     + "\t\(["sport", "law", "food"][c])")
+    }
+    lines += extra
+    let url = folder.appendingPathComponent("topics.tsv")
+    try lines.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+    return url
 }

@@ -21,23 +21,9 @@ final class ExperimentCLITests: XCTestCase {
         addTeardownBlock { [tmp] in try? FileManager.default.removeItem(at: tmp!) }
     }
 
-    /// 3 classes with distinct vocabularies; 40 rows each.
-    /// 120 rows of three topics; `badRow` adds, as line 122, a row with a third field.
+    /// 3 classes with distinct vocabularies, 40 rows each; `badRow` adds, as line 122, a row with a third field.
     func writeDataset(badRow: Bool = false) throws -> URL {
-        let words = [["goal", "match", "team", "coach", "league", "score"],
-                     ["court", "judge", "law", "trial", "verdict", "appeal"],
-                     ["recipe", "oven", "flour", "sugar", "bake", "dough"]]
-        var r = RandomStream(seed: 1, factor: .sample)
-        var lines = ["text\tlabel"]
-        for i in 0..<120 {
-            let c = i % 3
-            let text = (0..<6).map { _ in words[c][r.nextInt(below: 6)] }.joined(separator: " ")
-            lines.append("the \(text) today\t\(["sport", "law", "food"][c])")
-        }
-        if badRow { lines.append("a row with\tthree\tfields") }
-        let url = tmp.appendingPathComponent("topics.tsv")
-        try lines.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
-        return url
+        try writeTopicsDataset(in: tmp, rows: 120, words: 6, seed: 1, suffix: " today", extra: badRow ? ["a row with\tthree\tfields"] : [])
     }
 
     func testTokenizeJSON() throws {

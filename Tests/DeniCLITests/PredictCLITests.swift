@@ -19,20 +19,7 @@ final class PredictCLITests: XCTestCase {
     }
 
     /// 3 classes with distinct vocabularies, 30 rows each; texts of 8–9 words, longer than the max length of 8 tokens.
-    func writeDataset() throws -> URL {
-        let words = [["goal", "match", "team", "coach", "league", "score"],
-                     ["court", "judge", "law", "trial", "verdict", "appeal"],
-                     ["recipe", "oven", "flour", "sugar", "bake", "dough"]]
-        var r = RandomStream(seed: 3, factor: .sample)
-        var lines = ["text\tlabel"]
-        for i in 0..<90 {
-            let c = i % 3
-            lines.append("the " + (0..<7).map { _ in words[c][r.nextInt(below: 6)] }.joined(separator: " ") + "\t\(["sport", "law", "food"][c])")
-        }
-        let url = tmp.appendingPathComponent("topics.tsv")
-        try lines.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
-        return url
-    }
+    func writeDataset() throws -> URL { try writeTopicsDataset(in: tmp, rows: 90, words: 7, seed: 3) }
 
     /// Trains once (LoRA rank 4, 1 epoch, 30 samples) and returns the peft folder, the weights file and the
     /// run's test predictions as (text, predicted label) rows.
