@@ -17,7 +17,7 @@ struct SweepCommand: ParsableCommand {
         value of them, and each point is paired with the Default trained under its own values. --random N draws N points instead of the full grid (ranges sampled on their scale).
         The sweep is one session (its config records the plan); `deni resume` continues it, `show`, `compare`, `report` and \
         the UI read it like any experiment. --workers N trains on N processes, each with the config's thread count: results \
-        do not depend on N.
+        do not depend on N (default: this machine's cores ÷ the config's threads, at least 1).
         --slurm submits the sweep as a Slurm job array instead (the session folder must be on the cluster's shared file \
         system): slurm/sweep.sbatch in the session runs `deni sweep --worker SESSION --task K` for array task K, which \
         trains --tasks-per-job consecutive (run, strategy) tasks into its own shard. `deni sweep --status SESSION` tells \
@@ -31,7 +31,7 @@ struct SweepCommand: ParsableCommand {
     var axes: [String] = []
     @Option(help: "Draw this many random points instead of the full grid.") var random: Int?
     @Option(help: "Seed of the random search (not the runs' seeds: --seed).") var randomSeed: UInt64 = 0
-    @Option(help: "Worker processes (each uses the config's threads).") var workers: Int = 1
+    @Option(help: "Worker processes, each with the config's threads (default: cores ÷ threads, at least 1).") var workers: Int?
     @Flag(help: "Print the expanded experiment (its config) and stop.") var dryRun = false
     @Flag(help: "Machine-readable results.") var json = false
     @Option(help: "Sessions folder (default: sessions/ in the project).") var sessions: String?
@@ -55,9 +55,9 @@ struct SweepCommand: ParsableCommand {
         if let session = resubmitFailed { return try resubmit(session) }
         guard tasksPerJob >= 1 else { throw ValidationError("--tasks-per-job \(tasksPerJob): at least 1") }
         if let c = cpusPerTask, c < 1 { throw ValidationError("--cpus-per-task \(c): at least 1") }
-        if slurm && workers != 1 { throw ValidationError("--slurm and --workers: the array's tasks are the workers; pass one of them") }
+        if slurm && workers != nil { throw ValidationError("--slurm and --workers: the array's tasks are the workers; pass one of them") }
         if slurm, SlurmTool.find("sbatch") == nil { throw ValidationError(SlurmArray.Failure.noSlurm(tool: "sbatch").description) }
-        guard workers >= 1, workers <= 256 else { throw ValidationError("--workers \(workers): 1…256") }
+        if let w = workers, !(1...256).contains(w) { throw ValidationError("--workers \(w): 1…256") }
         let base = try options.experimentConfig(defaultStrategies: [.standard, .deni], defaultRuns: 5)
         let plan: SweepPlan
         var config: ExperimentConfig
@@ -71,6 +71,7 @@ struct SweepCommand: ParsableCommand {
             print(String(decoding: try config.encoded(), as: UTF8.self))
             return
         }
+        let workers = self.workers ?? WorkerPoolDriver.defaultWorkers(threads: config.threads)
         try options.requireModel(config)
         try StartConfirmation.check(config, sessions: ProjectPaths.sessions(sessions), yes: yes)
         let points = try plan.points().count

@@ -239,7 +239,8 @@ final class ExperimentCLITests: XCTestCase {
         XCTAssertEqual(thinned.finishedRuns, interrupted.finishedRuns)
         XCTAssertEqual(finalF1(thinned), before)
 
-        let resumed = try runDeni(["resume", f.path, "--json"], timeout: 600)
+        // Resumed on two worker processes: the remaining tasks, claimed by either, give the same runs.
+        let resumed = try runDeni(["resume", f.path, "--workers", "2", "--json"], timeout: 600)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         let done = try SessionReader.read(f)
         XCTAssertEqual(done.status, .finished)

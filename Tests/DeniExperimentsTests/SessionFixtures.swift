@@ -37,10 +37,11 @@ enum Fixtures {
     }
 
     /// The events of one run: start, `steps` steps (loss 1/step), evaluations every 5 steps, a cost, the end.
+    /// One run's events; `seeds` defaults to `Seeds(all: run)` (pass the config's `seeds(run:)` where a reader checks them).
     static func run(_ strategy: String, _ run: Int, f1: Double?, status: RunStatus = .finished, steps: Int = 10,
-                    modelSteps: Int = 100, wall: Double = 2) -> [TrainingEvent] {
+                    modelSteps: Int = 100, wall: Double = 2, seeds: Seeds? = nil) -> [TrainingEvent] {
         let id = RunID(strategy: strategy, run: run)
-        var events: [TrainingEvent] = [.runStart(id: id, seeds: Seeds(all: UInt64(run)), totalSteps: steps, trainExamples: 80, time: 0)]
+        var events: [TrainingEvent] = [.runStart(id: id, seeds: seeds ?? Seeds(all: UInt64(run)), totalSteps: steps, trainExamples: 80, time: 0)]
         for s in 1...steps {
             events.append(.step(id: id, step: s, epoch: 0, loss: 1 / Double(s) + Double(run), learningRate: 1e-4, time: Double(s) / 10))
             if s % 5 == 0 {

@@ -54,6 +54,29 @@ final class StudyReportTests: XCTestCase {
         XCTAssertEqual(cell.comparisons.map { "\($0.strategy)-\($0.against)" }, ["DENI-Default", "Ensemble-Default", "DENI-Ensemble"])
     }
 
+    /// A sweep is a cell of its own named by what it varies; each point is a row, paired with the Default of its
+    /// own learning rate, and the report lists the points under the varied fields.
+    func testASweepIsACellWithPointsAsRowsPairedWithTheirOwnDefault() throws {
+        let base = Fixtures.config(runs: 3, strategies: [.standard, .deni])
+        let config = try SweepPlan(axes: [try SweepAxis.parse("lr=1e-4,5e-4")]).experiment(base)
+        let w = try Fixtures.writer(in: parent, config: config)
+        // DENI at lr 5e-4 is 2 above its own Default, which is 10 above the Default at 1e-4.
+        let f1: [String: Double] = ["Default · lr 0.0001": 70, "Default · lr 0.0005": 80, "DENI · lr 0.0001": 71, "DENI · lr 0.0005": 82]
+        var events: [TrainingEvent] = []
+        for run in 0..<3 { for s in config.strategies { events += Fixtures.run(s.label, run, f1: f1[s.label]! + Double(run)) } }
+        for e in events { w.publish(e) }
+        try w.finish(summary: ResultsTable.derive(config: config, events: events, classCount: 6))
+        let cells = StudyCell.cells([try SessionReader.read(w.folder)])
+        XCTAssertEqual(cells.map(\.title), ["TREC, LoRA — sweep over lr"])
+        let comparisons = cells[0].comparisons
+        XCTAssertEqual(comparisons.map { "\($0.strategy) − \($0.against)" }, ["DENI · lr 0.0001 − Default · lr 0.0001", "DENI · lr 0.0005 − Default · lr 0.0005"])
+        XCTAssertEqual(comparisons.map(\.meanDifference.estimate), [1, 2])
+        let md = StudyReport.markdown(cells, notes: nil, svgFolder: nil, command: "deni report")
+        XCTAssertTrue(md.contains("Sweep points (varied: `lr`; each point paired with Default · lr 0.0001, Default · lr 0.0005 of its own settings)"), md)
+        XCTAssertTrue(md.contains("| lr | Runs | Macro-F1 (mean ± std) |"), md)
+        XCTAssertTrue(md.contains("| DENI · lr 0.0005 − Default · lr 0.0005 | 3 | +2.00"), md)
+    }
+
     func testDifferentProtocolsAreDifferentCells() throws {
         let a = try session(["Default": [80, 82]], strategies: [.standard])
         let b = try session(["Default": [70, 72]], strategies: [.standard], epochs: 20)

@@ -96,11 +96,12 @@ final class SessionShardTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: parent) }
 
     func testShardsReadAsOneLogAndMergeIntoAPlainSession() throws {
-        let writer = try Fixtures.writer(in: parent, config: Fixtures.config(runs: 2))
-        for e in Fixtures.run("Default", 0, f1: 70) { writer.publish(e) }
+        let config = Fixtures.config(runs: 2)
+        let writer = try Fixtures.writer(in: parent, config: config)
+        for e in Fixtures.run("Default", 0, f1: 70, seeds: config.seeds(run: 0)) { writer.publish(e) }
         let a = try ShardWriter(session: writer.folder, worker: "worker-1"), b = try ShardWriter(session: writer.folder, worker: "worker-2")
-        for e in Fixtures.run("DENI", 0, f1: 72) { a.publish(e) }
-        for e in Fixtures.run("Default", 1, f1: 71) + Fixtures.run("DENI", 1, f1: 74) { b.publish(e) }
+        for e in Fixtures.run("DENI", 0, f1: 72, seeds: config.seeds(run: 0)) { a.publish(e) }
+        for e in Fixtures.run("Default", 1, f1: 71, seeds: config.seeds(run: 1)) + Fixtures.run("DENI", 1, f1: 74, seeds: config.seeds(run: 1)) { b.publish(e) }
         a.close(); b.close()
         // A worker killed mid-line: the torn line is skipped by readers and cut when the shard reopens.
         let h = try FileHandle(forWritingTo: SessionShards.file(writer.folder, worker: "worker-2"))
@@ -121,6 +122,30 @@ final class SessionShardTests: XCTestCase {
         s = try SessionReader.read(writer.folder)
         XCTAssertTrue(s.derivedResults().encodesIdentically(to: before))
         XCTAssertEqual(s.events.count, 4 * Fixtures.run("Default", 0, f1: 70).count)
+    }
+
+    /// A shard copied in from another sweep — a strategy this session does not have, a run beyond its runs, or
+    /// another run's seeds — is refused by every reader and by the merge, naming the file; nothing is merged.
+    func testAShardOfAnotherSessionIsRefusedNamingItsFile() throws {
+        let config = Fixtures.config(runs: 2)
+        let cases: [(String, [TrainingEvent], String)] = [
+            ("strategy", Fixtures.run("DENI · K 7", 0, f1: 70, seeds: config.seeds(run: 0)), "its run 'DENI · K 7' #0 is not a strategy of this session"),
+            ("run", Fixtures.run("DENI", 5, f1: 70, seeds: config.seeds(run: 5)), "its run 'DENI' #5 is beyond this session's 2 runs"),
+            ("seeds", Fixtures.run("DENI", 1, f1: 70, seeds: config.seeds(run: 0)), "its run 'DENI' #1 has other seeds than this session's run 1"),
+        ]
+        for (name, events, problem) in cases {
+            let writer = try Fixtures.writer(in: parent, config: config)
+            for e in Fixtures.run("Default", 0, f1: 70, seeds: config.seeds(run: 0)) { writer.publish(e) }
+            let shard = try ShardWriter(session: writer.folder, worker: "worker-\(name)")
+            for e in events { shard.publish(e) }
+            shard.close()
+            let expected = SessionError.refused(path: shard.url.path, reason: "a shard of another session (\(problem)); move it out of shards/ to go on")
+            XCTAssertThrowsError(try SessionReader.read(writer.folder)) { XCTAssertEqual($0 as? SessionError, expected) }
+            XCTAssertThrowsError(try SessionShards.merge(into: writer)) { XCTAssertEqual($0 as? SessionError, expected) }
+            try writer.markInterrupted()
+            XCTAssertEqual(try String(contentsOf: writer.folder.appendingPathComponent(SessionFormat.eventsFile), encoding: .utf8)
+                .split(separator: "\n").count, Fixtures.run("Default", 0, f1: 70).count, "nothing merged")
+        }
     }
 
     func testATaskIsClaimedOnceUntilClaimsAreCleared() throws {
@@ -158,5 +183,39 @@ final class SweepViewTests: XCTestCase {
         XCTAssertEqual(svg.classes["baseline"], 1)
         XCTAssertEqual(svg.classes["std-band"], 2)
         XCTAssertNil(SweepView(config: base, table: ResultsTable.derive(config: base, events: [], classCount: 2)), "not a sweep")
+        // The heat map: rows are K, columns σ², each cell its point's mean.
+        let map = try XCTUnwrap(view.heatMap)
+        XCTAssertEqual(map.xValues, ["0.01", "0.1", "1"])
+        XCTAssertEqual(map.yValues, ["3", "5"])
+        XCTAssertEqual(map.cells, [[72, 74, 76], [73, 75, 77]])
+        XCTAssertEqual(map.range, 72...77)
+        XCTAssertFalse(map.pooled)
+        // A point copied out as an experiment of its own: Default and that DENI, no plan, labels from settings.
+        let point = try config.point(config.strategies[4])
+        XCTAssertEqual(point.strategies.map(\.label), ["Default", "DENI · σ² 0.1 · K 5"])
+        XCTAssertNil(point.sweep)
+        XCTAssertNoThrow(try point.validate())
+    }
+
+    /// A point of an experiment-level sweep keeps its learning rate and pairs with the Default of that rate; a
+    /// one-axis sweep has no heat map.
+    func testCopiedPointKeepsItsExperimentLevelSettings() throws {
+        var base = ExperimentConfig()
+        base.strategies = [StrategyConfig(kind: .standard), StrategyConfig(kind: .deni)]
+        let c = try SweepPlan(axes: [try SweepAxis.parse("lr=1e-4,5e-4")]).experiment(base)
+        let point = try c.point(c.strategies[3])
+        XCTAssertEqual(point.effectiveLearningRate, 5e-4)
+        XCTAssertEqual(point.strategies.map(\.label), ["Default", "DENI"])
+        XCTAssertTrue(point.strategies.allSatisfy { $0.experiment.isEmpty && $0.name == nil })
+        let table = ResultsTable.derive(config: c, events: [], classCount: 2)
+        XCTAssertNil(SweepView(config: c, table: table)?.heatMap)
+    }
+
+    func testDefaultWorkersFillTheCoresAtTheConfigsThreads() {
+        XCTAssertEqual(WorkerPoolDriver.defaultWorkers(threads: 1, cores: 2), 2)
+        XCTAssertEqual(WorkerPoolDriver.defaultWorkers(threads: 2, cores: 2), 1)
+        XCTAssertEqual(WorkerPoolDriver.defaultWorkers(threads: 4, cores: 2), 1)
+        XCTAssertEqual(WorkerPoolDriver.defaultWorkers(threads: 2, cores: 16), 8)
+        XCTAssertEqual(WorkerPoolDriver.defaultWorkers(threads: 1, cores: 1024), 256)
     }
 }

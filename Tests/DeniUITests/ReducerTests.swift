@@ -337,13 +337,71 @@ final class ReducerTests: XCTestCase {
 
         let model = try Fixture.modelFolder()
         s = AppState(width: 120, height: 40, setup: Fixture.setup(modelPath: model))
-        let effects = s.press(.char("s"))
-        XCTAssertEqual(effects, [.startTraining(s.setup.config)])
+        let config = s.setup.config
+        XCTAssertEqual(s.press(.char("s")), [.estimateStart(config)], "a ready form asks for the estimate first")
+        let short = ExperimentEstimate(runs: 4, seconds: 30, basis: "test")
+        XCTAssertEqual(s.reduce(.startEstimated(config, short)), [.startTraining(config)])
         XCTAssertEqual(s.screen, .live)
         XCTAssertEqual(s.training, .running)
+        XCTAssertTrue(s.setup.message?.hasPrefix("started '\(config.name)': 4 run(s); estimated time ≈ 30 s") == true, s.setup.message ?? "")
+    }
+
+    func testStartWhileTrainingQueuesAndTheQueueRunsInOrder() throws {
+        let model = try Fixture.modelFolder()
+        var s = AppState(width: 120, height: 40, setup: Fixture.setup(modelPath: model))
+        let first = s.setup.config
+        let short = ExperimentEstimate(runs: 4, seconds: 30, basis: "test")
+        s.press(.char("s"))
+        s.reduce(.startEstimated(first, short))
         s.press(.char("1"))
-        XCTAssertEqual(s.press(.char("s")), [], "no second start while training")
-        XCTAssertEqual(s.setup.message, "training is already running: see the Live screen (2)")
+        s.setup.config.name = "second"
+        let second = s.setup.config
+        XCTAssertEqual(s.press(.char("s")), [.estimateStart(second)])
+        XCTAssertEqual(s.reduce(.startEstimated(second, short)), [], "queued, not started, while the first trains")
+        XCTAssertEqual(s.queue, [second])
+        XCTAssertEqual(s.setup.message?.hasPrefix("queued 'second' after the running experiment (1 queued)"), true, s.setup.message ?? "")
+        XCTAssertEqual(s.live?.config, first)
+        XCTAssertTrue(Renderer.render(s).lines.joined().contains("· 1 queued") == false, "Setup is on screen")
+        s.press(.char("2"))
+        XCTAssertTrue(Renderer.render(s).lines.joined().contains("1 queued"), "the Live header counts the queue")
+        // The first ends: the queued one starts at once, and the log says so.
+        XCTAssertEqual(s.reduce(.trainingEnded(failure: nil)), [.startTraining(second), .listSessions])
+        XCTAssertEqual(s.queue, [])
+        XCTAssertEqual(s.live?.config, second)
+        XCTAssertEqual(s.training, .running)
+        XCTAssertTrue(s.live?.logs.last?.message.contains("starting queued 'second'") == true)
+        XCTAssertEqual(s.reduce(.trainingEnded(failure: nil)), [], "an empty queue starts nothing")
+        XCTAssertEqual(s.training, .finished)
+    }
+
+    func testLongStartAsksAndCancelAllDropsTheQueue() throws {
+        let model = try Fixture.modelFolder()
+        var s = AppState(width: 120, height: 40, setup: Fixture.setup(modelPath: model))
+        let config = s.setup.config
+        let long = ExperimentEstimate(runs: 40, seconds: 3_600, basis: "test")
+        s.press(.char("s"))
+        XCTAssertEqual(s.reduce(.startEstimated(config, long)), [], "over five minutes: asks")
+        XCTAssertEqual(s.overlay, .confirmStart)
+        XCTAssertTrue(Renderer.render(s).lines.joined().contains("40 run(s); estimated time ≈ 1 h 00 min"))
+        XCTAssertEqual(s.press(.char("n")), [])
+        XCTAssertNil(s.overlay)
+        XCTAssertEqual(s.screen, .setup)
+        XCTAssertEqual(s.setup.message?.hasPrefix("not started"), true)
+        s.press(.char("s"))
+        s.reduce(.startEstimated(config, long))
+        XCTAssertEqual(s.press(.char("y")), [.startTraining(config)])
+        XCTAssertEqual(s.training, .running)
+        // Two queued behind it; cancel all stops the experiment and drops them.
+        s.press(.char("1"))
+        for _ in 0..<2 { s.press(.char("s")); _ = s.reduce(.startEstimated(config, ExperimentEstimate(runs: 1, seconds: nil, basis: "none"))) }
+        XCTAssertEqual(s.queue.count, 2)
+        s.press(.char("2"))
+        s.press(.char("C"))
+        XCTAssertTrue(Renderer.render(s).lines.joined().contains("The 2 queued experiment(s) are dropped."))
+        XCTAssertEqual(s.press(.char("y")), [.cancelAll])
+        XCTAssertEqual(s.queue, [])
+        XCTAssertEqual(s.reduce(.trainingEnded(failure: nil)), [])
+        XCTAssertEqual(s.training, .cancelled)
     }
 
     func testStartButtonAndMissingDataset() throws {

@@ -69,6 +69,23 @@ final class SnapshotTests: XCTestCase {
         XCTAssertTrue(text.contains("Sweep points · varied: deni.noiseVariance, deni.ensembleSize · paired with: Default"), text)
         XCTAssertTrue(text.contains("Macro-F1 vs deni.noiseVariance"), text)
         assertSnapshot(Renderer.render(s), "replay_sweep_results_140x48")
+        // v: the heat map of σ² × K, each cell the point's mean (the best bold), shaded low to high.
+        s.press(.char("v"))
+        let map = Renderer.render(s).lines.joined(separator: "\n")
+        XCTAssertTrue(map.contains("Macro-F1: deni.ensembleSize (rows) × deni.noiseVariance (columns)"), map)
+        let derived = try XCTUnwrap(SweepView(config: recorded.config, table: try XCTUnwrap(recorded.derivedResults()))?.heatMap)
+        for mean in derived.cells.joined().compactMap({ $0 }) { XCTAssertTrue(map.contains(LineChart.fmt(mean, 2)), "\(mean) missing") }
+        assertSnapshot(Renderer.render(s), "replay_sweep_heatmap_140x48")
+        // y on a point: Setup holds that point (with Default) as an experiment of its own, ready to start.
+        let rows = s.sortedRows
+        let point = try XCTUnwrap(rows.firstIndex { $0.strategy == "DENI · σ² 0.5 · K 5" })
+        s.results.cursor = point
+        s.press(.char("y"))
+        XCTAssertEqual(s.screen, .setup)
+        XCTAssertEqual(s.setup.config.strategies.map(\.label), ["Default", "DENI · σ² 0.5 · K 5"])
+        XCTAssertNil(s.setup.config.sweep)
+        XCTAssertEqual(s.setup.config.trainSamples, recorded.config.trainSamples)
+        XCTAssertEqual(s.setup.message, "copied 'DENI · σ² 0.5 · K 5' into Setup: s starts it")
     }
 
     func testSessionsAndCompare() {

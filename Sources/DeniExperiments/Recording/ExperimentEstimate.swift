@@ -7,12 +7,16 @@ import Foundation
 /// and each strategy's model-steps per main step (its own label's, else its kind's, else an Ensemble's K, else 1).
 /// Sequence lengths are not modelled, so the figure is a guide (within a factor of ~1.5 across this project's
 /// datasets), not a promise. `LongRunRule` decides from it whether to ask before starting.
-public struct ExperimentEstimate: Sendable, Equatable {
+public struct ExperimentEstimate: Sendable, Hashable {
     public var runs: Int
     /// Estimated seconds; nil when this machine has no finished session with that tuning and thread count.
     public var seconds: Double?
     /// What the figure rests on, for the message.
     public var basis: String
+
+    public init(runs: Int, seconds: Double?, basis: String) {
+        self.runs = runs; self.seconds = seconds; self.basis = basis
+    }
 
     /// One finished session's speed record.
     public struct Sample: Sendable, Equatable {

@@ -130,8 +130,10 @@ public enum SessionReader {
     /// running or interrupted, as one log; the diagnostics add up over the files.
     public static func forEachEvent(in folder: URL, _ body: (TrainingEvent) -> Void) throws(SessionError) -> SessionReadDiagnostics {
         var diagnostics = try forEachEvent(file: folder.appendingPathComponent(SessionFormat.eventsFile), body)
-        for shard in SessionShards.files(in: folder) {
-            let d = try forEachEvent(file: shard, body)
+        let shards = SessionShards.files(in: folder)
+        let config = shards.isEmpty ? nil : try readManifest(folder).config
+        for shard in shards {
+            let d = try SessionShards.events(of: shard, config: config!, body)
             diagnostics.lines += d.lines; diagnostics.events += d.events
             diagnostics.garbageLineCount += d.garbageLineCount
             for g in d.garbageLines where diagnostics.garbageLines.count < listedGarbageLines {

@@ -50,9 +50,34 @@ public enum SessionShards {
         try? FileManager.default.removeItem(at: session.appendingPathComponent(folder).appendingPathComponent(claims))
     }
 
-    /// Publishes every shard's events to `sink`, shard by shard in name order.
+    /// Publishes every shard's events to `sink`, shard by shard in name order, after checking that each shard is
+    /// this session's (`events(of:config:)`): nothing is published when one is not.
     public static func publish(_ session: URL, to sink: EventSink) throws(SessionError) {
-        for url in files(in: session) { _ = try SessionReader.forEachEvent(file: url) { sink.publish($0) } }
+        let config = try SessionReader.readManifest(session).config
+        var all: [TrainingEvent] = []
+        for url in files(in: session) { _ = try events(of: url, config: config) { all.append($0) } }
+        for e in all { sink.publish(e) }
+    }
+
+    /// Streams one shard's events, refusing a shard of another session: every run it starts must be a task of
+    /// `config` — one of its strategies, a run index below its runs — with that run's seeds. A shard copied from
+    /// another sweep fails here, named by its file.
+    static func events(of url: URL, config: ExperimentConfig, _ body: (TrainingEvent) -> Void) throws(SessionError) -> SessionReadDiagnostics {
+        var problem: String?
+        let labels = Set(config.strategies.map(\.label))
+        let diagnostics = try SessionReader.forEachEvent(file: url) { e in
+            guard problem == nil else { return }
+            if case let .runStart(id, seeds, _, _, _) = e {
+                if !labels.contains(id.strategy) { problem = "its run '\(id.strategy)' #\(id.run) is not a strategy of this session" }
+                else if id.run < 0 || id.run >= config.runs { problem = "its run '\(id.strategy)' #\(id.run) is beyond this session's \(config.runs) runs" }
+                else if seeds != config.seeds(run: id.run) { problem = "its run '\(id.strategy)' #\(id.run) has other seeds than this session's run \(id.run)" }
+            }
+            body(e)
+        }
+        if let problem {
+            throw .refused(path: url.path, reason: "a shard of another session (\(problem)); move it out of \(folder)/ to go on")
+        }
+        return diagnostics
     }
 
     /// Removes the shards (and the claims) once their events are in `events.jsonl`.

@@ -125,7 +125,8 @@ public struct StudyCell: Sendable {
         config.runs = sessions.map(\.config.runs).max() ?? config.runs
         self.config = config
         let dataset = Self.datasetName(first.manifest.dataset.key)
-        title = "\(dataset), \(config.tuning.kind.displayName)"
+        // A sweep's cell names what it varies; its points are rows of the cell's table.
+        title = "\(dataset), \(config.tuning.kind.displayName)" + (config.sweep.map { " — sweep over \($0.axes.map(\.key).joined(separator: ", "))" } ?? "")
         slug = Self.slugged("\(first.manifest.dataset.key)-\(config.tuning.kind.rawValue)")
 
         // Runs finished per session, first session wins; duplicates are recorded.
@@ -167,12 +168,13 @@ public struct StudyCell: Sendable {
                                costRatio: ra.modelSteps / rb.modelSteps)
     }
 
-    /// The comparisons a study reports: every strategy against Default, DENI against Ensemble, and
+    /// The comparisons a study reports: every strategy against the Default it is paired with (the one trained
+    /// under its experiment-level settings: `ExperimentConfig.baseline(for:)`), DENI against Ensemble, and
     /// DENI + Augment against DENI.
     public var comparisons: [StudyComparison] {
-        let names = table.rows.map(\.strategy)
-        let base = StrategyKind.standard.displayName
-        var out = names.filter { $0 != base }.compactMap { compare($0, with: base) }
+        var out = config.strategies.filter { $0.kind != .standard }.compactMap { s in
+            config.baseline(for: s).flatMap { compare(s.label, with: $0.label) }
+        }
         let deni = StrategyKind.deni.displayName, ensemble = StrategyKind.ensemble.displayName
         if let c = compare(deni, with: ensemble) { out.append(c) }
         if let c = compare(StrategyKind.deniAugment.displayName, with: deni) { out.append(c) }

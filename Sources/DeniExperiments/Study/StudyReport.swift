@@ -52,6 +52,12 @@ public enum StudyReport {
                  r.runs > 0 ? ResultsText.fixed(r.macroF1.min, 2) : "—", r.runs > 0 ? ResultsText.fixed(r.macroF1.max, 2) : "—",
                  ResultsText.meanStd(r.accuracy), times(r.costRelativeToEnsemble), ResultsText.fixed(r.wallSeconds, 0)]
             })
+            if let sweep = SweepView(config: cell.config, table: cell.table) {
+                out += "\nSweep points (varied: \(sweep.axes.map { "`\($0)`" }.joined(separator: ", ")); each point paired with "
+                out += "\(sweep.baselines.map(\.strategy).joined(separator: ", ")) of its own settings):\n\n"
+                let points = sweep.cells
+                out += ResultsText.markdown(points.headers, points.rows)
+            }
             let comparisons = cell.comparisons
             if !comparisons.isEmpty {
                 out += "\nPaired comparisons (same run index ⇒ same seeds; bootstrap intervals from 10,000 resamples; the paired t "

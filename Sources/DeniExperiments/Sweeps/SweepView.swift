@@ -93,6 +93,43 @@ public struct SweepView: Sendable {
         })
     }
 
+    /// The points as a grid over the first two axes: mean macro-F1 of each (first axis value, second axis value),
+    /// values in numeric order where they are numbers. When the points hold several strategy kinds only the first
+    /// kind's are mapped (`kind` says which); with more than two axes a cell averages the means of the points
+    /// that share its two values (`pooled` is true then). nil for fewer than two axes or no finished point.
+    public struct HeatMap: Sendable, Equatable {
+        public var xAxis: String, yAxis: String
+        public var xValues: [String], yValues: [String]
+        /// `cells[y][x]`: the mean macro-F1, nil where no run of that point has finished.
+        public var cells: [[Double?]]
+        public var kind: String?
+        public var pooled: Bool
+        public var range: ClosedRange<Double>
+    }
+
+    public var heatMap: HeatMap? {
+        guard axes.count >= 2 else { return nil }
+        let kinds = Set(points.map(\.kind)).count > 1
+        let mapped = kinds ? points.filter { $0.kind == points[0].kind } : points
+        func ordered(_ values: [String]) -> [String] {
+            var seen = Set<String>()
+            let unique = values.filter { seen.insert($0).inserted }
+            return unique.allSatisfy({ Double($0) != nil }) ? unique.sorted { Double($0)! < Double($1)! } : unique
+        }
+        let xs = ordered(mapped.map { $0.values[0] }), ys = ordered(mapped.map { $0.values[1] })
+        var sums = [[Double]](repeating: [Double](repeating: 0, count: xs.count), count: ys.count)
+        var counts = [[Int]](repeating: [Int](repeating: 0, count: xs.count), count: ys.count)
+        for p in mapped where p.result.macroF1.mean.isFinite {
+            guard let x = xs.firstIndex(of: p.values[0]), let y = ys.firstIndex(of: p.values[1]) else { continue }
+            sums[y][x] += p.result.macroF1.mean; counts[y][x] += 1
+        }
+        let cells = zip(sums, counts).map { row in zip(row.0, row.1).map { $1 > 0 ? $0 / Double($1) : nil } }
+        let finite = cells.flatMap { $0.compactMap { $0 } }
+        guard let lo = finite.min(), let hi = finite.max() else { return nil }
+        return HeatMap(xAxis: axes[0], yAxis: axes[1], xValues: xs, yValues: ys, cells: cells,
+                       kind: kinds ? points[0].kind : nil, pooled: axes.count > 2, range: lo...hi)
+    }
+
     /// SVG of `lines`, the baselines as horizontal lines.
     public func svg() -> String {
         let (log, series) = lines

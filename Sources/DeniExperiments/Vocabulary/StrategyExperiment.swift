@@ -37,6 +37,20 @@ extension ExperimentConfig {
         return c
     }
 
+    /// One strategy of this experiment as an experiment of its own, to start again (Results' "copy into
+    /// Setup"): this experiment under the strategy's experiment-level settings, holding the baselines it is
+    /// paired with — the first strategy of each other kind trained under the same settings with its kind's
+    /// defaults — and then the strategy with its settings. No sweep plan; names and labels come from the settings.
+    public func point(_ strategy: StrategyConfig) throws(FieldError) -> ExperimentConfig {
+        var c = try resolved(for: strategy)
+        var kinds: Set<StrategyKind> = [strategy.kind]
+        let partners = strategies.filter { s in
+            s.experiment == strategy.experiment && s.differences.isEmpty && kinds.insert(s.kind).inserted
+        }
+        c.strategies = (partners + [strategy]).map { s in var s = s; s.experiment = [:]; s.name = nil; return s }
+        return c
+    }
+
     /// The strategies grouped by their experiment-level settings, in order of first appearance: each group's
     /// experiment (its strategies, labels kept) and the strategies' indices in this config.
     public func groups() throws(FieldError) -> [(config: ExperimentConfig, indices: [Int])] {

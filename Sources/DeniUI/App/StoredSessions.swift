@@ -7,6 +7,8 @@ public struct StoredSessions: SessionStore {
     public let folder: URL
     public init(folder: URL) { self.folder = folder }
 
+    public func speedSamples() -> [ExperimentEstimate.Sample] { ExperimentEstimate.samples(in: folder) }
+
     public func list() throws -> [SessionRow] {
         SessionCatalog.list(in: folder).map { s in
             let date = s.created.map { ISO8601DateFormatter().string(from: $0) } ?? "?"

@@ -108,6 +108,10 @@ public final class TerminalApp {
 
     private func perform(_ effect: Effect) {
         switch effect {
+        case .estimateStart(let config):
+            let estimate = ExperimentEstimate.make(config, samples: env.sessions.speedSamples(),
+                                                   machine: .current(toolVersion: SessionRecording.toolVersion))
+            dispatch(.startEstimated(config, estimate))
         case .startTraining(let config):
             job = TrainingJob(driver: env.driver, config: config)
         case .pause: job?.control.pause()

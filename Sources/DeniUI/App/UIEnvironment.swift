@@ -61,6 +61,12 @@ public protocol SessionStore: Sendable {
     func list() throws -> [SessionRow]
     /// Loads one session; throws (any error, its description is shown) when it cannot be read.
     func load(_ name: String) throws -> LoadedSession
+    /// The speed records of the finished sessions, for the start estimate (`ExperimentEstimate.samples`).
+    func speedSamples() -> [ExperimentEstimate.Sample]
+}
+
+extension SessionStore {
+    public func speedSamples() -> [ExperimentEstimate.Sample] { [] }
 }
 
 /// What `runTerminalUI` needs from the rest of the workbench.

@@ -1,3 +1,4 @@
+import DeniExperiments
 /// Renders the whole state to a cell grid: header, the current screen, status bar and any overlay.
 public enum Renderer {
     public static func render(_ state: AppState) -> CellGrid {
@@ -18,7 +19,7 @@ public enum Renderer {
         switch state.screen {
         case .setup: SetupScreen.draw(&grid, state, body)
         case .live:
-            if let m = state.live { ExperimentScreen.draw(&grid, model: m, view: state.liveView, training: state.training, replay: nil, rect: body, glyphs: g) }
+            if let m = state.live { ExperimentScreen.draw(&grid, model: m, view: state.liveView, training: state.training, replay: nil, queued: state.queue.count, rect: body, glyphs: g) }
         case .replay:
             if let p = state.replay { ExperimentScreen.draw(&grid, model: p.model, view: state.replayView, training: nil, replay: p, rect: body, glyphs: g) }
         case .results: ResultsScreen.draw(&grid, state, body)
@@ -99,10 +100,18 @@ public enum Renderer {
                      ("", Style()), ("y quit    n stay", Style(.accent, bold: true))]
         case .confirmCancelAll:
             title = "Cancel all runs?"
-            lines = [("The experiment stops; finished runs are kept.", Style()), ("", Style()), ("y cancel all    n keep going", Style(.accent, bold: true))]
+            lines = [("The experiment stops; finished runs are kept.", Style())]
+                + (s.queue.isEmpty ? [] : [("The \(s.queue.count) queued experiment(s) are dropped.", Style())])
+                + [("", Style()), ("y cancel all    n keep going", Style(.accent, bold: true))]
         case .confirmCancelRun:
             title = "Cancel the current run?"
             lines = [("The run ends as cancelled; the next one starts.", Style()), ("", Style()), ("y cancel run    n keep going", Style(.accent, bold: true))]
+        case .confirmStart:
+            title = "Start a long experiment?"
+            let e = s.pendingStart?.estimate
+            lines = wrap(e?.summary ?? "", width: max(10, min(70, s.width - 8))).map { ($0, Style()) }
+                + [("It is over \(Int(LongRunRule.threshold / 60)) min; it can be paused, cancelled and resumed.", Style()),
+                   ("", Style()), (s.training.isActive ? "y queue it    n not now" : "y start    n not now", Style(.accent, bold: true))]
         case let .message(t, text):
             title = t
             lines = wrap(text, width: max(10, min(70, s.width - 8))).map { ($0, Style()) } + [("", Style()), ("any key closes", Style(.muted))]

@@ -4,7 +4,7 @@ import DeniTraining
 /// test-metric charts, DENI's phase timeline, ensemble members and the log on the right.
 enum ExperimentScreen {
     static func draw(_ grid: inout CellGrid, model m: ExperimentModel, view: ExperimentView, training: TrainingStatus?,
-                     replay: ReplayPlayer?, rect: Rect, glyphs g: Glyphs) {
+                     replay: ReplayPlayer?, queued: Int = 0, rect: Rect, glyphs g: Glyphs) {
         let leftW = max(26, min(40, rect.width / 3))
         let left = Rect(x: rect.x, y: rect.y, width: leftW, height: rect.height)
         let right = Rect(x: rect.x + leftW + 1, y: rect.y, width: rect.width - leftW - 1, height: rect.height)
@@ -13,7 +13,7 @@ enum ExperimentScreen {
 
         var y = right.y
         if let p = replay { replayControls(&grid, p, Rect(x: right.x, y: y, width: right.width, height: 1), g) }
-        else { progressLine(&grid, m, training ?? .idle, Rect(x: right.x, y: y, width: right.width, height: 1), g) }
+        else { progressLine(&grid, m, training ?? .idle, queued: queued, Rect(x: right.x, y: y, width: right.width, height: 1), g) }
         y += 1
         legend(&grid, m, view, Rect(x: right.x, y: y, width: right.width, height: 1), g)
         y += 1
@@ -98,7 +98,7 @@ enum ExperimentScreen {
         }
     }
 
-    static func progressLine(_ grid: inout CellGrid, _ m: ExperimentModel, _ t: TrainingStatus, _ r: Rect, _ g: Glyphs) {
+    static func progressLine(_ grid: inout CellGrid, _ m: ExperimentModel, _ t: TrainingStatus, queued: Int, _ r: Rect, _ g: Glyphs) {
         let icon: String
         switch t {
         case .running: icon = g.unicode ? "▶ running" : "> running"
@@ -111,7 +111,8 @@ enum ExperimentScreen {
         grid.bar(x, r.y, width: 16, fraction: m.overallProgress, ink: .accent, glyphs: g)
         x += 17
         let eps = m.examplesPerSecond.map { LineChart.fmt($0, $0 >= 100 ? 0 : 1) + " ex/s" } ?? "– ex/s"
-        grid.text(x, r.y, "\(Format.percent(m.overallProgress)) · ETA \(Format.duration(m.overallETA)) · \(eps)", Style(), maxWidth: r.maxX - x)
+        grid.text(x, r.y, "\(Format.percent(m.overallProgress)) · ETA \(Format.duration(m.overallETA)) · \(eps)" + (queued > 0 ? " · \(queued) queued" : ""),
+                  Style(), maxWidth: r.maxX - x)
     }
 
     static func replayControls(_ grid: inout CellGrid, _ p: ReplayPlayer, _ r: Rect, _ g: Glyphs) {

@@ -22,7 +22,8 @@ enum ResultsScreen {
         let rows = s.sortedRows
         let baseline = s.resultsTable?.baseline ?? "Default"
         let all: [Column] = [
-            Column(title: "Strategy", width: 16, key: .strategy, priority: 0) { $0.strategy },
+            // Wide enough for a variant's whole label ("DENI · σ² 0.05 · K 5") up to 30 columns.
+            Column(title: "Strategy", width: min(30, max(16, rows.map(\.strategy.count).max() ?? 0)), key: .strategy, priority: 0) { $0.strategy },
             Column(title: "Runs", width: 5, key: nil, priority: 0) { "\($0.finished)/\($0.runs)" },
             Column(title: "Failed", width: 7, key: .failed, priority: 0) { "\($0.failed)" },
             Column(title: "F1 mean ± std", width: 15, key: .mean, priority: 0) { Format.meanStd($0.macroF1.mean, $0.macroF1.std) },
@@ -73,14 +74,16 @@ enum ResultsScreen {
             if i == s.results.cursor { grid.restyle(Rect(x: rect.x + 2, y: y, width: x - rect.x - 2, height: 1)) { $0.attributes |= Style.reverseBit } }
             y += 1
         }
-        if let table = s.resultsTable, let sweep = SweepView(config: m.config, table: table), rect.maxY - 3 - (y + 1) >= 6 {
+        let sweep = s.resultsTable.flatMap { SweepView(config: m.config, table: $0) }
+        if let sweep, rect.maxY - 3 - (y + 1) >= 6 {
             sensitivity(&grid, s, sweep, order: rows.map(\.strategy), Rect(x: rect.x, y: y + 1, width: rect.width, height: rect.maxY - 3 - (y + 1)))
         }
         let note = s.resultsTable == nil
             ? "Significance (paired Wilcoxon, bootstrap CI) comes from the runner's final table; not available for this view."
             : "Δ: paired vs \(baseline), bootstrap CI · p: Wilcoxon · mean/spread: ↑ ↓ ? (t up to 12 pairs) · failed: < 100/C or error"
         grid.text(rect.x + 1, rect.maxY - 2, note, Style(.muted), maxWidth: rect.width - 2)
-        grid.text(rect.x + 1, rect.maxY - 1, "Enter: runs of the strategy · s: sort column · S: reverse", Style(.muted), maxWidth: rect.width - 2)
+        let sweepKeys = sweep.map { ($0.axes.count >= 2 ? " · v: heat map / lines" : "") + " · y: point into Setup" } ?? " · y: into Setup"
+        grid.text(rect.x + 1, rect.maxY - 1, "Enter: runs of the strategy · s: sort column · S: reverse" + sweepKeys, Style(.muted), maxWidth: rect.width - 2)
     }
 
     /// A sweep's points (in the strategy table's sort order) beside the sensitivity chart: mean macro-F1 ± std
@@ -119,6 +122,10 @@ enum ResultsScreen {
             y += 1
         }
         let chartRect = Rect(x: rect.x + tableW + 2, y: rect.y + 1, width: rect.width - tableW - 3, height: rect.height - 1)
+        if s.results.heatMap, let map = sweep.heatMap {
+            heatMap(&grid, map, chartRect, g)
+            return
+        }
         guard chartRect.width >= 20, series.contains(where: { !$0.points.isEmpty }) else { return }
         let xs = series.flatMap { $0.points.map(\.x) }
         let ys = series.flatMap { $0.points.flatMap { [$0.mean - $0.std, $0.mean + $0.std] } } + sweep.baselines.map(\.macroF1.mean)
@@ -135,6 +142,42 @@ enum ResultsScreen {
             chart.series.append(ChartSeries(points: line.points.map { ($0.x, $0.mean) }, ink: .series(i), marker: g.marker(i), emphasis: true))
         }
         chart.draw(into: &grid, rect: chartRect, glyphs: g)
+    }
+
+    /// The heat map of a sweep's first two varied settings: one cell per pair of values holding the mean
+    /// macro-F1, shaded in four steps from the lowest to the highest mean, the best cell bold.
+    static func heatMap(_ grid: inout CellGrid, _ map: SweepView.HeatMap, _ rect: Rect, _ g: Glyphs) {
+        let shades: [Unicode.Scalar] = g.unicode ? ["░", "▒", "▓", "█"] : [".", ":", "+", "#"]
+        let labelW = min(10, max(map.yValues.map(\.count).max() ?? 1, 2) + 1)
+        let cellW = max(7, min(10, (rect.width - labelW) / max(1, map.xValues.count)))
+        let (lo, hi) = (map.range.lowerBound, map.range.upperBound)
+        let title = "Macro-F1: \(map.yAxis) (rows) × \(map.xAxis) (columns)" + (map.kind.map { " · \($0)" } ?? "")
+            + (map.pooled ? " · mean over the other settings" : "")
+        grid.text(rect.x, rect.y, title, Style(.title, bold: true), maxWidth: rect.width)
+        var y = rect.y + 1
+        var x = rect.x + labelW
+        for v in map.xValues where x + cellW <= rect.maxX {
+            grid.text(x, y, Format.fit(v, cellW - 1, right: true), Style(.accent, bold: true))
+            x += cellW
+        }
+        for (row, v) in zip(map.cells, map.yValues) {
+            y += 1
+            guard y < rect.maxY - 1 else { break }
+            grid.text(rect.x, y, Format.fit(v, labelW - 1), Style(.accent, bold: true))
+            x = rect.x + labelW
+            for cell in row where x + cellW <= rect.maxX {
+                if let mean = cell {
+                    let level = hi > lo ? min(3, Int((mean - lo) / (hi - lo) * 4)) : 3
+                    for i in 0..<(cellW - 7) { grid.set(x + i, y, shades[level], Style(.accent)) }
+                    grid.text(x + cellW - 7, y, Format.fit(LineChart.fmt(mean, 2), 6, right: true), Style(bold: mean == hi))
+                } else {
+                    grid.text(x, y, Format.fit("–", cellW - 1, right: true), Style(.muted))
+                }
+                x += cellW
+            }
+        }
+        grid.text(rect.x, min(y + 1, rect.maxY - 1), "shade: \(shades.map(String.init).joined()) from \(LineChart.fmt(lo, 2)) to \(LineChart.fmt(hi, 2)) · v: lines",
+                  Style(.muted), maxWidth: rect.width)
     }
 
     /// "↓ / ?": the mean's and the spread's verdict (higher, lower, inconclusive) in two symbols.

@@ -6,6 +6,8 @@ public enum Screen: String, Hashable, Sendable { case setup, live, results, sess
 public enum Overlay: Hashable, Sendable {
     case help
     case confirmQuit, confirmCancelAll, confirmCancelRun
+    /// Start the experiment in `AppState.pendingStart` (its estimate is over `LongRunRule.threshold`)?
+    case confirmStart
     case message(title: String, text: String)
 }
 
@@ -67,6 +69,8 @@ public struct ResultsState: Hashable, Sendable {
     public var cursor = 0
     public var runCursor = 0
     public var drill = ResultsDrill.table
+    /// A sweep's chart: the heat map over its first two varied settings instead of the lines.
+    public var heatMap = false
 }
 
 public enum ExperimentSource: Hashable, Sendable { case live, replay }
@@ -93,6 +97,12 @@ public struct CompareState: Hashable, Sendable {
     public func hash(into h: inout Hasher) { h.combine(names.0); h.combine(names.1); h.combine(cursor) }
 }
 
+/// An experiment whose start waits for a yes, with the estimate the question shows.
+public struct PendingStart: Hashable, Sendable {
+    public var config: ExperimentConfig
+    public var estimate: ExperimentEstimate
+}
+
 /// Everything the screen shows. Changed only by `reduce`.
 public struct AppState: Hashable, Sendable {
     public static let minWidth = 60, minHeight = 16
@@ -107,6 +117,10 @@ public struct AppState: Hashable, Sendable {
     public var ascii: Bool
     public var setup: SetupState
     public var training = TrainingStatus.idle
+    /// Experiments started from Setup while one was training; each starts when the one before it ends.
+    public var queue: [ExperimentConfig] = []
+    /// The experiment waiting for the start confirmation.
+    public var pendingStart: PendingStart?
     public var live: ExperimentModel?
     /// The results of the live experiment's runs ended so far (`ExperimentModel.results()`), exactly as the
     /// session's summary will be; re-derived when a run ends.

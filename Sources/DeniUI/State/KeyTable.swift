@@ -44,7 +44,7 @@ public enum Command: Hashable, Sendable {
     // Live / replay view.
     case pauseResume, cancelRun, cancelAll, chartMode, metric
     // Results.
-    case sortNext, sortReverse
+    case sortNext, sortReverse, sweepChart, copyToSetup
     // Sessions.
     case markCompare, refresh
     // Replay.
@@ -88,7 +88,7 @@ public enum KeyTable {
         b([.ctrl("l")], "redraw the screen", .global, .redraw),
 
         b([.char(" ")], "toggle strategy / switch", .setup, .toggle, hint: true),
-        b([.char("s")], "start training", .setup, .startTraining, hint: true),
+        b([.char("s")], "start (queued while training; asks if over 5 min)", .setup, .startTraining, hint: true),
         b([.char("P")], "next preset (paper, quick look, saved)", .setup, .cyclePreset, hint: true),
         b([.char("W")], "save the current setup as a preset", .setup, .savePreset),
 
@@ -100,6 +100,8 @@ public enum KeyTable {
 
         b([.char("s")], "sort by the next column", .results, .sortNext, hint: true),
         b([.char("S")], "reverse the sort", .results, .sortReverse),
+        b([.char("v")], "sweep chart: lines / heat map of the first two varied settings", .results, .sweepChart),
+        b([.char("y")], "copy the row's settings (a sweep point) into Setup", .results, .copyToSetup, hint: true),
 
         b([.char("c")], "mark for comparison (mark two)", .sessions, .markCompare, hint: true),
         b([.char("r")], "reload the list", .sessions, .refresh),
@@ -149,6 +151,7 @@ public enum KeyTable {
         case .cancelAll: "cancel all"
         case .chartMode: "chart"
         case .sortNext: "sort"
+        case .copyToSetup: "to Setup"
         case .markCompare: "compare"
         case .faster: "speed"
         case .stepEvent: "step"

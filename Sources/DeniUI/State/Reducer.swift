@@ -17,12 +17,17 @@ public enum Action: Hashable, Sendable {
     case presetsLoaded([Preset])
     case presetSaved(Preset)
     case presetFailed(String)
+    /// The estimate asked for by `Effect.estimateStart`: start (or queue) the experiment, asking first when
+    /// `LongRunRule` says it is long.
+    case startEstimated(ExperimentConfig, ExperimentEstimate)
     /// SIGINT or SIGTERM arrived.
     case signal(Int32)
 }
 
 /// Work the reducer asks the app to do (I/O, the driver); answers come back as actions.
 public enum Effect: Hashable, Sendable {
+    /// Estimate how long `config` takes on this machine (`ExperimentEstimate`, from the recorded sessions).
+    case estimateStart(ExperimentConfig)
     case startTraining(ExperimentConfig)
     case pause, resume, cancelRun, cancelAll
     case listSessions
@@ -67,8 +72,8 @@ extension AppState {
             } else {
                 training = training == .stopping ? .cancelled : .finished
             }
-            if exitAfterTraining { exitCode = exitCode ?? deferredExitCode }
-            return []
+            if exitAfterTraining { exitCode = exitCode ?? deferredExitCode; return [] }
+            return startQueued()
         case .sessionsListed(let list):
             sessions.listings = list; sessions.loaded = true; sessions.error = nil
             sessions.cursor = min(sessions.cursor, max(0, list.count - 1))
@@ -118,6 +123,14 @@ extension AppState {
         case .presetFailed(let message):
             setup.message = "could not save the preset: \(message)"
             return []
+        case let .startEstimated(config, estimate):
+            guard screen == .setup, overlay == nil else { return [] }
+            if LongRunRule.needsConfirmation(estimate) {
+                pendingStart = PendingStart(config: config, estimate: estimate)
+                overlay = .confirmStart
+                return []
+            }
+            return begin(config, estimate)
         case .signal(let sig):
             return interrupted(by: sig)
         }
@@ -186,7 +199,19 @@ extension AppState {
             } else if no { overlay = nil }
             return []
         case .confirmCancelAll:
-            if yes { overlay = nil; if training.isActive { training = .stopping; return [.cancelAll] } } else if no { overlay = nil }
+            if yes {
+                overlay = nil
+                queue = []
+                if training.isActive { training = .stopping; return [.cancelAll] }
+            } else if no { overlay = nil }
+            return []
+        case .confirmStart:
+            guard yes || no else { return [] }
+            overlay = nil
+            guard let p = pendingStart else { return [] }
+            pendingStart = nil
+            if yes { return begin(p.config, p.estimate) }
+            setup.message = "not started (\(p.estimate.summary))"
             return []
         case .confirmCancelRun:
             if yes { overlay = nil; if training.isActive { return [.cancelRun] } } else if no { overlay = nil }
@@ -334,24 +359,47 @@ extension AppState {
         return []
     }
 
+    /// `s` on Setup: the form must be ready; then the estimate is asked for (`startEstimated` answers).
     private mutating func start() -> [Effect] {
-        if training.isActive {
-            setup.message = "training is already running: see the Live screen (2)"
-            return []
-        }
         if let problem = setup.readiness() {
             setup.message = "cannot start: \(problem)"
             return []
         }
-        setup.message = nil
-        live = ExperimentModel(config: setup.config)
+        setup.message = "estimating…"
+        return [.estimateStart(setup.config)]
+    }
+
+    /// Starts `config` now, or queues it behind the experiment that is training.
+    private mutating func begin(_ config: ExperimentConfig, _ estimate: ExperimentEstimate) -> [Effect] {
+        if training.isActive {
+            queue.append(config)
+            setup.message = "queued '\(config.name)' after the running experiment (\(queue.count) queued): \(estimate.summary)"
+            return []
+        }
+        setup.message = "started '\(config.name)': \(estimate.summary)"
+        return launch(config)
+    }
+
+    /// The next queued experiment, once the one training has ended (not after a quit).
+    private mutating func startQueued() -> [Effect] {
+        guard !queue.isEmpty else { return [] }
+        let next = queue.removeFirst()
+        let ended = live.map { "'\($0.config.name)' \(training.label)" } ?? "the previous experiment ended"
+        var effects = launch(next)
+        live?.appendLog(LogLine(level: "info", message: "\(ended); starting queued '\(next.name)' (\(queue.count) left in the queue)", time: 0))
+        effects.append(.listSessions)
+        return effects
+    }
+
+    private mutating func launch(_ config: ExperimentConfig) -> [Effect] {
+        live = ExperimentModel(config: config)
         liveTable = nil
         liveView = ExperimentView()
         training = .running
         screen = .live
         resultsSource = .live
         results = ResultsState()
-        return [.startTraining(setup.config)]
+        return [.startTraining(config)]
     }
 
     // MARK: live and replay views
@@ -445,6 +493,20 @@ extension AppState {
         }
     }
 
+    /// Results' `y`: the selected row's strategy as an experiment of its own (`ExperimentConfig.point`) in Setup.
+    private mutating func copyToSetup(_ m: ExperimentModel) {
+        let rows = sortedRows
+        guard results.cursor < rows.count else { return }
+        let label = rows[results.cursor].strategy
+        guard let strategy = m.config.strategies.first(where: { $0.label == label }) else { return }
+        do throws(FieldError) {
+            setup.load(copied: try m.config.point(strategy), label: label)
+            screen = .setup
+        } catch {
+            overlay = .message(title: "Cannot copy '\(label)' into Setup", text: error.message)
+        }
+    }
+
     private mutating func resultsCommand(_ c: Command) {
         guard let m = resultsModel else { return }
         switch results.drill {
@@ -457,6 +519,8 @@ extension AppState {
             case .bottom: results.cursor = max(0, n - 1)
             case .sortNext: results.sort = results.sort.next; results.descending = results.sort != .strategy && results.sort != .significance && results.sort != .failed && results.sort != .std && results.sort != .cost
             case .sortReverse: results.descending.toggle()
+            case .sweepChart: results.heatMap.toggle()
+            case .copyToSetup: copyToSetup(m)
             case .select:
                 let rows = sortedRows
                 if results.cursor < rows.count { results.drill = .strategy(rows[results.cursor].strategy); results.runCursor = 0 }

@@ -297,6 +297,18 @@ public struct SetupState: Hashable, Sendable {
         message = "loaded preset '\(preset.name)'"
     }
 
+    /// Loads an experiment copied from a recorded one (Results' `y` on a sweep point): all of it, its dataset and
+    /// model folder included.
+    public mutating func load(copied c: ExperimentConfig, label: String) {
+        config = c
+        datasetIsFile = !datasets.contains { $0.key == c.dataset }
+        switchedOff = [:]
+        errors = [:]
+        editing = nil
+        presetIndex = -1
+        message = "copied '\(label)' into Setup: s starts it"
+    }
+
     /// Everything that must hold before training starts; nil when ready.
     public func readiness() -> String? {
         if datasetIsFile, let p = SetupState.checkDatasetFile(config.dataset) { return "dataset file: \(p)" }
