@@ -53,7 +53,8 @@ enum BuiltinLoaders {
             var o = options
             o.columns = ColumnMapping(text: .name("question"), pair: .name("passage"), label: .name("answer"))
             let f = info.files[0]
-            parts.append(part(f, try UserDataLoader.readJSONLines(TextFile(url(f), encoding: .utf8), options: o, log: &log)))
+            var keys: String?   // the registry's keys are fixed above
+            parts.append(part(f, try UserDataLoader.readJSONLines(TextFile(url(f), encoding: .utf8), options: o, log: &log, keys: &keys)))
         default:
             preconditionFailure("no loader for registered dataset \(info.key)")
         }

@@ -65,6 +65,8 @@ public struct Dataset: Sendable {
     public var keepsOfficialSplitByDefault: Bool
     /// Rows left out under `LoadOptions.skipBadRows` (count 0 when none).
     public var skipped: SkippedRows
+    /// For a user's file, the columns (or JSON keys) its texts and labels were read from; nil for the registry's.
+    public var columns: String?
 
     public init(name: String, classNames: [String], examples: [Example], maxLength: Int, parts: [DatasetPart],
                 defaultPairMode: PairMode = .singleSequence, keepsOfficialSplitByDefault: Bool = false,

@@ -16,6 +16,7 @@ enum UserDataLoader {
         var log = ProblemLog(skipBadRows: options.skipBadRows)
         var parts: [RawPart] = []
         var resolved: ResolvedColumns? = nil
+        var jsonKeys: String? = nil
         let files = [(path, SplitRole.train, "train")] + (options.testFile.map { [($0, SplitRole.test, "test")] } ?? [])
         for (file, role, name) in files {
             let text = try TextFile(URL(fileURLWithPath: file), encoding: options.encoding)
@@ -25,7 +26,7 @@ enum UserDataLoader {
                 rows = try readDelimited(text, delimiter: format == .csv ? 0x2C : 0x09, options: options,
                                          previous: &resolved, log: &log)
             case .jsonl:
-                rows = try readJSONLines(text, options: options, log: &log)
+                rows = try readJSONLines(text, options: options, log: &log, keys: &jsonKeys)
             }
             parts.append(RawPart(name: options.testFile == nil ? "all" : name, role: role, file: file, rows: rows))
         }
@@ -43,10 +44,22 @@ enum UserDataLoader {
         }
         let hasPairs = parts.contains { $0.rows.contains { $0.pair != nil } }
         let name = URL(fileURLWithPath: path).lastPathComponent
-        return try assembleDataset(name: name, parts: parts, labels: table,
-                                   maxLength: options.maxLength ?? (hasPairs ? 128 : 50),
-                                   defaultPairMode: .singleSequence, keepsOfficialSplit: options.testFile != nil,
-                                   log: &log)
+        var dataset = try assembleDataset(name: name, parts: parts, labels: table,
+                                          maxLength: options.maxLength ?? (hasPairs ? 128 : 50),
+                                          defaultPairMode: .singleSequence, keepsOfficialSplit: options.testFile != nil,
+                                          log: &log)
+        dataset.columns = jsonKeys ?? resolved.map(describe)
+        return dataset
+    }
+
+    /// "text 'sentence' (column 0) · label 'label' (column 1)": the columns a delimited file was read by.
+    static func describe(_ c: ResolvedColumns) -> String {
+        func name(_ i: Int) -> String {
+            guard let names = c.headerNames, i < names.count else { return "column \(i)" }
+            return "'\(names[i])' (column \(i))"
+        }
+        return (["text \(name(c.text))"] + (c.pair.map { ["second text \(name($0))"] } ?? []) + ["label \(name(c.label))"])
+            .joined(separator: " · ")
     }
 
     /// Column indices in use, with the header names they had (to find the same columns in a test file).
@@ -235,7 +248,8 @@ enum UserDataLoader {
     }
 
     /// Rows of a JSON Lines file: one object per line; keys from `options.columns` or the usual names.
-    static func readJSONLines(_ file: TextFile, options: LoadOptions, log: inout ProblemLog) throws(DataError) -> [RawRow] {
+    /// `keys` is set to the keys read ("text key 'sentence' · label key 'label'").
+    static func readJSONLines(_ file: TextFile, options: LoadOptions, log: inout ProblemLog, keys used: inout String?) throws(DataError) -> [RawRow] {
         let scanned = try scanRows(file, delimiter: wholeLine, quote: nil, maxRowBytes: options.maxRowBytes)
         func key(_ ref: ColumnRef?, role: String) throws(DataError) -> String? {
             switch ref {
@@ -280,6 +294,8 @@ enum UserDataLoader {
                     throw DataError(file: file.name, line: r.line, "cannot tell the \(textKey == nil ? "text" : "label") key; the first object has keys: \(keys.joined(separator: ", "))")
                 }
                 keysResolved = true
+                used = (["text key '\(textKey!)'"] + (pairKey.map { ["second text key '\($0)'"] } ?? []) + ["label key '\(labelKey!)'"])
+                    .joined(separator: " · ")
             }
             func string(_ key: String, role: String) throws(DataError) -> String {
                 switch object[key] {

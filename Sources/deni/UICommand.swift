@@ -51,6 +51,7 @@ struct UICommand: ParsableCommand {
             logFile: sessionsURL.appendingPathComponent("ui.log"),
             forceASCII: ascii,
             theme: themeKind)
+        env.dataDirectory = dataURL
         env.initialSession = try replay.map { try DeniExperiments.SessionCatalog.resolve($0, in: sessionsURL).path }
         let code = try runTerminalUI(env)
         if code != 0 { throw ExitCode(code) }

@@ -17,6 +17,25 @@ final class UserDataParsingTests: XCTestCase {
         XCTAssertFalse(d.keepsOfficialSplitByDefault)
     }
 
+    /// The preview Setup shows for a user's file: the columns (or JSON keys) it was read from, with or without a
+    /// header, the classes with their counts and the first rows.
+    func testPreviewNamesTheColumnsReadAndCountsTheClasses() throws {
+        let dir = try TemporaryFolder()
+        let csv = try loadUser(try dir.write("reviews.csv", "id,sentence,label\n1,good one,pos\n2,bad one,neg\n3,fine one,pos\n"))
+        let p = csv.preview(rows: 2)
+        XCTAssertEqual(p.columns, "text 'sentence' (column 1) · label 'label' (column 2)")
+        XCTAssertEqual(p.classNames, ["neg", "pos"])
+        XCTAssertEqual(p.classCounts, [1, 2])
+        XCTAssertEqual(p.firstRows.map(\.text), ["good one", "bad one"])
+        XCTAssertEqual(p.examples, 3)
+        XCTAssertEqual(p.parts, "all 3")
+        let tsv = try loadUser(try dir.write("data.tsv", "10\ta much longer text here\n2\tshort text\n10\tanother long sentence\n"))
+        XCTAssertEqual(tsv.columns, "text column 1 · label column 0")
+        let jsonl = try loadUser(try dir.write("pairs.jsonl", #"{"premise": "a b", "hypothesis": "c", "gold_label": "yes"}"# + "\n"
+                                                + #"{"premise": "d e", "hypothesis": "f", "gold_label": "no"}"# + "\n"))
+        XCTAssertEqual(jsonl.columns, "text key 'premise' · second text key 'hypothesis' · label key 'gold_label'")
+    }
+
     func testTSVWithoutHeaderGuessesColumnsAndIntegerLabelsInNumericOrder() throws {
         let dir = try TemporaryFolder()
         let path = try dir.write("data.tsv", "10\ta much longer text here\n2\tshort text\n10\tanother long sentence\n")

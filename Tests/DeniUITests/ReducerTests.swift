@@ -1,4 +1,5 @@
 import XCTest
+import DeniData
 import DeniCore
 import DeniExperiments
 import DeniTraining
@@ -402,6 +403,51 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(s.queue, [])
         XCTAssertEqual(s.reduce(.trainingEnded(failure: nil)), [])
         XCTAssertEqual(s.training, .cancelled)
+    }
+
+    /// A user's file: choosing it (or changing how it is read) asks for its preview; the answer shows on
+    /// Setup's plan line, D opens it whole (columns, classes with counts, first rows), a stale answer is
+    /// dropped and a file that cannot be read says why.
+    func testOwnDataFileIsPreviewedBeforeStarting() throws {
+        var s = Fixture.state(width: 120, height: 40)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("deni-ui-\(UUID().uuidString).csv")
+        try Data("text,label\nhi there,yes\nno way,no\nsure thing,yes\n".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        s.setup.cursor = s.setup.fields.firstIndex(of: .dataset)!
+        XCTAssertEqual(s.press(.char("h")), [], "no path yet: nothing to read")
+        XCTAssertTrue(s.setup.datasetIsFile)
+        s.setup.cursor = s.setup.fields.firstIndex(of: .datasetPath)!
+        s.press(.enter, .ctrl("u"))
+        for ch in file.path { s.press(.char(ch)) }
+        XCTAssertEqual(s.press(.enter), [.previewData(s.setup.config)])
+        XCTAssertEqual(s.setup.preview, .loading)
+        let data = try DatasetRegistry.load(file.path, dataDirectory: URL(fileURLWithPath: "/nonexistent"))
+        _ = s.reduce(.dataPreviewed(dataset: "/some/other.csv", .failed("stale")))
+        XCTAssertEqual(s.setup.preview, .loading, "an answer for another file is dropped")
+        _ = s.reduce(.dataPreviewed(dataset: file.path, .loaded(data.preview())))
+        var screen = Renderer.render(s).lines.joined(separator: "\n")
+        XCTAssertTrue(screen.contains("your file: 3 rows · 2 classes · text 'text' (column 0) · label 'label' (column 1) · D: preview"), screen)
+        XCTAssertEqual(s.press(.char("D")), [.previewData(s.setup.config)])
+        _ = s.reduce(.dataPreviewed(dataset: file.path, .loaded(data.preview())))
+        XCTAssertEqual(s.overlay, .dataPreview)
+        screen = Renderer.render(s).lines.joined(separator: "\n")
+        for expected in ["3 rows (all 3)", "2 classes: no 1 · yes 2", "yes │ hi there", "no  │ no way"] {
+            XCTAssertTrue(screen.contains(expected), "\(expected) missing:\n\(screen)")
+        }
+        s.press(.char("x"))
+        XCTAssertNil(s.overlay)
+        // Changing how the file is read reads it again; a refusal is shown with its reason.
+        s.setup.cursor = s.setup.fields.firstIndex(of: .setting("data.skipBadRows"))!
+        XCTAssertEqual(s.press(.char(" ")), [.previewData(s.setup.config)])
+        _ = s.reduce(.dataPreviewed(dataset: file.path, .failed("\(file.path) line 3: expected 2 fields")))
+        screen = Renderer.render(s).lines.joined(separator: "\n")
+        XCTAssertTrue(screen.contains("cannot read the file: \(file.path) line 3"), screen)
+        // Back to a registered dataset: no preview.
+        s.setup.cursor = s.setup.fields.firstIndex(of: .dataset)!
+        XCTAssertEqual(s.press(.char("l")), [])
+        XCTAssertNil(s.setup.preview)
+        s.press(.char("D"))
+        XCTAssertEqual(s.setup.message, "D previews your own data file; `deni datasets` lists the registered ones")
     }
 
     func testStartButtonAndMissingDataset() throws {

@@ -1,6 +1,7 @@
 import DeniCore
 import Foundation
 import DeniExperiments
+import DeniData
 
 /// The UI loop: reads input, drains training events, reduces, runs effects and redraws on change at most
 /// `maxFPS` times a second (a key press redraws at once). Runs on one thread, which alone touches the backend.
@@ -112,6 +113,14 @@ public final class TerminalApp {
             let estimate = ExperimentEstimate.make(config, samples: env.sessions.speedSamples(),
                                                    machine: .current(toolVersion: SessionRecording.toolVersion))
             dispatch(.startEstimated(config, estimate))
+        case .previewData(let config):
+            draw(force: false)
+            do throws(DataError) {
+                let data = try DatasetRegistry.load(config.dataset, dataDirectory: env.dataDirectory, options: config.data)
+                dispatch(.dataPreviewed(dataset: config.dataset, .loaded(data.preview())))
+            } catch {
+                dispatch(.dataPreviewed(dataset: config.dataset, .failed(error.description)))
+            }
         case .startTraining(let config):
             job = TrainingJob(driver: env.driver, config: config)
         case .pause: job?.control.pause()

@@ -1,4 +1,5 @@
 import Foundation
+import DeniCore
 import DeniExperiments
 import DeniTraining
 
@@ -87,6 +88,8 @@ public struct UIEnvironment: Sendable {
     public var theme: ThemeKind
     /// Open this session's replay at start (`deni replay SESSION`).
     public var initialSession: String? = nil
+    /// Where the registered datasets are (Setup's data preview reads user files by their own path).
+    public var dataDirectory = ProjectPaths.data()
 
     public init(driver: any ExperimentDriver, sessions: any SessionStore, datasets: [DatasetChoice],
                 initialConfig: ExperimentConfig, modelPath: String, presetsDirectory: URL? = nil, logFile: URL? = nil,

@@ -1,4 +1,6 @@
+import DeniCore
 import DeniExperiments
+import DeniData
 /// Renders the whole state to a cell grid: header, the current screen, status bar and any overlay.
 public enum Renderer {
     public static func render(_ state: AppState) -> CellGrid {
@@ -112,6 +114,9 @@ public enum Renderer {
             lines = wrap(e?.summary ?? "", width: max(10, min(70, s.width - 8))).map { ($0, Style()) }
                 + [("It is over \(Int(LongRunRule.threshold / 60)) min; it can be paused, cancelled and resumed.", Style()),
                    ("", Style()), (s.training.isActive ? "y queue it    n not now" : "y start    n not now", Style(.accent, bold: true))]
+        case .dataPreview:
+            title = "Your data, as training reads it"
+            lines = dataPreviewLines(s.setup.preview, width: max(20, min(100, s.width - 8)))
         case let .message(t, text):
             title = t
             lines = wrap(text, width: max(10, min(70, s.width - 8))).map { ($0, Style()) } + [("", Style()), ("any key closes", Style(.muted))]
@@ -130,6 +135,31 @@ public enum Renderer {
         grid.fill(r, " ", Style())
         grid.box(r, title: title, glyphs: s.glyphs, style: Style(.accent))
         for (i, l) in lines.enumerated() { grid.text(r.x + 2, r.y + 1 + i, l.0, l.1, maxWidth: r.width - 4) }
+    }
+
+    /// The data preview overlay: size and parts, the columns read, the classes with counts, the first rows.
+    static func dataPreviewLines(_ state: DataPreviewState?, width: Int) -> [(String, Style)] {
+        var lines: [(String, Style)] = []
+        switch state {
+        case .loaded(let p)?:
+            lines.append(("\(p.name): \(p.examples) rows (\(p.parts))" + (p.skippedRows > 0 ? " · \(p.skippedRows) bad rows skipped" : ""), Style(.title, bold: true)))
+            if let c = p.columns { lines += wrap("read from: " + c, width: width).map { ($0, Style()) } }
+            let classes = zip(p.classNames, p.classCounts).map { "\($0.escapingControlCharacters) \($1)" }.joined(separator: " · ")
+            lines += wrap("\(p.classNames.count) classes: " + classes, width: width).map { ($0, Style()) }
+            lines.append(("", Style()))
+            lines.append(("first rows (label │ text):", Style(.accent, bold: true)))
+            let labelW = min(16, (p.classNames.map(\.count).max() ?? 5) + 1)
+            for e in p.firstRows {
+                let label = e.label < p.classNames.count ? p.classNames[e.label] : "\(e.label)"
+                let text = e.text.escapingControlCharacters + (e.pair.map { " ‖ " + $0.escapingControlCharacters } ?? "")
+                lines.append((Format.fit(label.escapingControlCharacters, labelW) + "│ " + String(String.UnicodeScalarView(text.unicodeScalars.prefix(width - labelW - 2))), Style()))
+            }
+        case .failed(let problem)?:
+            lines += wrap("cannot read the file: " + problem, width: width).map { ($0, Style(.error, bold: true)) }
+        case .loading?, nil:
+            lines.append(("reading the file…", Style(.muted)))
+        }
+        return lines + [("", Style()), ("any key closes", Style(.muted))]
     }
 
     /// Greedy word wrap.

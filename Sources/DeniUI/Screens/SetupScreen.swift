@@ -63,8 +63,11 @@ enum SetupScreen {
                 if v.isEmpty, let ph = st.placeholder(f) {
                     grid.text(vx, y, ph, Style(.muted, dim: true), maxWidth: valueW)
                 } else {
-                    let shown = choice ? "‹ \(v) ›" : v
-                    grid.text(vx, y, g.unicode ? shown : (choice ? "< \(v) >" : v), Style(current ? .accent : .normal, bold: current), maxWidth: valueW)
+                    // A path longer than the column keeps its end (the file name) in view.
+                    let tail = !choice && v.contains("/") && v.unicodeScalars.count > valueW
+                        ? g.ellipsis.description + String(String.UnicodeScalarView(v.unicodeScalars.suffix(valueW - 1))) : v
+                    let shown = choice ? "‹ \(v) ›" : tail
+                    grid.text(vx, y, g.unicode ? shown : (choice ? "< \(v) >" : tail), Style(current ? .accent : .normal, bold: current), maxWidth: valueW)
                 }
             }
             if let err = st.errors[f] {
@@ -78,14 +81,25 @@ enum SetupScreen {
         let fy = rect.maxY - footer
         for x in rect.x..<rect.maxX { grid.set(x, fy, g.horizontal, Style(.muted)) }
         if let err = st.errors[cursorField] {
-            grid.text(rect.x + 1, fy + 1, "\(st.label(cursorField)): \(err)", Style(.error, bold: true), maxWidth: rect.width - 2)
+            // A long refusal (a path, the valid values) wraps onto the plan's line rather than being cut.
+            let lines = Renderer.wrap("\(st.label(cursorField)): \(err)", width: rect.width - 2)
+            for (i, l) in lines.prefix(2).enumerated() { grid.text(rect.x + 1, fy + 1 + i, l, Style(.error, bold: true), maxWidth: rect.width - 2) }
+            if lines.count > 1 { return }
         } else {
             grid.text(rect.x + 1, fy + 1, "\(st.label(cursorField)): \(st.help(cursorField))", Style(), maxWidth: rect.width - 2)
         }
         let c = st.config
         var plan = "\(c.strategies.count) strategies × \(c.runs) runs = \(c.strategies.count * c.runs) runs · \(c.trainSamples) samples · \(c.epochs) epochs · batch \(c.batchSize) · \(c.tuning.kind.rawValue)"
         if let d = st.selectedDataset { plan += " · \(d.key)" }
-        if let m = st.message {
+        if st.message == nil, st.datasetIsFile, let preview = st.preview {
+            // A user's file: what training would read from it, or why it cannot.
+            let (text, style): (String, Style) = switch preview {
+            case .loaded(let p): ("your file: \(p.examples) rows · \(p.classNames.count) classes" + (p.columns.map { " · " + $0 } ?? "") + " · D: preview", Style(.good))
+            case .failed(let problem): ("cannot read the file: " + problem, Style(.error, bold: true))
+            case .loading: ("reading the file…", Style(.muted))
+            }
+            grid.text(rect.x + 1, fy + 2, text, style, maxWidth: rect.width - 2)
+        } else if let m = st.message {
             let bad = m.hasPrefix("cannot") || m.hasPrefix("could not")
             grid.text(rect.x + 1, fy + 2, m, Style(bad ? .error : .good, bold: bad), maxWidth: rect.width - 2)
         } else {

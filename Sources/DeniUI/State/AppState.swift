@@ -8,6 +8,8 @@ public enum Overlay: Hashable, Sendable {
     case confirmQuit, confirmCancelAll, confirmCancelRun
     /// Start the experiment in `AppState.pendingStart` (its estimate is over `LongRunRule.threshold`)?
     case confirmStart
+    /// The user's data file as training reads it (`SetupState.preview`).
+    case dataPreview
     case message(title: String, text: String)
 }
 

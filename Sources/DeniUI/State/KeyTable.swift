@@ -40,7 +40,7 @@ public enum Command: Hashable, Sendable {
     case select, toggle, back, quit, help, cycleTheme, toggleASCII, redraw
     case showSetup, showLive, showResults, showSessions
     // Setup.
-    case startTraining, savePreset, cyclePreset
+    case startTraining, savePreset, cyclePreset, previewData
     // Live / replay view.
     case pauseResume, cancelRun, cancelAll, chartMode, metric
     // Results.
@@ -91,6 +91,7 @@ public enum KeyTable {
         b([.char("s")], "start (queued while training; asks if over 5 min)", .setup, .startTraining, hint: true),
         b([.char("P")], "next preset (paper, quick look, saved)", .setup, .cyclePreset, hint: true),
         b([.char("W")], "save the current setup as a preset", .setup, .savePreset),
+        b([.char("D")], "preview your data file: columns, classes, first rows", .setup, .previewData),
 
         b([.char("p"), .char(" ")], "pause / resume training", .live, .pauseResume, hint: true),
         b([.char("c")], "cancel the current run", .live, .cancelRun, hint: true),

@@ -20,6 +20,8 @@ public enum Action: Hashable, Sendable {
     /// The estimate asked for by `Effect.estimateStart`: start (or queue) the experiment, asking first when
     /// `LongRunRule` says it is long.
     case startEstimated(ExperimentConfig, ExperimentEstimate)
+    /// The answer to `Effect.previewData` for the user's file `dataset` (`.loaded` or `.failed`).
+    case dataPreviewed(dataset: String, DataPreviewState)
     /// SIGINT or SIGTERM arrived.
     case signal(Int32)
 }
@@ -28,6 +30,8 @@ public enum Action: Hashable, Sendable {
 public enum Effect: Hashable, Sendable {
     /// Estimate how long `config` takes on this machine (`ExperimentEstimate`, from the recorded sessions).
     case estimateStart(ExperimentConfig)
+    /// Load the user's data file of `config` as training would, for Setup's preview (`DatasetPreview`).
+    case previewData(ExperimentConfig)
     case startTraining(ExperimentConfig)
     case pause, resume, cancelRun, cancelAll
     case listSessions
@@ -131,6 +135,12 @@ extension AppState {
                 return []
             }
             return begin(config, estimate)
+        case let .dataPreviewed(dataset, preview):
+            guard setup.config.dataset == dataset else { return [] }   // the form moved on since
+            setup.preview = preview
+            if setup.previewRequested && overlay == nil && screen == .setup { overlay = .dataPreview }
+            setup.previewRequested = false
+            return []
         case .signal(let sig):
             return interrupted(by: sig)
         }
@@ -184,7 +194,7 @@ extension AppState {
             default: overlay = nil
             }
             return []
-        case .message:
+        case .message, .dataPreview:
             overlay = nil
             return []
         case .confirmQuit:
@@ -307,6 +317,7 @@ extension AppState {
             if field == .start { return c == .toggle ? start() : [] }
             setup.errors[field] = setup.cycle(field, by: c == .left ? -1 : 1)
             setup.cursor = min(setup.cursor, setup.fields.count - 1)
+            if setup.errors[field] == nil { return previewIfData(field) }
         case .select:
             if field == .start { return start() }
             if setup.isText(field) {
@@ -314,8 +325,17 @@ extension AppState {
                 setup.errors[field] = nil
             } else {
                 setup.errors[field] = setup.cycle(field, by: 1)
+                if setup.errors[field] == nil { return previewIfData(field) }
             }
         case .startTraining: return start()
+        case .previewData:
+            guard setup.datasetIsFile else {
+                setup.message = "D previews your own data file; `deni datasets` lists the registered ones"
+                return []
+            }
+            setup.previewRequested = true
+            setup.preview = .loading
+            return [.previewData(setup.config)]
         case .cyclePreset:
             setup.errors[.preset] = setup.cycle(.preset, by: 1)
         case .savePreset:
@@ -331,8 +351,9 @@ extension AppState {
         case .enter:
             let reason = setup.commit(buf.field, text: buf.text)
             setup.errors[buf.field] = reason
-            if reason == nil { setup.editing = nil }
-            return []
+            guard reason == nil else { return [] }
+            setup.editing = nil
+            return previewIfData(buf.field)
         case .escape:
             setup.editing = nil
             setup.errors[buf.field] = nil
@@ -357,6 +378,19 @@ extension AppState {
         }
         setup.editing = buf
         return []
+    }
+
+    /// After a change to the dataset or how a user's file is read: its preview is loaded again (and dropped
+    /// for a registered dataset).
+    private mutating func previewIfData(_ field: SetupField) -> [Effect] {
+        switch field {
+        case .dataset, .datasetPath: break
+        case .setting(let key) where key.hasPrefix("data."): break
+        default: return []
+        }
+        guard setup.datasetIsFile, SetupState.checkDatasetFile(setup.config.dataset) == nil else { setup.preview = nil; return [] }
+        setup.preview = .loading
+        return [.previewData(setup.config)]
     }
 
     /// `s` on Setup: the form must be ready; then the estimate is asked for (`startEstimated` answers).

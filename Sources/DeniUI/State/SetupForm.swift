@@ -1,5 +1,6 @@
 import Foundation
 import DeniCore
+import DeniData
 import DeniExperiments
 import DeniTraining
 
@@ -78,6 +79,10 @@ public struct SetupState: Hashable, Sendable {
     public var presetIndex = -1
     /// Strategies switched off, kept so that switching one back on restores its settings.
     public var switchedOff: [StrategyKind: [StrategyConfig]] = [:]
+    /// The user's data file as training would read it; nil for a registered dataset.
+    public var preview: DataPreviewState?
+    /// `D` asked for the preview: open it when it arrives.
+    public var previewRequested = false
 
     public init(config: ExperimentConfig, datasets: [DatasetChoice], defaultModelPath: String, presets: [Preset]) {
         self.config = config; self.datasets = datasets; self.defaultModelPath = defaultModelPath; self.presets = presets
@@ -352,4 +357,12 @@ public struct SetupState: Hashable, Sendable {
         if !fm.isReadableFile(atPath: path) { return "\(short(path)) is not readable" }
         return nil
     }
+}
+
+/// Setup's preview of a user's data file.
+public enum DataPreviewState: Hashable, Sendable {
+    case loading
+    case loaded(DatasetPreview)
+    /// The loader's one-line refusal (file, line, problem).
+    case failed(String)
 }
