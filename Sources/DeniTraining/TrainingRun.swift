@@ -205,14 +205,7 @@ public final class TrainingRun: @unchecked Sendable {
     }
 
     /// Peak resident memory of this process (VmHWM), in bytes; 0 where /proc is unavailable.
-    public static func peakMemory() -> Int {
-        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
-            return kb * 1024
-        }
-        return 0
-    }
+    public static func peakMemory() -> Int { ProcessUsage.current().peakResidentBytes }
 
     /// The noise scope for this run's tuning kind when the config leaves it open.
     func defaultScope(_ scope: NoiseScope?) -> NoiseScope { scope ?? (setup.fullFineTuning ? .head : .trainable) }

@@ -13,10 +13,12 @@ struct SessionsCommand: ParsableCommand {
     var json = false
 
     @Option(help: "Sessions folder (default: DENI_SESSIONS or <project>/sessions).")
-    var dir: String?
+    var sessions: String?
+    /// The earlier name of --sessions, still read.
+    @Option(name: .customLong("dir"), help: .hidden) var dir: String?
 
     func run() throws {
-        let folder = ProjectPaths.sessions(dir)
+        let folder = ProjectPaths.sessions(sessions ?? dir)
         let listings = SessionCatalog.list(in: folder)
         if json { print(try SessionFormat.jsonText(listings)); return }
         if listings.isEmpty { print("No sessions in \(folder.path)."); return }

@@ -375,6 +375,17 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(s.training, .finished)
     }
 
+    /// The engine's CPU and memory show in the header while training, and go when it ends.
+    func testEngineUsageShowsInTheHeaderWhileTraining() {
+        var s = Fixture.liveState()
+        _ = s.reduce(.usage(cpuPercent: 187.4, residentBytes: 812 << 20))
+        XCTAssertTrue(Renderer.render(s).lines[0].contains("· cpu 187% · 812 MiB"), Renderer.render(s).lines[0])
+        _ = s.reduce(.trainingEnded(failure: nil))
+        XCTAssertFalse(Renderer.render(s).lines[0].contains("cpu"))
+        _ = s.reduce(.usage(cpuPercent: 5, residentBytes: 1 << 20))
+        XCTAssertNil(s.engineUsage, "not after training")
+    }
+
     func testLongStartAsksAndCancelAllDropsTheQueue() throws {
         let model = try Fixture.modelFolder()
         var s = AppState(width: 120, height: 40, setup: Fixture.setup(modelPath: model))
@@ -499,10 +510,26 @@ final class ReducerTests: XCTestCase {
         XCTAssertNil(s.overlay, "nothing left to cancel")
     }
 
+    /// The selection follows training to each new run, until an older run is selected; G follows again.
+    func testSelectionFollowsTheRunBeingTrained() {
+        var s = Fixture.liveState()
+        let runs = s.live!.runOrder.count
+        XCTAssertEqual(s.liveView.selectedRun, runs - 1, "the newest run is selected while training")
+        func start(_ run: Int) { _ = s.reduce(.events([.runStart(id: RunID(strategy: "DENI", run: run), seeds: .init(), totalSteps: 10, trainExamples: 8, time: 0)])) }
+        start(100)
+        XCTAssertEqual(s.liveView.selectedRun, runs, "a new run selects itself")
+        s.press(.char("k"))
+        start(101)
+        XCTAssertEqual(s.liveView.selectedRun, runs - 1, "an older run stays selected")
+        s.press(.char("G"))
+        start(102)
+        XCTAssertEqual(s.liveView.selectedRun, runs + 2, "G follows again")
+    }
+
     func testRunSelectionChartModeMetricAndDrill() {
         var s = Fixture.liveState()
         let runs = s.live!.runOrder.count
-        s.press(.char("j"), .char("j"))
+        s.press(.char("g"), .char("j"), .char("j"))
         XCTAssertEqual(s.liveView.selectedRun, 2)
         s.press(.char("G"))
         XCTAssertEqual(s.liveView.selectedRun, runs - 1)

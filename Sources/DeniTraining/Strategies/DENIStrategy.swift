@@ -29,7 +29,8 @@ final class DENIStrategy: MitigationStrategy {
             run.copies = makeCopies(run, scale: scale, tag: UInt64(rounds))
             run.phase = .interpolating
             run.publish(.phase(id: run.setup.id, step: step, phase: .interpolating, members: run.copies.count + 1,
-                               detail: "interpolation round \(rounds) started (noise scale \(String(format: "%.4f", scale)))", time: run.time))
+                               detail: "interpolation round \(rounds) started (noise sd \(c.anneal ? "√(σ²/step) = √(\(c.noiseVariance)/\(step))" : "√σ²") = "
+                                   + String(format: "%.4f", scale) + (c.noiseScaling == .std ? " × each tensor's std)" : ")"), time: run.time))
         case .endRound:
             WeightOps.average(into: run.main.weights, [run.main.weights] + run.copies.map(\.weights))
             let n = run.copies.count + 1

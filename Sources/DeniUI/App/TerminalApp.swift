@@ -19,6 +19,8 @@ public final class TerminalApp {
     /// After quit is confirmed, how long to wait for the driver to return before leaving anyway.
     public static let stopDeadline = 15.0
     private var exitRequestedAt: Double?
+    /// The last reading of this process's CPU time and memory, and when it was taken (monotonic seconds).
+    private var usageReading: (usage: ProcessUsage, at: Double)?
 
     public init(env: UIEnvironment, backend: TerminalBackend, clock: @escaping () -> Double = TerminalApp.monotonicSeconds) {
         self.env = env; self.backend = backend; self.clock = clock
@@ -81,6 +83,7 @@ public final class TerminalApp {
                 dispatch(.trainingEnded(failure: outcome))
             }
         }
+        if job != nil { measureUsage() } else { usageReading = nil }
         dispatch(.tick(clock()))
         if state.exitAfterTraining, job != nil {
             let now = clock()
@@ -93,6 +96,17 @@ public final class TerminalApp {
             draw(force: forceFull)
         }
         return nil
+    }
+
+    /// About once a second while training: the engine's CPU use since the last reading, and its memory.
+    private func measureUsage() {
+        let now = clock()
+        if let last = usageReading, now - last.at < 1 { return }
+        let usage = ProcessUsage.current()
+        if let last = usageReading {
+            dispatch(.usage(cpuPercent: usage.cpuPercent(since: last.usage, seconds: now - last.at), residentBytes: usage.residentBytes))
+        }
+        usageReading = (usage, now)
     }
 
     func dispatch(_ action: Action) {

@@ -56,6 +56,7 @@ public enum Renderer {
             right = "\(s.training.label) · \(m.finishedRuns)/\(m.plannedRuns) runs" + (m.unfinishedSummary.isEmpty ? "" : " (\(m.unfinishedSummary))")
                 + " · \(Format.percent(m.overallProgress))"
             if s.training.isActive { right += " · ETA \(Format.duration(m.overallETA))" }
+            if let u = s.engineUsage { right += " · cpu \(Int(u.cpuPercent.rounded()))% · \(u.residentBytes >> 20) MiB" }
         } else {
             right = "idle"
         }

@@ -47,6 +47,8 @@ public struct ChartRanges: Hashable, Sendable {
 /// View options of a live or replayed experiment.
 public struct ExperimentView: Hashable, Sendable {
     public var selectedRun = 0
+    /// The selection moves to each run as it starts (until the user selects an older one).
+    public var followsNewest = true
     public var chartMode = ChartMode.strategies
     public var metric = MetricKind.macroF1
     public var ranges: ChartRanges?
@@ -99,6 +101,11 @@ public struct CompareState: Hashable, Sendable {
     public func hash(into h: inout Hasher) { h.combine(names.0); h.combine(names.1); h.combine(cursor) }
 }
 
+public struct EngineUsage: Hashable, Sendable {
+    public var cpuPercent: Double
+    public var residentBytes: Int
+}
+
 /// An experiment whose start waits for a yes, with the estimate the question shows.
 public struct PendingStart: Hashable, Sendable {
     public var config: ExperimentConfig
@@ -123,6 +130,8 @@ public struct AppState: Hashable, Sendable {
     public var queue: [ExperimentConfig] = []
     /// The experiment waiting for the start confirmation.
     public var pendingStart: PendingStart?
+    /// What the training engine uses now (the header shows it while training).
+    public var engineUsage: EngineUsage?
     public var live: ExperimentModel?
     /// The results of the live experiment's runs ended so far (`ExperimentModel.results()`), exactly as the
     /// session's summary will be; re-derived when a run ends.

@@ -97,7 +97,7 @@ public enum KeyTable {
         b([.char("c")], "cancel the current run", .live, .cancelRun, hint: true),
         b([.char("C")], "cancel all runs", .live, .cancelAll, hint: true),
         b([.char("m")], "chart: per-run curves / strategy mean ± std", .live, .chartMode, hint: true),
-        b([.char("f")], "test metric: macro-F1 / accuracy", .live, .metric),
+        b([.char("f")], "test metric: macro-F1 / accuracy", .live, .metric, hint: true),
 
         b([.char("s")], "sort by the next column", .results, .sortNext, hint: true),
         b([.char("S")], "reverse the sort", .results, .sortReverse),
@@ -151,6 +151,7 @@ public enum KeyTable {
         case .cancelRun: "cancel run"
         case .cancelAll: "cancel all"
         case .chartMode: "chart"
+        case .metric: "F1/acc"
         case .sortNext: "sort"
         case .copyToSetup: "to Setup"
         case .markCompare: "compare"

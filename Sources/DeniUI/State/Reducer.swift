@@ -20,6 +20,8 @@ public enum Action: Hashable, Sendable {
     /// The estimate asked for by `Effect.estimateStart`: start (or queue) the experiment, asking first when
     /// `LongRunRule` says it is long.
     case startEstimated(ExperimentConfig, ExperimentEstimate)
+    /// The engine's CPU use (percent of one core) and resident memory, measured about once a second while training.
+    case usage(cpuPercent: Double, residentBytes: Int)
     /// The answer to `Effect.previewData` for the user's file `dataset` (`.loaded` or `.failed`).
     case dataPreviewed(dataset: String, DataPreviewState)
     /// SIGINT or SIGTERM arrived.
@@ -61,6 +63,7 @@ extension AppState {
                 if case .runEnd = e { ended = true }
             }
             if ended { liveTable = live?.results() }
+            AppState.follow(&liveView, live!)
             return []
         case .tick: return []
         case let .resize(w, h):
@@ -68,6 +71,7 @@ extension AppState {
             return []
         case .trainingEnded(let failure):
             live?.interruptRunningRuns()
+            engineUsage = nil
             if let f = failure {
                 training = .failed(f)
                 let t = live?.latestTime ?? 0
@@ -135,6 +139,9 @@ extension AppState {
                 return []
             }
             return begin(config, estimate)
+        case let .usage(cpu, resident):
+            engineUsage = training.isActive ? EngineUsage(cpuPercent: cpu, residentBytes: resident) : nil
+            return []
         case let .dataPreviewed(dataset, preview):
             guard setup.config.dataset == dataset else { return [] }   // the form moved on since
             setup.preview = preview
@@ -153,7 +160,7 @@ extension AppState {
         now = t
         var changed = false
         if var p = replay, !p.paused, !p.atEnd {
-            if p.advance(by: dt) > 0 { changed = true }
+            if p.advance(by: dt) > 0 { changed = true; AppState.follow(&replayView, p.model) }
             replay = p
         }
         if let m = live, AppState.rescale(&liveView, model: m, now: t) { changed = true }
@@ -452,6 +459,13 @@ extension AppState {
             view.rangesTime = -.infinity
         default: break
         }
+        // On the newest run the selection follows training (each new run selects itself); elsewhere it stays.
+        if [.up, .down, .pageUp, .pageDown, .top, .bottom].contains(c) { view.followsNewest = view.selectedRun >= runs - 1 }
+    }
+
+    /// Selects the newest run when the view follows training.
+    static func follow(_ view: inout ExperimentView, _ model: ExperimentModel) {
+        if view.followsNewest { view.selectedRun = max(0, model.runOrder.count - 1) }
     }
 
     private mutating func liveCommand(_ c: Command) -> [Effect] {

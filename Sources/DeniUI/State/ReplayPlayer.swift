@@ -67,6 +67,7 @@ public struct ReplayPlayer: Hashable, Sendable {
         while position < events.count && timeline[position] <= clock {
             model.apply(events[position]); position += 1
         }
+        clock = min(clock, duration)   // the clock stops at the last event
         refreshTable()
         return position - start
     }
