@@ -30,17 +30,18 @@ struct CompareCommand: ParsableCommand {
         print("")
         var headers = ["Strategy"]
         for i in comparison.sessions.indices { headers.append("S\(i + 1) macro-F1 (n)") }
-        for i in comparison.sessions.indices.dropFirst() { headers.append("S\(i + 1) − S1"); headers.append("test, p") }
+        for i in comparison.sessions.indices.dropFirst() { headers.append("S\(i + 1) − S1"); headers.append("S\(i + 1) test") }
         let rows = comparison.rows.map { row -> [String] in
             var cells = [row.strategy]
             for r in row.results { cells.append(r.map { "\(ResultsText.meanStd($0.macroF1)) (\($0.runs))" } ?? "—") }
             for t in row.tests {
                 guard let t else { cells.append("—"); cells.append("—"); continue }
-                cells.append(t.interval.map { ResultsText.difference($0, pairs: t.n) } ?? ResultsText.signed(t.difference))
-                cells.append((t.kind == "paired" ? "Wilcoxon " : "Welch ") + ResultsText.pValue(t.p))
+                cells.append(ResultsText.crossSession(t))
+                cells.append(ResultsText.crossSessionTest(t))
             }
             return cells
         }
         print(ResultsText.aligned(headers, rows), terminator: "")
+        print("\n" + ResultsText.crossSessionNote)
     }
 }

@@ -101,7 +101,8 @@ public enum KeyTable {
         b([.char("s")], "sort by the next column", .results, .sortNext, hint: true),
         b([.char("S")], "reverse the sort", .results, .sortReverse),
 
-        b([.char("c")], "mark for comparison (mark two)", .sessions, .markCompare, hint: true),
+        b([.char(" ")], "mark / unmark for comparison", .sessions, .toggle, hint: true),
+        b([.char("c")], "compare the marked sessions and this one (2 to 9; alone: mark it)", .sessions, .markCompare, hint: true),
         b([.char("r")], "reload the list", .sessions, .refresh),
 
         b([.char(" "), .char("p")], "pause / play", .replay, .pauseResume, hint: true),
