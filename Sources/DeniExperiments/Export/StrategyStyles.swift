@@ -12,9 +12,12 @@ import DeniTraining
 /// never shows two strategies alike, and a session's variants keep their styles on every screen that lists the
 /// session's strategies first.
 public struct StrategyStyles: Hashable, Sendable {
-    /// Built-in kinds in slot order.
-    public static let builtIn: [StrategyKind] = [.standard, .ensemble, .deni, .ni, .de, .bestPractices, .swa, .ema,
-                                                 .inputNoise, .weightNoise, .priorNoise, .mixout, .augment, .deniAugment]
+    /// Built-in kinds in slot order: the most used first, then every other kind in catalog order (a new kind
+    /// gets a slot without being listed here).
+    public static let builtIn: [StrategyKind] = {
+        let first: [StrategyKind] = [.standard, .ensemble, .deni, .ni, .de, .bestPractices, .swa, .ema]
+        return first + StrategyKind.allCases.filter { !first.contains($0) }
+    }()
     /// Distinct (colour, marker) pairs before slots repeat.
     public static let slotCount = 64
 
