@@ -3,11 +3,17 @@ import DeniCore
 import DeniExperiments
 import Foundation
 
-/// `deni compare S1 S2 …`: the same strategies across sessions, tested against the first session.
+/// `deni compare S1 S2 [S3 …]`: the same strategies across sessions, tested against the first session.
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Compare sessions side by side; each strategy is tested against the first session (paired if the seeds match, else Welch's t).")
+        abstract: "Compare sessions side by side; each strategy in each session is tested against S1, printed as 'paired Δ (n pairs)' where runs pair by seeds, else 'Welch Δ'.",
+        discussion: """
+        paired Δ: the mean of the differences over the runs with the same index and recorded seeds (bootstrap \
+        interval from 5 pairs on, Wilcoxon p). Welch Δ: the difference of the means, the runs taken as independent \
+        samples (Welch's t p), when fewer than 2 runs pair. A session on other data or model weights than S1 is \
+        warned about on standard error. The UI's Compare screen (Sessions: space marks, c compares) shows the same.
+        """)
 
     @Argument(help: "Two or more sessions (folders or names under the sessions folder).")
     var sessions: [String]
