@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# 1. Debian packages (OpenBLAS and oneDNN for GEMM, ncursesw, tmux for the UI test, WordNet for augmentation).
-pkgs=(libopenblas-dev libdnnl-dev libncursesw5-dev tmux wordnet-base)
+# 1. Debian packages (OpenBLAS and oneDNN for GEMM, ncursesw, tmux for the UI test, WordNet for augmentation,
+#    librsvg2-bin for rsvg-convert: the PNG copies of `deni export --svg` and `deni report --svg`).
+pkgs=(libopenblas-dev libdnnl-dev libncursesw5-dev tmux wordnet-base librsvg2-bin)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

@@ -15,7 +15,7 @@ report() {
   # epoch's last). Results, evaluations and phases are untouched (`deni compact --help`).
   # A session it cannot compact (a live writer) is left as it is and still reported.
   for folder in "$DENI_SESSIONS"/*/; do "$deni" compact "$folder" --steps-every 10 || echo "study: left $folder uncompacted" >&2; done
-  "$deni" report sessions/study --notes study/notes.md --out docs/results.md --svg docs/results
+  "$deni" report sessions/study --notes study/notes.md --out docs/results.md --svg docs/results --no-png
 }
 if [[ ${1:-} == report ]]; then report; exit; fi
 configs=()

@@ -3,11 +3,17 @@ import DeniCore
 import DeniExperiments
 import Foundation
 
-/// `deni compare S1 S2 …`: the same strategies across sessions, tested against the first session.
+/// `deni compare S1 S2 [S3 …]`: the same strategies across sessions, tested against the first session.
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Compare sessions side by side; each strategy is tested against the first session (paired if the seeds match, else Welch's t).")
+        abstract: "Compare sessions side by side; each strategy in each session is tested against S1, printed as 'paired Δ (n pairs)' where runs pair by seeds, else 'Welch Δ'.",
+        discussion: """
+        paired Δ: the mean of the differences over the runs with the same index and recorded seeds (bootstrap \
+        interval from 5 pairs on, Wilcoxon p). Welch Δ: the difference of the means, the runs taken as independent \
+        samples (Welch's t p), when fewer than 2 runs pair. A session on other data or model weights than S1 is \
+        warned about on standard error. The UI's Compare screen (Sessions: space marks, c compares) shows the same.
+        """)
 
     @Argument(help: "Two or more sessions (folders or names under the sessions folder).")
     var sessions: [String]
@@ -30,17 +36,18 @@ struct CompareCommand: ParsableCommand {
         print("")
         var headers = ["Strategy"]
         for i in comparison.sessions.indices { headers.append("S\(i + 1) macro-F1 (n)") }
-        for i in comparison.sessions.indices.dropFirst() { headers.append("S\(i + 1) − S1"); headers.append("test, p") }
+        for i in comparison.sessions.indices.dropFirst() { headers.append("S\(i + 1) − S1"); headers.append("S\(i + 1) test") }
         let rows = comparison.rows.map { row -> [String] in
             var cells = [row.strategy]
             for r in row.results { cells.append(r.map { "\(ResultsText.meanStd($0.macroF1)) (\($0.runs))" } ?? "—") }
             for t in row.tests {
                 guard let t else { cells.append("—"); cells.append("—"); continue }
-                cells.append(t.interval.map { ResultsText.difference($0, pairs: t.n) } ?? ResultsText.signed(t.difference))
-                cells.append((t.kind == "paired" ? "Wilcoxon " : "Welch ") + ResultsText.pValue(t.p))
+                cells.append(ResultsText.crossSession(t))
+                cells.append(ResultsText.crossSessionTest(t))
             }
             return cells
         }
         print(ResultsText.aligned(headers, rows), terminator: "")
+        print("\n" + ResultsText.crossSessionNote)
     }
 }

@@ -21,8 +21,11 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Write the Markdown report to this file (default: standard output).")
     var out: String?
 
-    @Option(help: "Write one strip plot per cell (SVG) into this folder; the report links them.")
+    @Option(help: "Write each cell's pictures (strip plot, loss with DENI's phases shaded, per-class F1, confusion matrices; SVG, with PNG copies when rsvg-convert is on PATH) into this folder; the report links the SVGs.")
     var svg: String?
+
+    @Flag(name: .customLong("no-png"), help: "Write no PNG copies of the SVGs.")
+    var noPNG = false
 
     @Option(help: "Markdown file placed after the report's title (what was run, what was scaled down and why).")
     var notes: String?
@@ -81,10 +84,18 @@ struct ReportCommand: ParsableCommand {
         if let svg {
             let folder = URL(fileURLWithPath: svg)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            var svgs: [URL] = []
             for cell in cells {
-                let url = folder.appendingPathComponent(StudyReport.svgName(cell))
-                try Data(StudyReport.svg(cell).utf8).write(to: url, options: .atomic)
-                if out != nil { print("wrote \(url.path)") }
+                for picture in StudyReport.pictures(cell) {
+                    let url = folder.appendingPathComponent(picture.name)
+                    try Data(picture.svg.utf8).write(to: url, options: .atomic)
+                    if out != nil { print("wrote \(url.path)") }
+                    svgs.append(url)
+                }
+            }
+            if !noPNG {
+                if out != nil { try ExportCommand.writePNGs(beside: svgs) }
+                else if try PNGExport.write(beside: svgs) == nil { FileHandle.standardError.write(Data((PNGExport.missing + "\n").utf8)) }
             }
             svgLink = out.map { Self.relativePath(from: URL(fileURLWithPath: $0).deletingLastPathComponent(), to: folder) } ?? folder.path
         }

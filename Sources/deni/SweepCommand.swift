@@ -56,7 +56,7 @@ struct SweepCommand: ParsableCommand {
         guard tasksPerJob >= 1 else { throw ValidationError("--tasks-per-job \(tasksPerJob): at least 1") }
         if let c = cpusPerTask, c < 1 { throw ValidationError("--cpus-per-task \(c): at least 1") }
         if slurm && workers != nil { throw ValidationError("--slurm and --workers: the array's tasks are the workers; pass one of them") }
-        if slurm, SlurmTool.find("sbatch") == nil { throw ValidationError(SlurmArray.Failure.noSlurm(tool: "sbatch").description) }
+        if slurm, ExternalTool.find("sbatch") == nil { throw ValidationError(SlurmArray.Failure.noSlurm(tool: "sbatch").description) }
         if let w = workers, !(1...256).contains(w) { throw ValidationError("--workers \(w): 1…256") }
         let base = try options.experimentConfig(defaultStrategies: [.standard, .deni], defaultRuns: 5)
         let plan: SweepPlan

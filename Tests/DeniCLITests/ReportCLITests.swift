@@ -26,8 +26,15 @@ final class ReportCLITests: XCTestCase {
         XCTAssertTrue(text.contains("## TREC, LoRA (120 samples)"), text)
         XCTAssertTrue(text.contains("| DENI · σ² 0.05 · K 3 |"), text)
         XCTAssertTrue(text.contains("](results/trec-lora-400-samples.svg)"), text)
-        for name in ["trec-lora-400-samples.svg", "trec-lora-200-samples.svg"] {
-            XCTAssertTrue(try String(contentsOf: svg.appendingPathComponent(name), encoding: .utf8).contains("<svg xmlns"))
+        for name in ["trec-lora-400-samples.svg", "trec-lora-200-samples.svg", "trec-lora-400-samples-loss.svg",
+                     "trec-lora-400-samples-per-class-f1.svg", "trec-lora-400-samples-confusion.svg"] {
+            XCTAssertTrue(try String(contentsOf: svg.appendingPathComponent(name), encoding: .utf8).contains("<svg xmlns"), name)
+        }
+        XCTAssertTrue(text.contains("[confusion matrices](results/trec-lora-400-samples-confusion.svg)"), text)
+        XCTAssertTrue(try String(contentsOf: svg.appendingPathComponent("trec-lora-400-samples-confusion.svg"), encoding: .utf8).contains(">ABBR</text>"))
+        // PNG copies beside them when rsvg-convert is installed (scripts/setup.sh installs it).
+        if (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains(where: { FileManager.default.isExecutableFile(atPath: "\($0)/rsvg-convert") }) {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: svg.appendingPathComponent("trec-lora-400-samples-confusion.png").path), r.stdout)
         }
         let json = try runDeni(["report", root.appendingPathComponent("sessions/examples").path, "--json"], timeout: 120)
         XCTAssertEqual(json.status, 0, json.stderr)

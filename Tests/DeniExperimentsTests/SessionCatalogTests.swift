@@ -113,5 +113,12 @@ final class SessionCatalogTests: XCTestCase {
         XCTAssertEqual(welch.n, 8)
         // scipy.stats.ttest_ind([70,71,69,72], [75,76,77,74], equal_var=False).pvalue
         XCTAssertEqual(welch.p, 0.0015474212145409388, accuracy: 1e-12)
+        // The statistic is named wherever it is printed (CLI and UI use these).
+        XCTAssertEqual(paired.statistic, "paired Δ (4 pairs)")
+        XCTAssertEqual(welch.statistic, "Welch Δ")
+        XCTAssertEqual(ResultsText.crossSession(paired), "paired Δ (4 pairs) -5.00 [no CI: 4 pairs]")
+        XCTAssertEqual(ResultsText.crossSession(welch), "Welch Δ -5.00")
+        XCTAssertEqual(ResultsText.crossSessionTest(paired), "Wilcoxon p 0.125")
+        XCTAssertEqual(ResultsText.crossSessionTest(welch), "Welch t p 0.002")
     }
 }

@@ -76,6 +76,13 @@ final class SVGCounter: NSObject, XMLParserDelegate {
     var classes: [String: Int] = [:]
     var elements: [String: Int] = [:]
     var seriesNames: [String] = []
+    /// Attributes of every `rect.cell` (heat maps), with the enclosing panel's strategy as `panel`.
+    var cells: [[String: String]] = []
+    /// Attributes of every `rect.phase` (shaded phases), with the enclosing group's strategy as `group`.
+    var phases: [[String: String]] = []
+    /// Text of every `text.column-label` and `text.row-label`.
+    var labels: [String] = []
+    private var panel = "", group = "", inLabel = false
 
     static func parse(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> SVGCounter {
         let counter = SVGCounter()
@@ -90,5 +97,15 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         elements[name, default: 0] += 1
         if let c = attributes["class"] { classes[c, default: 0] += 1 }
         if attributes["class"] == "series", let s = attributes["data-strategy"] { seriesNames.append(s) }
+        if attributes["class"] == "panel" { panel = attributes["data-strategy"] ?? "" }
+        if attributes["class"] == "phases" { group = attributes["data-strategy"] ?? "" }
+        if attributes["class"] == "cell" { cells.append(attributes.merging(["panel": panel]) { a, _ in a }) }
+        if attributes["class"] == "phase" { phases.append(attributes.merging(["group": group]) { a, _ in a }) }
+        inLabel = attributes["class"] == "column-label" || attributes["class"] == "row-label"
+        if inLabel { labels.append("") }
     }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) { if inLabel { labels[labels.count - 1] += string } }
+
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) { inLabel = false }
 }

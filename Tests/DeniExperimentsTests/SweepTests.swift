@@ -190,6 +190,8 @@ final class SweepViewTests: XCTestCase {
         XCTAssertEqual(map.cells, [[72, 74, 76], [73, 75, 77]])
         XCTAssertEqual(map.range, 72...77)
         XCTAssertFalse(map.pooled)
+        let heat = SVGCounter.parse(try XCTUnwrap(view.heatMapSVG()))
+        XCTAssertEqual(heat.classes["cell"], 6, "one cell per (σ², K)")
         // A point copied out as an experiment of its own: Default and that DENI, no plan, labels from settings.
         let point = try config.point(config.strategies[4])
         XCTAssertEqual(point.strategies.map(\.label), ["Default", "DENI · σ² 0.1 · K 5"])

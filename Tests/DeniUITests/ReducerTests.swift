@@ -126,14 +126,63 @@ final class ReducerTests: XCTestCase {
 
     func testCompareLoaded() {
         var s = Fixture.state()
-        s.sessions.mark = "a"
+        s.sessions.marks = ["a"]
         var other = Fixture.session
         other.events = Array(other.events.prefix(50))
         _ = s.reduce(.compareLoaded(names: ["a", "b"], sessions: [Fixture.session, other]))
         XCTAssertEqual(s.screen, .compare)
-        XCTAssertNil(s.sessions.mark)
-        XCTAssertEqual(s.compare?.models.0.eventCount, Fixture.events.count)
-        XCTAssertEqual(s.compare?.models.1.eventCount, 50)
+        XCTAssertEqual(s.sessions.marks, [])
+        XCTAssertEqual(s.compare?.models[0].eventCount, Fixture.events.count)
+        XCTAssertEqual(s.compare?.models[1].eventCount, 50)
+    }
+
+    /// A third session: Ensemble and DENI, other seeds (no pairs with S1), other data.
+    static var thirdSession: LoadedSession {
+        var c = Fixture.config
+        c.strategies = [StrategyConfig(kind: .ensemble), StrategyConfig(kind: .deni)]
+        c.baseSeeds = Seeds(all: 7)
+        c.dataset = "sst2"
+        return LoadedSession(config: c, events: SyntheticExperiment(config: c, stepsPerRun: 40).allEvents(), table: nil,
+                             dataset: DatasetIdentity(key: "sst2", path: "/data/sst2", filesHash: "sha256:fff", classCount: 2))
+    }
+
+    static func threeSessionCompare(width: Int = 120, height: Int = 40) -> AppState {
+        var s = Fixture.state(width: width, height: height)
+        var first = Fixture.session, second = Fixture.session
+        first.dataset = DatasetIdentity(key: "trec", path: "/data/trec", filesHash: "sha256:abc", classCount: 6)
+        second.dataset = first.dataset
+        _ = s.reduce(.compareLoaded(names: ["quick", "again", "elsewhere"], sessions: [first, second, thirdSession]))
+        return s
+    }
+
+    /// Three sessions: every strategy tested against S1 with the statistic named as `deni compare` names it,
+    /// one style per strategy across the sessions and the other screens, and the dataset warning shown.
+    func testCompareThreeSessions() throws {
+        var s = Self.threeSessionCompare()
+        let c = try XCTUnwrap(s.compare)
+        XCTAssertEqual(c.names, ["quick", "again", "elsewhere"])
+        XCTAssertEqual(c.comparison.rows.map(\.strategy), ["Default", "DENI", "Ensemble"])
+        let deni = c.comparison.rows[1]
+        XCTAssertEqual(deni.tests.map { $0?.kind }, ["paired", "welch"])
+        XCTAssertEqual(deni.tests[0]?.statistic, "paired Δ (2 pairs)", "DENI#1 failed in both: runs 0 and 2 pair")
+        XCTAssertEqual(c.comparison.warnings.count, 1)
+        XCTAssertTrue(c.comparison.warnings[0].hasPrefix("S3 (elsewhere) ran on dataset 'sst2'"), c.comparison.warnings[0])
+        // One style per strategy: the same slot in the comparison, in each session's own model, and on Live.
+        let live = Fixture.liveState().live!
+        XCTAssertEqual(c.styles.slot("DENI"), live.style("DENI"))
+        XCTAssertEqual(c.styles.slot("DENI"), c.models[2].style("DENI"), "DENI is second in S1 and in S3 alike, and keeps its style")
+        XCTAssertEqual(c.styles.slot("DENI"), StrategyStyles.slot(of: .deni))
+        XCTAssertEqual(Set(["Default", "DENI", "Ensemble"].map(c.styles.slot)).count, 3)
+        s.press(.char("j"))
+        let text = Renderer.render(s).lines.joined(separator: "\n")
+        XCTAssertTrue(text.contains("DENI · S2 − S1: paired Δ (2 pairs) "), text)
+        XCTAssertTrue(text.contains("DENI · S3 − S1: Welch Δ "), text)
+        XCTAssertTrue(text.contains("warning: S3 (elsewhere) ran on dataset 'sst2'"), text)
+        XCTAssertTrue(text.contains("S3 macro-F1 (n)"), text)
+        s.press(.char("G"))
+        XCTAssertEqual(s.compare?.cursor, 2)
+        let ensemble = Renderer.render(s).lines.joined(separator: "\n")
+        XCTAssertTrue(ensemble.contains("Ensemble · S2 − S1: – (fewer than 2 finished runs on a side)"), ensemble)
     }
 
     func testPresetsLoadedSavedFailed() {
@@ -583,11 +632,44 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(s.press(.enter), [.loadSession("b")])
         XCTAssertEqual(s.sessions.loading, "b")
         s.press(.char("c"))
-        XCTAssertEqual(s.sessions.mark, "b")
+        XCTAssertEqual(s.sessions.marks, ["b"])
         s.press(.char("c"))
-        XCTAssertNil(s.sessions.mark, "marking the same session again unmarks it")
+        XCTAssertEqual(s.sessions.marks, [], "marking the same session again unmarks it")
         s.press(.char("c"), .char("G"))
-        XCTAssertEqual(s.press(.char("c")), [.loadCompare("b", "c")])
+        XCTAssertEqual(s.press(.char("c")), [.loadCompare(["b", "c"])])
+    }
+
+    /// Space marks several sessions; c compares the marked ones (in marking order) and the one under the cursor.
+    func testSpaceMarksSessionsAndCComparesThemAll() {
+        var s = Fixture.state()
+        s.press(.char("4"))
+        let names = ["a", "b", "c", "d"]
+        _ = s.reduce(.sessionsListed(try! MemoryCatalog(sessions: Dictionary(uniqueKeysWithValues: names.map { ($0, Fixture.session) })).list()))
+        s.press(.char("j"), .char("j"), .char(" "), .char("k"), .char("k"), .char(" "), .char("j"), .char(" "), .char(" "), .char(" "))
+        XCTAssertEqual(s.sessions.marks, ["c", "a", "b"], "space toggles; the order marked is S1, S2, …")
+        let text = Renderer.render(s).lines.joined(separator: "\n")
+        XCTAssertTrue(text.contains("marked for comparison: S1 c · S2 a · S3 b"), text)
+        s.press(.char("G"))
+        XCTAssertEqual(s.press(.char("c")), [.loadCompare(["c", "a", "b", "d"])])
+        XCTAssertEqual(s.sessions.loading, "c + a + b + d")
+        // c on a marked session compares the marked ones alone.
+        var t = Fixture.state()
+        t.press(.char("4"))
+        _ = t.reduce(.sessionsListed(try! MemoryCatalog(sessions: Dictionary(uniqueKeysWithValues: names.map { ($0, Fixture.session) })).list()))
+        t.press(.char(" "), .char("j"), .char(" "))
+        XCTAssertEqual(t.press(.char("c")), [.loadCompare(["a", "b"])])
+    }
+
+    func testCompareRefusesMoreThanNineSessions() {
+        var s = Fixture.state()
+        s.press(.char("4"))
+        let names = (0..<10).map { "s\($0)" }
+        _ = s.reduce(.sessionsListed(try! MemoryCatalog(sessions: Dictionary(uniqueKeysWithValues: names.map { ($0, Fixture.session) })).list()))
+        for _ in 0..<9 { s.press(.char(" "), .char("j")) }
+        XCTAssertEqual(s.press(.char("c")), [])
+        guard case .message(let title, let text)? = s.overlay else { return XCTFail("no message") }
+        XCTAssertEqual(title, "Too many sessions")
+        XCTAssertTrue(text.contains("at most 9 sessions (10 chosen)"), text)
     }
 
     // MARK: replay commands

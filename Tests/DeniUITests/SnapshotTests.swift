@@ -99,6 +99,15 @@ final class SnapshotTests: XCTestCase {
         assertSnapshot(Renderer.render(s), "compare_120x30")
     }
 
+    /// Three sessions overlaid: strategies by colour and marker in the table, sessions by number on the chart.
+    func testCompareThreeSessions() {
+        var s = ReducerTests.threeSessionCompare(width: 140, height: 48)
+        s.press(.char("j"))
+        assertSnapshot(Renderer.render(s), "compare3_140x48")
+        _ = s.reduce(.resize(width: 60, height: 16))
+        assertSnapshot(Renderer.render(s), "compare3_60x16")
+    }
+
     func testOverlaysAndTooSmall() {
         var s = Fixture.liveState(width: 80, height: 24)
         s.press(.ctrl("c"))
@@ -120,6 +129,7 @@ final class SnapshotTests: XCTestCase {
         r.press(.enter); states.append(r); r.press(.enter); states.append(r)
         var p = Fixture.state(); _ = p.reduce(.sessionLoaded(name: "a", Fixture.session)); states.append(p)
         var c = Fixture.state(); _ = c.reduce(.compareLoaded(names: ["a", "b"], sessions: [Fixture.session, Fixture.session])); states.append(c)
+        states.append(ReducerTests.threeSessionCompare())
         var o = Fixture.liveState(); o.press(.char("?")); states.append(o)
         for var st in states {
             for (w, h) in [(0, 0), (1, 1), (20, 5), (59, 16), (60, 16), (61, 17), (75, 20), (133, 41), (300, 100)] {

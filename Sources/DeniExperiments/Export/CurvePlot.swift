@@ -1,10 +1,13 @@
 import DeniData
+import DeniTraining
 
 /// SVG of one curve per run with each strategy's mean line and ± std band (population std over the finished runs
 /// that recorded the step). Structure, relied on by tests and tools: one `<g class="series" data-strategy="…">` per
 /// strategy holding a `polygon.band` (with ≥ 2 finished runs), one `polyline.run` per finished run, one dashed
 /// `polyline.unfinished-run` per run that failed, was cancelled or was interrupted (drawn where it stopped, never in
-/// the mean), and one `polyline.mean`; the legend's n counts finished runs and names the others.
+/// the mean), and one `polyline.mean`; the legend's n counts finished runs and names the others. Behind the curves, one
+/// `<g class="phases" data-strategy="…">` per strategy whose runs recorded interpolation rounds (DENI) holds a
+/// `rect.phase` per interpolation round and delayed ensemble (`data-phase`, `data-from`, `data-to`: steps).
 public enum CurvePlot {
     public enum Metric: String, Sendable { case loss, evalMacroF1 = "eval_f1" }
 
@@ -41,8 +44,27 @@ public enum CurvePlot {
         let title = metric == .loss ? "Training loss" + (options.smoothing > 0 ? " (EMA \(options.smoothing), debiased)" : "")
                                     : "Evaluation macro-F1"
         canvas.axes(xLabel: "step", yLabel: metric == .loss ? "loss" : "macro-F1 (%)")
+        let styles = StrategyStyles(curves.strategies)
+        // Interpolation rounds (light) and the delayed ensemble (dark) of strategies that interpolate, from the
+        // phase events of their first run (a strategy's runs share one schedule).
+        var shaded: [String] = []
+        for name in curves.strategies {
+            guard let run = curves.runs.first(where: { $0.id.strategy == name && $0.phases.contains(.interpolating) }) else { continue }
+            let style = PlotStyle(strategy: name, in: styles)
+            var g = "<g class=\"phases\" data-strategy=\"\(SVGCanvas.escape(name))\">\n"
+            for span in run.phaseSpans {
+                let x0 = max(canvas.left, canvas.x(Double(span.from))), x1 = min(canvas.left + canvas.plotWidth, canvas.x(Double(span.to)))
+                guard x1 > x0 else { continue }
+                g += "<rect class=\"phase\" data-phase=\"\(span.phase.rawValue)\" data-from=\"\(span.from)\" data-to=\"\(span.to)\" x=\"\(f(x0))\" y=\"\(f(canvas.top))\" width=\"\(f(x1 - x0))\" height=\"\(f(canvas.plotHeight))\" fill=\"\(style.color)\" fill-opacity=\"\(span.phase == .ensemble ? "0.16" : "0.08")\" stroke=\"none\"/>\n"
+            }
+            canvas.add(g + "</g>")
+            shaded.append(name)
+        }
+        if !shaded.isEmpty {
+            canvas.note("shaded: interpolation rounds (light) and delayed ensemble (dark) of " + shaded.joined(separator: ", ") + ", from the recorded phase events")
+        }
         for (i, s) in series.enumerated() {
-            let style = PlotStyle(index: i)
+            let style = PlotStyle(strategy: s.name, in: styles)
             var g = "<g class=\"series\" data-strategy=\"\(SVGCanvas.escape(s.name))\">\n"
             let b = bands[i]
             if s.runs.filter({ !$0.isEmpty }).count >= 2 {
@@ -62,12 +84,12 @@ public enum CurvePlot {
             }
             canvas.add(g + "</g>")
         }
-        canvas.legend(series.enumerated().map { i, s in
+        canvas.legend(series.map { s in
             let others = ["failed", "cancelled", "interrupted"].compactMap { state in
                 let k = s.unfinishedStates.filter { $0 == state }.count
                 return k > 0 ? "\(k) \(state)" : nil
             }
-            return ("\(s.name) (n=\(s.runs.count)" + others.map { "; " + $0 }.joined() + ")", PlotStyle(index: i))
+            return ("\(s.name) (n=\(s.runs.count)" + others.map { "; " + $0 }.joined() + ")", PlotStyle(strategy: s.name, in: styles))
         })
         return canvas.document(title: title)
     }

@@ -16,8 +16,9 @@ public enum ResultsChart {
         let lo = finite.min() ?? 0, hi = finite.max() ?? 100, pad = (hi - lo) * 0.08
         var canvas = SVGCanvas(xRange: -0.6...(Double(max(names.count, 1)) - 0.4), yRange: (lo - pad)...(hi + pad))
         canvas.axes(xLabel: "strategy", yLabel: "macro-F1 (%)", categories: names)
+        let styles = StrategyStyles(names)
         for (i, row) in table.rows.enumerated() {
-            let style = PlotStyle(index: i)
+            let style = PlotStyle(strategy: row.strategy, in: styles)
             var g = "<g class=\"series\" data-strategy=\"\(SVGCanvas.escape(row.strategy))\">\n"
             let runs = (finalF1[row.strategy] ?? []).sorted { $0.0 < $1.0 }
             for (k, run) in runs.enumerated() where run.1.isFinite {
@@ -32,7 +33,7 @@ public enum ResultsChart {
             }
             canvas.add(g + "</g>")
         }
-        canvas.legend(table.rows.enumerated().map { ("\($0.element.strategy) (n=\($0.element.runs))", PlotStyle(index: $0.offset)) })
+        canvas.legend(table.rows.map { ("\($0.strategy) (n=\($0.runs))", PlotStyle(strategy: $0.strategy, in: styles)) })
         return canvas.document(title: "Final macro-F1 per strategy (mean ± std, dots = runs)")
     }
 }

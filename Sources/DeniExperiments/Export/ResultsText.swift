@@ -80,6 +80,19 @@ public enum ResultsText {
 
     static func noInterval(_ pairs: Int) -> String { " [no CI: \(pairs) pair\(pairs == 1 ? "" : "s")]" }
 
+    /// A session against the first, with the statistic named: "paired Δ (5 pairs) +0.66 [+0.19, +1.12]" or
+    /// "Welch Δ -23.75" (`CrossSessionTest.statistic`); `deni compare` and the UI's Compare screen print this.
+    public static func crossSession(_ t: CrossSessionTest) -> String {
+        t.statistic + " " + (t.interval.map { difference($0, pairs: t.n) } ?? signed(t.difference))
+    }
+
+    /// The test behind `crossSession`: "Wilcoxon p 0.031" or "Welch t p 0.004".
+    public static func crossSessionTest(_ t: CrossSessionTest) -> String { (t.kind == "paired" ? "Wilcoxon p " : "Welch t p ") + pValue(t.p) }
+
+    /// What the two statistics are, for a note under a comparison.
+    public static let crossSessionNote = "paired Δ: mean of the differences over runs with the same index and seeds (95 % bootstrap CI, "
+        + "Wilcoxon p); Welch Δ: difference of the means when fewer than 2 runs pair (Welch's t-test)."
+
     public static func signed(_ x: Double) -> String { x.isFinite && x >= 0 ? "+" + fixed(x, 2) : fixed(x, 2) }
 
     public static func pValue(_ p: Double) -> String {

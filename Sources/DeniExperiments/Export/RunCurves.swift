@@ -13,6 +13,9 @@ public struct RunCurve: Hashable, Sendable {
     public var evalMacroF1: [Double] = []
     public var evalAccuracy: [Double] = []
     public var evalLoss: [Double] = []
+    /// Phase changes (DENI's interpolation rounds and delayed ensemble), in order: the step each began at.
+    public var phaseSteps: [Int] = []
+    public var phases: [TrainingPhase] = []
     /// How the run ended (its last `run_end`); nil when it has not: the experiment stopped (or is still running).
     public var status: RunStatus?
 
@@ -20,6 +23,16 @@ public struct RunCurve: Hashable, Sendable {
 
     /// Whether the run finished: only finished runs enter a strategy's mean and its n.
     public var isFinished: Bool { status == .finished }
+
+    /// The steps spent interpolating or in the delayed ensemble: (phase, first step, last step), from the phase
+    /// events; a phase lasts until the next one, the last until the run's last recorded step.
+    public var phaseSpans: [(phase: TrainingPhase, from: Int, to: Int)] {
+        phases.indices.compactMap { i in
+            guard phases[i] != .single else { return nil }
+            let end = i + 1 < phaseSteps.count ? phaseSteps[i + 1] : max(steps.last ?? phaseSteps[i], phaseSteps[i])
+            return (phases[i], phaseSteps[i], end)
+        }
+    }
 
     /// The way the run ended, in words: finished, failed, cancelled, or interrupted when it never ended.
     public var endState: String { status?.rawValue ?? "interrupted" }
@@ -54,6 +67,9 @@ public struct SessionCurves: Sendable {
                     c.evalSteps.append(step); c.evalMacroF1.append(macroF1); c.evalAccuracy.append(accuracy); c.evalLoss.append(loss)
                 }
                 curves[id] = c
+            case let .phase(id, step, phase, _, _, _):
+                curves[id, default: RunCurve(id: id)].phaseSteps.append(step)
+                curves[id]!.phases.append(phase)
             case let .runEnd(id, status, _, _, _, _, _):
                 curves[id, default: RunCurve(id: id)].status = status
             default: break

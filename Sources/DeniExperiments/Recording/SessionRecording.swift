@@ -15,6 +15,7 @@ public enum SessionRecording {
         let dataset = try DatasetRegistry.load(config.dataset, dataDirectory: data, options: config.data)
         var identity = try Identities.dataset(config.dataset, dataDirectory: data, classCount: dataset.classNames.count)
         if dataset.skipped.count > 0 { identity.skippedRows = dataset.skipped }
+        identity.classNames = dataset.classNames
         return try start(config, sessions: sessions, modelIdentity: try Identities.model(model), datasetIdentity: identity)
     }
 

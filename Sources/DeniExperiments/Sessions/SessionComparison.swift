@@ -18,6 +18,10 @@ public struct CrossSessionTest: Codable, Hashable, Sendable {
     public var df: Double?
     /// Pairs (paired) or total runs (Welch).
     public var n: Int
+
+    /// What `difference` is, for every front end: "paired Δ (5 pairs)" (the mean of the paired differences) or
+    /// "Welch Δ" (the difference of the two means, runs taken as independent samples).
+    public var statistic: String { kind == "paired" ? "paired Δ (\(n) pair\(n == 1 ? "" : "s"))" : "Welch Δ" }
 }
 
 /// One strategy across sessions.
@@ -29,32 +33,41 @@ public struct ComparisonRow: Codable, Hashable, Sendable {
     public var tests: [CrossSessionTest?]
 }
 
-/// `deni compare`: the rows of several sessions side by side, tested against the first session.
+/// One session as a comparison needs it: name, config, events, results table, and what it ran on (nil where a
+/// caller does not know; then no warning is derived from it).
+public struct ComparedSession: Sendable {
+    public var name: String
+    public var config: ExperimentConfig
+    public var events: [TrainingEvent]
+    public var table: ResultsTable
+    public var dataset: DatasetIdentity?
+    public var model: ModelIdentity?
+
+    public init(name: String, config: ExperimentConfig, events: [TrainingEvent], table: ResultsTable,
+                dataset: DatasetIdentity? = nil, model: ModelIdentity? = nil) {
+        self.name = name; self.config = config; self.events = events; self.table = table; self.dataset = dataset; self.model = model
+    }
+
+    public init(_ s: RecordedSession) {
+        self.init(name: s.manifest.name, config: s.config, events: s.events, table: SessionExport.results(s),
+                  dataset: s.manifest.dataset, model: s.manifest.model)
+    }
+}
+
+/// `deni compare` and the UI's Compare screen: the rows of several sessions side by side, tested against the
+/// first session.
 public struct SessionComparison: Codable, Hashable, Sendable {
     public var sessions: [String]
     public var rows: [ComparisonRow]
     /// Sessions that did not run on the first session's data or model: their rows are not the same experiment.
     public var warnings: [String] = []
 
+    public init(_ sessions: [RecordedSession]) { self.init(sessions.map(ComparedSession.init)) }
+
     /// Strategies in order of first appearance. Runs pair under `PairedComparison`'s rule (same run index, same
     /// recorded seeds); with at least 2 pairs the test is paired (`PairedComparison`, seeded with the first
     /// session's `baseSeeds.split`), otherwise the runs are independent samples and Welch's t-test applies.
-    public init(_ sessions: [RecordedSession]) {
-        self.init(sessions.map { ($0.manifest.name, $0.config, $0.events, SessionExport.results($0)) })
-        guard let first = sessions.first?.manifest else { return }
-        for (k, s) in sessions.enumerated().dropFirst() {
-            let m = s.manifest
-            if m.dataset.key != first.dataset.key || m.dataset.filesHash != first.dataset.filesHash {
-                warnings.append("S\(k + 1) (\(m.name)) ran on dataset '\(m.dataset.key)' (\(m.dataset.filesHash.prefix(19))…), S1 on '\(first.dataset.key)' (\(first.dataset.filesHash.prefix(19))…): its results are not comparable with S1's")
-            }
-            if let a = first.model.weightsSHA256, let b = m.model.weightsSHA256, a != b {
-                warnings.append("S\(k + 1) (\(m.name)) used other model weights (sha256 \(b.prefix(12))…, S1 \(a.prefix(12))…)")
-            }
-        }
-    }
-
-    /// The same from loaded sessions: name, config, events and results table of each.
-    public init(_ sessions: [(name: String, config: ExperimentConfig, events: [TrainingEvent], table: ResultsTable)]) {
+    public init(_ sessions: [ComparedSession]) {
         self.sessions = sessions.map(\.name)
         let outcomes = sessions.map { RunOutcomes($0.events) }
         var order: [String] = []
@@ -65,6 +78,15 @@ public struct SessionComparison: Codable, Hashable, Sendable {
             let first = outcomes.first?.finished(name) ?? [:]
             let tests = outcomes.dropFirst().map { Self.test(first, $0.finished(name), seed: seed) }
             return ComparisonRow(strategy: name, results: results, tests: tests)
+        }
+        guard let first = sessions.first else { return }
+        for (k, s) in sessions.enumerated().dropFirst() {
+            if let d0 = first.dataset, let d = s.dataset, d.key != d0.key || d.filesHash != d0.filesHash {
+                warnings.append("S\(k + 1) (\(s.name)) ran on dataset '\(d.key)' (\(d.filesHash.prefix(19))…), S1 on '\(d0.key)' (\(d0.filesHash.prefix(19))…): its results are not comparable with S1's")
+            }
+            if let a = first.model?.weightsSHA256, let b = s.model?.weightsSHA256, a != b {
+                warnings.append("S\(k + 1) (\(s.name)) used other model weights (sha256 \(b.prefix(12))…, S1 \(a.prefix(12))…)")
+            }
         }
     }
 

@@ -50,6 +50,9 @@ public struct DatasetIdentity: Codable, Hashable, Sendable {
     public var classCount: Int
     /// Rows `--skip-bad-rows` left out of a user's file (count and the first few problems); nil when none were.
     public var skippedRows: SkippedRows?
+    /// The class names, index by index (absent from sessions recorded before they were; `SessionExport.classNames`
+    /// falls back to the registered dataset's).
+    public var classNames: [String]?
 
     public init(key: String, path: String, filesHash: String, classCount: Int) {
         self.key = key; self.path = path; self.filesHash = filesHash; self.classCount = classCount

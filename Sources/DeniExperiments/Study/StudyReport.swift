@@ -5,10 +5,23 @@ import Foundation
 /// The Markdown report of a study (`deni report`): per cell the results table, the paired comparisons and a
 /// strip plot; then the paper's findings with verdicts. Every number is derived from the sessions' events.
 public enum StudyReport {
-    /// The SVG file of a cell, relative to the report's SVG folder.
+    /// The SVG file of a cell's strip plot, relative to the report's SVG folder.
     public static func svgName(_ cell: StudyCell) -> String { "\(cell.slug).svg" }
 
     public static func svg(_ cell: StudyCell) -> String { ResultsChart.svg(table: cell.table, events: cell.events) }
+
+    /// A cell's pictures, each as (file name, what it shows, SVG): the strip plot (`svgName`), the training loss
+    /// with DENI's phases shaded, the per-class F1 and the confusion heat maps (class names from the cell's
+    /// first session, as `deni export` names them).
+    public static func pictures(_ cell: StudyCell) -> [(name: String, caption: String, svg: String)] {
+        let strategies = cell.table.rows.map(\.strategy)
+        let names = cell.sessions.first.map(SessionExport.classNames) ?? []
+        return [(svgName(cell), "final macro-F1 per run and mean ± std", svg(cell)),
+                ("\(cell.slug)-loss.svg", "training loss, DENI's phases shaded",
+                 CurvePlot.svg(SessionCurves(config: cell.config, events: cell.events), metric: .loss)),
+                ("\(cell.slug)-per-class-f1.svg", "per-class F1", ClassPlots.perClassF1(events: cell.events, strategies: strategies, classNames: names)),
+                ("\(cell.slug)-confusion.svg", "confusion matrices", ClassPlots.confusion(events: cell.events, strategies: strategies, classNames: names))]
+    }
 
     public static let cellHeaders = ["Strategy", "Runs", "Failed", "Macro-F1 mean ± std", "Min", "Max", "Accuracy mean ± std",
                                      "Cost vs Ensemble", "Wall s / run"]
@@ -81,7 +94,12 @@ public enum StudyReport {
                      "\(ResultsText.fixed(d.other, 4)) (`\(d.otherSession)`)", String(format: "%+.4f", d.other - d.used)]
                 })
             }
-            if let svgFolder { out += "\n![\(cell.title): final macro-F1 per run and mean ± std](\(svgFolder)/\(svgName(cell)))\n" }
+            if let svgFolder {
+                out += "\n![\(cell.title): final macro-F1 per run and mean ± std](\(svgFolder)/\(svgName(cell)))\n"
+                out += "\nMore pictures: " + [("training loss, DENI's phases shaded", "\(cell.slug)-loss.svg"), ("per-class F1", "\(cell.slug)-per-class-f1.svg"),
+                                              ("confusion matrices", "\(cell.slug)-confusion.svg")]
+                    .map { "[\($0.0)](\(svgFolder)/\($0.1))" }.joined(separator: " · ") + ".\n"
+            }
         }
         return out
     }

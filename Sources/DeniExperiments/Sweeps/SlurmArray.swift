@@ -143,7 +143,7 @@ public enum SlurmArray {
 
     /// Runs sbatch and returns the job id it printed.
     static func sbatch(_ arguments: [String]) throws -> String {
-        guard let out = try SlurmTool.run("sbatch", ["--parsable"] + arguments) else { throw Failure.noSlurm(tool: "sbatch") }
+        guard let out = try ExternalTool.run("sbatch", ["--parsable"] + arguments) else { throw Failure.noSlurm(tool: "sbatch") }
         let id = out.stdout.split(separator: "\n").first.map { String($0.split(separator: ";")[0]) }?.trimmingCharacters(in: .whitespaces) ?? ""
         guard out.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
             throw Failure.submission(command: "sbatch", message: out.message)
@@ -186,7 +186,7 @@ public enum SlurmArray {
     /// "JOB_TASK" → state for the array tasks of `jobs` still known to `squeue` (pending ones expanded with
     /// `-r`); nil without `squeue`.
     static func queued(jobs: [String]) throws -> [String: String]? {
-        guard let out = try SlurmTool.run("squeue", ["-h", "-r", "-o", "%i %T"]) else { return nil }
+        guard let out = try ExternalTool.run("squeue", ["-h", "-r", "-o", "%i %T"]) else { return nil }
         guard out.status == 0 else { throw Failure.submission(command: "squeue", message: out.message) }
         return parseQueue(out.stdout, jobs: Set(jobs))
     }
@@ -203,7 +203,7 @@ public enum SlurmArray {
 
     /// "JOB_TASK" → sacct's State, when accounting is on (empty otherwise: sacct refuses without a database).
     static func accounted(jobs: [String]) throws -> [String: String] {
-        guard let out = try SlurmTool.run("sacct", ["-n", "-P", "-X", "-o", "JobID,State", "-j", jobs.joined(separator: ",")]),
+        guard let out = try ExternalTool.run("sacct", ["-n", "-P", "-X", "-o", "JobID,State", "-j", jobs.joined(separator: ",")]),
               out.status == 0 else { return [:] }
         var states: [String: String] = [:]
         for line in out.stdout.split(separator: "\n") {

@@ -130,6 +130,25 @@ public struct SweepView: Sendable {
                        kind: kinds ? points[0].kind : nil, pooled: axes.count > 2, range: lo...hi)
     }
 
+    /// SVG of `heatMap`: the second axis down, the first across, each cell its mean macro-F1, shaded from the
+    /// lowest mean (white) to the highest; nil for fewer than two axes.
+    public func heatMapSVG() -> String? {
+        guard let map = heatMap else { return nil }
+        let (lo, hi) = (map.range.lowerBound, map.range.upperBound)
+        let cell = ClassPlots.cellSize(max(map.xValues.count, map.yValues.count)), labelW = ClassPlots.labelWidth(map.yValues)
+        let x0 = 40 + labelW, y0 = 70.0
+        var canvas = SVGCanvas(xRange: 0...1, yRange: 0...1, width: max(640, x0 + Double(map.xValues.count) * cell + 40),
+                               height: y0 + Double(map.yValues.count) * cell + ClassPlots.labelWidth(map.xValues) * 0.7 + 40)
+        canvas.note("mean macro-F1 (%) over each point's finished runs; darker is higher (\(ResultsText.fixed(lo, 2)) to \(ResultsText.fixed(hi, 2)))"
+                    + (map.kind.map { " · \($0)" } ?? "") + (map.pooled ? " · averaged over the other varied settings" : ""))
+        canvas.heatMap(at: x0, y0, cell: cell, rows: map.yValues, columns: map.xValues,
+                       values: map.cells.map { $0.map { $0.map { "\($0)" } ?? "" } },
+                       shade: map.cells.map { $0.map { v in v.map { hi > lo ? ($0 - lo) / (hi - lo) : 1 } ?? .nan } },
+                       text: map.cells.map { $0.map { $0.map { ResultsText.fixed($0, 2) } ?? "–" } },
+                       rowAxis: map.yAxis, columnAxis: map.xAxis)
+        return canvas.document(title: "Sensitivity: macro-F1 over \(map.xAxis) × \(map.yAxis)")
+    }
+
     /// SVG of `lines`, the baselines as horizontal lines.
     public func svg() -> String {
         let (log, series) = lines

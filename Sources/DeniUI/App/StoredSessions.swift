@@ -20,8 +20,8 @@ public struct StoredSessions: SessionStore {
 
     public func load(_ name: String) throws -> LoadedSession {
         let recorded = try SessionReader.read(try SessionCatalog.resolve(name, in: folder))
-        return LoadedSession(config: recorded.config, events: recorded.events,
-                             table: SessionExport.results(recorded))
+        return LoadedSession(config: recorded.config, events: recorded.events, table: SessionExport.results(recorded),
+                             dataset: recorded.manifest.dataset, model: recorded.manifest.model)
     }
 }
 

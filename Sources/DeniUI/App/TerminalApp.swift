@@ -149,13 +149,10 @@ public final class TerminalApp {
             do { dispatch(.sessionLoaded(name: name, try env.sessions.load(name))) } catch {
                 dispatch(.sessionFailed(name: name, message: "\(error)"))
             }
-        case let .loadCompare(a, b):
+        case .loadCompare(let names):
             draw(force: false)
-            do {
-                let sa = try env.sessions.load(a), sb = try env.sessions.load(b)
-                dispatch(.compareLoaded(names: [a, b], sessions: [sa, sb]))
-            } catch {
-                dispatch(.sessionFailed(name: "\(a) / \(b)", message: "\(error)"))
+            do { dispatch(.compareLoaded(names: names, sessions: try names.map { try env.sessions.load($0) })) } catch {
+                dispatch(.sessionFailed(name: names.joined(separator: " / "), message: "\(error)"))
             }
         case .savePreset(let p):
             guard let store = presets else { dispatch(.presetFailed("no presets folder configured")); return }

@@ -45,8 +45,11 @@ public struct LoadedSession: Hashable, Sendable {
     public var config: ExperimentConfig
     public var events: [TrainingEvent]
     public var table: ResultsTable?
-    public init(config: ExperimentConfig, events: [TrainingEvent], table: ResultsTable?) {
-        self.config = config; self.events = events; self.table = table
+    /// What the session ran on (from its manifest), for the Compare screen's warnings; nil when unknown.
+    public var dataset: DatasetIdentity?
+    public var model: ModelIdentity?
+    public init(config: ExperimentConfig, events: [TrainingEvent], table: ResultsTable?, dataset: DatasetIdentity? = nil, model: ModelIdentity? = nil) {
+        self.config = config; self.events = events; self.table = table; self.dataset = dataset; self.model = model
     }
 }
 

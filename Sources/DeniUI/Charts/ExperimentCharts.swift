@@ -57,7 +57,8 @@ enum ExperimentCharts {
             }
         case .strategies:
             chart.title = "Training loss · mean ± std per strategy"
-            for (i, name) in model.strategies.enumerated() {
+            for name in model.strategies {
+                let i = model.style(name)
                 let runs = model.runs(of: name)
                 guard !runs.isEmpty else { continue }
                 let per = runs.map { binnedLoss($0, bins: bins, maxStep: maxStep) }
@@ -95,22 +96,32 @@ enum ExperimentCharts {
             }
         case .strategies:
             chart.title = "Test \(name) (%) · mean ± std per strategy"
-            for (i, s) in model.strategies.enumerated() {
-                var byStep: [Int: [Double]] = [:]
-                for r in model.runs(of: s) { for e in r.evals { byStep[e.step, default: []].append(value(e)) } }
-                guard !byStep.isEmpty else { continue }
-                var mean: [(x: Double, y: Double)] = [], band: [(x: Double, low: Double, high: Double)] = []
-                for step in byStep.keys.sorted() {
-                    let (m, sd) = meanStd(byStep[step]!)
-                    mean.append((Double(step), m))
-                    if byStep[step]!.count > 1 { band.append((Double(step), m - sd, m + sd)) }
-                }
-                if band.count > 1 { chart.bands.append(ChartBand(points: band, ink: .series(i))) }
-                chart.series.append(ChartSeries(points: mean, ink: .series(i), marker: glyphs.marker(i), emphasis: true))
+            for line in metricMeans(model: model, metric: view.metric) {
+                let i = model.style(line.strategy)
+                if line.band.count > 1 { chart.bands.append(ChartBand(points: line.band, ink: .series(i))) }
+                chart.series.append(ChartSeries(points: line.mean, ink: .series(i), marker: glyphs.marker(i), emphasis: true))
             }
         }
         chart.rules = (selected?.interpolationSteps ?? []).map(Double.init)
         return chart
+    }
+
+    /// Per strategy with evaluations (display order): the mean test metric at each evaluated step and, where
+    /// more than one run was evaluated there, mean ± std.
+    static func metricMeans(model: ExperimentModel, metric: MetricKind)
+        -> [(strategy: String, mean: [(x: Double, y: Double)], band: [(x: Double, low: Double, high: Double)])] {
+        model.strategies.compactMap { s in
+            var byStep: [Int: [Double]] = [:]
+            for r in model.runs(of: s) { for e in r.evals { byStep[e.step, default: []].append(metric == .macroF1 ? e.macroF1 : e.accuracy) } }
+            guard !byStep.isEmpty else { return nil }
+            var mean: [(x: Double, y: Double)] = [], band: [(x: Double, low: Double, high: Double)] = []
+            for step in byStep.keys.sorted() {
+                let (m, sd) = meanStd(byStep[step]!)
+                mean.append((Double(step), m))
+                if byStep[step]!.count > 1 { band.append((Double(step), m - sd, m + sd)) }
+            }
+            return (s, mean, band)
+        }
     }
 
     /// Population mean and std.

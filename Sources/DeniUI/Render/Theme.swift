@@ -1,3 +1,5 @@
+import DeniExperiments
+
 /// Colour themes and glyph sets. Colour is never the only carrier of meaning: every series also has a marker,
 /// and states are written as words or symbols.
 
@@ -37,15 +39,16 @@ public enum Theme {
             case .warning: return TerminalColor(xterm256: 214, basic: 3)
             case .error: return TerminalColor(xterm256: 203, basic: 1)
             case .good: return TerminalColor(xterm256: 79, basic: 6)
-            // Okabe-Ito: orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple, grey.
-            case .s0: return TerminalColor(xterm256: 214, basic: 3)
-            case .s1: return TerminalColor(xterm256: 74, basic: 6)
+            // Okabe-Ito in `PlotStyle.okabeIto`'s order (so a slot has one hue in the terminal and in SVG): blue,
+            // vermillion, bluish green, reddish purple, orange, sky blue, black (grey here), yellow.
+            case .s0: return TerminalColor(xterm256: 33, basic: 4)
+            case .s1: return TerminalColor(xterm256: 166, basic: 1)
             case .s2: return TerminalColor(xterm256: 36, basic: 2)
-            case .s3: return TerminalColor(xterm256: 227, basic: 3)
-            case .s4: return TerminalColor(xterm256: 33, basic: 4)
-            case .s5: return TerminalColor(xterm256: 166, basic: 1)
-            case .s6: return TerminalColor(xterm256: 175, basic: 5)
-            case .s7: return TerminalColor(xterm256: 250, basic: 7)
+            case .s3: return TerminalColor(xterm256: 175, basic: 5)
+            case .s4: return TerminalColor(xterm256: 214, basic: 3)
+            case .s5: return TerminalColor(xterm256: 74, basic: 6)
+            case .s6: return TerminalColor(xterm256: 250, basic: 7)
+            case .s7: return TerminalColor(xterm256: 227, basic: 3)
             }
         case .light:
             switch ink {
@@ -56,14 +59,14 @@ public enum Theme {
             case .warning: return TerminalColor(xterm256: 130, basic: 3)
             case .error: return TerminalColor(xterm256: 124, basic: 1)
             case .good: return TerminalColor(xterm256: 29, basic: 6)
-            case .s0: return TerminalColor(xterm256: 172, basic: 3)
-            case .s1: return TerminalColor(xterm256: 31, basic: 6)
+            case .s0: return TerminalColor(xterm256: 25, basic: 4)
+            case .s1: return TerminalColor(xterm256: 166, basic: 1)
             case .s2: return TerminalColor(xterm256: 29, basic: 2)
-            case .s3: return TerminalColor(xterm256: 136, basic: 3)
-            case .s4: return TerminalColor(xterm256: 25, basic: 4)
-            case .s5: return TerminalColor(xterm256: 166, basic: 1)
-            case .s6: return TerminalColor(xterm256: 132, basic: 5)
-            case .s7: return TerminalColor(xterm256: 240, basic: 0)
+            case .s3: return TerminalColor(xterm256: 132, basic: 5)
+            case .s4: return TerminalColor(xterm256: 172, basic: 3)
+            case .s5: return TerminalColor(xterm256: 31, basic: 6)
+            case .s6: return TerminalColor(xterm256: 240, basic: 0)
+            case .s7: return TerminalColor(xterm256: 136, basic: 3)
             }
         }
     }
@@ -94,9 +97,6 @@ public struct Glyphs: Sendable {
         phaseFuture = u ? "·" : " "; nowMarker = u ? "▲" : "^"
     }
 
-    /// The marker of series `index`; shifts by one every eight series so colour+marker pairs stay distinct.
-    public func marker(_ index: Int) -> Unicode.Scalar {
-        let i = max(0, index)
-        return markers[(i + i / 8) % markers.count]
-    }
+    /// The marker of style slot `index` (`StrategyStyles.marker`, the shape SVG draws for the same slot).
+    public func marker(_ index: Int) -> Unicode.Scalar { markers[StrategyStyles.marker(index)] }
 }

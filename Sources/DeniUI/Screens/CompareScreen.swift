@@ -1,54 +1,89 @@
 import DeniExperiments
 
-/// Two sessions side by side: per-strategy macro-F1 of each, the difference, and their mean test curves.
+/// Sessions side by side: per-strategy macro-F1 of each, the selected strategy's difference to S1 with its
+/// statistic named (`ResultsText.crossSession`, as `deni compare` prints it), the warnings about other data or
+/// weights, and the mean test curves of every session overlaid on one chart (strategy by colour, session by its
+/// number as the marker).
 enum CompareScreen {
     static func draw(_ grid: inout CellGrid, _ c: CompareState, _ rect: Rect, _ g: Glyphs) {
-        let (a, b) = c.models
         var y = rect.y
-        grid.text(rect.x + 1, y, "Compare  A: \(c.names.0) (\(a.config.dataset))  ·  B: \(c.names.1) (\(b.config.dataset))",
-                  Style(.title, bold: true), maxWidth: rect.width - 2)
-        y += 2
-        let header = Format.fit("Strategy", 18) + Format.fit("A macro-F1", 20, right: true) + Format.fit("n", 5, right: true)
-            + Format.fit("B macro-F1", 20, right: true) + Format.fit("n", 5, right: true) + "  " + Format.fit("B − A", 30)
+        let title = "Compare  " + c.names.enumerated().map { k, name in "S\(k + 1) \(name) (\(c.models[k].config.dataset))" }.joined(separator: " · ")
+        grid.text(rect.x + 1, y, title, Style(.title, bold: true), maxWidth: rect.width - 2)
+        y += 1
+        for w in c.comparison.warnings where y < rect.maxY {
+            grid.text(rect.x + 1, y, "warning: " + w, Style(.warning, bold: true), maxWidth: rect.width - 2)
+            y += 1
+        }
+        if rect.height >= 20 { y += 1 }
+        let column = 19
+        var header = Format.fit("Strategy", 18)
+        for k in c.names.indices { header += Format.fit("S\(k + 1) macro-F1 (n)", column, right: true) }
         grid.text(rect.x + 2, y, header, Style(.accent, bold: true), maxWidth: rect.width - 3)
         y += 1
-        for (i, row) in c.comparison.rows.enumerated() {
-            guard y < rect.y + rect.height / 2 - 1 else { break }
-            let ra = row.results.first ?? nil, rb = row.results.dropFirst().first ?? nil
-            func cell(_ r: StrategyResult?) -> String { r.map { Format.meanStd($0.macroF1.mean, $0.macroF1.std) } ?? "–" }
-            let line = Format.fit(row.strategy, 18)
-                + Format.fit(cell(ra), 20, right: true) + Format.fit(ra.map { "\($0.macroF1.count)" } ?? "–", 5, right: true)
-                + Format.fit(cell(rb), 20, right: true) + Format.fit(rb.map { "\($0.macroF1.count)" } ?? "–", 5, right: true)
-                + "  " + difference(row.tests.first ?? nil)
-            let index = a.strategyIndex(row.strategy)
-            grid.set(rect.x + 1, y, g.marker(index), Style(.series(index), bold: true))
+        let rows = c.comparison.rows
+        // The table takes up to half the screen (at least the selected row); the chart gets the rest.
+        let visible = max(1, min(rows.count, rect.y + rect.height / 2 - c.names.count - y))
+        let top = max(0, min(c.cursor - visible / 2, rows.count - visible))
+        for (i, row) in rows.enumerated().dropFirst(top).prefix(visible) where y < rect.maxY {
+            var line = Format.fit(row.strategy, 18)
+            for r in row.results {
+                line += Format.fit(r.map { Format.meanStd($0.macroF1.mean, $0.macroF1.std) + " (\($0.macroF1.count))" } ?? "–", column, right: true)
+            }
+            let slot = c.styles.slot(row.strategy)
+            grid.set(rect.x + 1, y, g.marker(slot), Style(.series(slot), bold: true))
             grid.text(rect.x + 2, y, line, Style(reverse: i == c.cursor), maxWidth: rect.width - 3)
             y += 1
         }
-        grid.text(rect.x + 2, y, "B − A: paired mean difference over runs with the same index and seeds (95 % bootstrap CI, Wilcoxon p); "
-                  + "without 2 such pairs, difference of means (Welch's t).", Style(.muted), maxWidth: rect.width - 3)
-        y += 1
-        let h = rect.maxY - y
+        if c.cursor < rows.count {
+            let row = rows[c.cursor]
+            for (k, t) in row.tests.enumerated() where y < rect.maxY {
+                let text = t.map { ResultsText.crossSession($0) + " · " + ResultsText.crossSessionTest($0) } ?? "– (fewer than 2 finished runs on a side)"
+                grid.text(rect.x + 2, y, "\(row.strategy) · S\(k + 2) − S1: " + text, Style(), maxWidth: rect.width - 3)
+                y += 1
+            }
+        }
+        // What the statistics are: one line, or one per statistic where it does not fit and the screen is tall.
+        let note = ResultsText.crossSessionNote
+        let lines = note.count <= rect.width - 3 || rect.height < 30 ? [note] : note.components(separatedBy: "; ")
+        for line in lines where y < rect.maxY {
+            grid.text(rect.x + 2, y, line, Style(.muted), maxWidth: rect.width - 3)
+            y += 1
+        }
+        let h = rect.maxY - y - 1
         guard h >= 6 else { return }
-        let w = rect.width / 2
-        var view = ExperimentView()
-        view.chartMode = .strategies
-        var ca = ExperimentCharts.metric(model: a, view: view, glyphs: g)
-        var cb = ExperimentCharts.metric(model: b, view: view, glyphs: g)
-        // One y range for both so the two charts read alike.
-        let lo = min(ca.yRange.lowerBound, cb.yRange.lowerBound), hi = max(ca.yRange.upperBound, cb.yRange.upperBound)
-        ca.yRange = lo...hi; cb.yRange = lo...hi
-        ca.title = "A · " + ca.title; cb.title = "B · " + cb.title
-        ca.draw(into: &grid, rect: Rect(x: rect.x, y: y, width: w - 1, height: h), glyphs: g)
-        cb.draw(into: &grid, rect: Rect(x: rect.x + w, y: y, width: rect.width - w, height: h), glyphs: g)
+        overlay(c, g).draw(into: &grid, rect: Rect(x: rect.x, y: y, width: rect.width, height: h), glyphs: g)
+        legend(&grid, c, Rect(x: rect.x + 1, y: rect.maxY - 1, width: rect.width - 1, height: 1), g)
     }
 
-    /// "+1.23 [+0.10, +2.30] p 0.03 (paired, 5)" or "+1.23 p 0.04 (Welch)" or "–".
-    static func difference(_ t: CrossSessionTest?) -> String {
-        guard let t else { return "–" }
-        if let i = t.interval {
-            return ResultsText.difference(i, pairs: t.n) + " p " + Format.p(t.p) + " (paired, \(t.n))"
+    /// The mean test macro-F1 curve of each strategy of each session on one chart: the strategy's colour, the
+    /// session's number (1, 2, …) as the marker.
+    static func overlay(_ c: CompareState, _ g: Glyphs) -> LineChart {
+        var lines: [(session: Int, strategy: String, points: [(x: Double, y: Double)])] = []
+        for (k, m) in c.models.enumerated() {
+            for line in ExperimentCharts.metricMeans(model: m, metric: .macroF1) { lines.append((k, line.strategy, line.mean)) }
         }
-        return ResultsText.signed(t.difference) + " p " + Format.p(t.p) + " (Welch)"
+        let xs = lines.flatMap { $0.points.map(\.x) }, ys = lines.flatMap { $0.points.map(\.y) }
+        var chart = LineChart(title: "Test macro-F1 (%) · mean per strategy and session",
+                              xRange: 0...max(1, xs.max() ?? 1), yRange: LineChart.niceRange(ys, fallback: 0...100, clampTo: 0...100))
+        chart.formatX = LineChart.integer
+        chart.formatY = { LineChart.fmt($0, 1) }
+        for line in lines {
+            let slot = c.styles.slot(line.strategy)
+            chart.series.append(ChartSeries(points: line.points, ink: .series(slot), marker: SessionsScreen.sessionMark(line.session), emphasis: true))
+        }
+        return chart
+    }
+
+    /// "● Default  ▲ DENI   1 2 3 = S1 S2 S3": what colour and marker mean on the overlay.
+    static func legend(_ grid: inout CellGrid, _ c: CompareState, _ r: Rect, _ g: Glyphs) {
+        var x = r.x
+        for row in c.comparison.rows {
+            let slot = c.styles.slot(row.strategy), item = " \(row.strategy)  "
+            if x + item.count + 1 > r.maxX { break }
+            grid.set(x, r.y, g.marker(slot), Style(.series(slot), bold: true))
+            x += 1 + grid.text(x + 1, r.y, item, Style(.series(slot)))
+        }
+        let sessions = c.names.indices.map { "\($0 + 1)" }.joined(separator: " ") + " = " + c.names.indices.map { "S\($0 + 1)" }.joined(separator: " ")
+        grid.text(x, r.y, "(markers " + sessions + ")", Style(.muted), maxWidth: r.maxX - x)
     }
 }

@@ -62,7 +62,7 @@ enum ExperimentScreen {
             guard i < order.count, let run = m.runs[order[i]] else { break }
             let y = r.y + 1 + row
             let (ink, marker) = view.chartMode == .runs ? (Ink.series(run.id.run), g.marker(run.id.run))
-                : (Ink.series(m.strategyIndex(run.id.strategy)), g.marker(m.strategyIndex(run.id.strategy)))
+                : (Ink.series(m.style(run.id.strategy)), g.marker(m.style(run.id.strategy)))
             if i == sel { grid.set(r.x, y, g.selection, Style(.accent, bold: true)) }
             grid.set(r.x + 1, y, marker, Style(ink, bold: true))
             let name = Format.fit(run.id.description, 12)
@@ -85,7 +85,7 @@ enum ExperimentScreen {
         grid.text(r.x + 1, y, "Cost: model-steps ÷ Ensemble", Style(.title, bold: true), maxWidth: r.width - 1)
         y += 1
         for name in strategiesWithRuns.prefix(costH - 1) {
-            let i = m.strategyIndex(name)
+            let i = m.style(name)
             let runs = m.runs(of: name)
             let rel = runs.compactMap(m.relativeCost)
             let mean = rel.isEmpty ? Double.nan : rel.reduce(0, +) / Double(rel.count)
@@ -128,8 +128,8 @@ enum ExperimentScreen {
     static func legend(_ grid: inout CellGrid, _ m: ExperimentModel, _ view: ExperimentView, _ r: Rect, _ g: Glyphs) {
         var x = r.x
         if view.chartMode == .strategies {
-            for (i, s) in m.strategies.enumerated() {
-                let item = " \(s)  "
+            for s in m.strategies {
+                let i = m.style(s), item = " \(s)  "
                 if x + item.count + 1 > r.maxX { break }
                 grid.set(x, r.y, g.marker(i), Style(.series(i), bold: true))
                 x += 1 + grid.text(x + 1, r.y, item, Style(.series(i)))

@@ -64,10 +64,10 @@ enum ResultsScreen {
             guard y < rect.maxY - 3 else { break }
             x = rect.x + 2
             if i == s.results.cursor { grid.set(rect.x, y, g.selection, Style(.accent, bold: true)) }
-            grid.set(rect.x + 1, y, g.marker(r.index), Style(.series(r.index), bold: true))
+            grid.set(rect.x + 1, y, g.marker(r.style), Style(.series(r.style), bold: true))
             for (ci, c) in cols.enumerated() {
                 let v = c.value(r)
-                let st: Style = ci == 0 ? Style(.series(r.index), bold: true) : (c.key == .failed && r.failed > 0 ? Style(.warning, bold: true) : Style())
+                let st: Style = ci == 0 ? Style(.series(r.style), bold: true) : (c.key == .failed && r.failed > 0 ? Style(.warning, bold: true) : Style())
                 grid.text(x, y, Format.fit(v, c.width, right: ci > 0), st)
                 x += c.width + 1
             }

@@ -1,6 +1,6 @@
 import DeniExperiments
 
-/// The Sessions browser: saved sessions, open one for replay, mark two to compare.
+/// The Sessions browser: saved sessions, open one for replay, mark several (space) and compare them (c).
 enum SessionsScreen {
     static func draw(_ grid: inout CellGrid, _ s: AppState, _ rect: Rect) {
         let st = s.sessions, g = s.glyphs
@@ -12,8 +12,9 @@ enum SessionsScreen {
             grid.text(rect.x + 1, y, "cannot list sessions: \(e)", Style(.error, bold: true), maxWidth: rect.width - 2)
             y += 1
         }
-        if let mark = st.mark {
-            grid.text(rect.x + 1, y, "marked for comparison: \(mark) · press c on another session", Style(.warning), maxWidth: rect.width - 2)
+        if !st.marks.isEmpty {
+            let list = st.marks.enumerated().map { "S\($0.offset + 1) \($0.element)" }.joined(separator: " · ")
+            grid.text(rect.x + 1, y, "marked for comparison: \(list) · c compares (with the session under the cursor)", Style(.warning), maxWidth: rect.width - 2)
             y += 1
         }
         y += 1
@@ -33,7 +34,7 @@ enum SessionsScreen {
             guard y < rect.maxY else { break }
             let current = i == st.cursor
             if current { grid.set(rect.x, y, g.selection, Style(.accent, bold: true)) }
-            if st.mark == l.name { grid.set(rect.x + 1, y, g.marker(3), Style(.warning, bold: true)) }
+            if let k = st.marks.firstIndex(of: l.name) { grid.set(rect.x + 1, y, Self.sessionMark(k), Style(.warning, bold: true)) }
             let statusInk: Ink = l.status == "finished" ? .good : (l.status == "failed" ? .error : .warning)
             let cells = [l.name, l.date, l.dataset, "\(l.runs)", l.status, l.best ?? "–"]
             x = rect.x + 3
@@ -46,4 +47,7 @@ enum SessionsScreen {
             y += 1
         }
     }
+
+    /// The mark of the k-th session of a comparison (0-based): its number, as the Compare chart draws it.
+    static func sessionMark(_ k: Int) -> Unicode.Scalar { Unicode.Scalar(UInt8(ascii: "1") + UInt8(min(max(0, k), 8))) }
 }

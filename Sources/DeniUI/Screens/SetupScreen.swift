@@ -1,3 +1,4 @@
+import DeniExperiments
 import DeniTraining
 
 /// The Setup screen: a scrolling form (section headers, one field per line, inline refusal reasons) and a
@@ -40,7 +41,7 @@ enum SetupScreen {
             var labelStyle = Style(current ? .title : .normal, bold: current)
             if case .strategy(let k) = f {
                 let on = st.config.strategies.contains { $0.kind == k }
-                let idx = on ? (st.config.strategies.firstIndex { $0.kind == k } ?? 0) : 0
+                let idx = StrategyStyles.slot(of: k)
                 grid.set(rect.x + 2, y, on ? g.check : g.uncheck, Style(on ? .good : .muted, bold: on))
                 if on { grid.set(rect.x + 4, y, g.marker(idx), Style(.series(idx))) }
                 grid.text(rect.x + 6, y, k.displayName, labelStyle, maxWidth: labelW - 4)

@@ -82,23 +82,34 @@ public enum ExperimentSource: Hashable, Sendable { case live, replay }
 public struct SessionsState: Hashable, Sendable {
     public var listings: [SessionRow] = []
     public var cursor = 0
-    public var mark: String?
+    /// Sessions marked for comparison, in the order they were marked.
+    public var marks: [String] = []
     public var loading: String?
     public var error: String?
     public var loaded = false
 }
 
 public struct CompareState: Hashable, Sendable {
-    public var names: (String, String)
-    public var models: (ExperimentModel, ExperimentModel)
-    /// The same comparison `deni compare` prints: B's strategies tested against A's (paired where seeds agree).
+    /// Sessions a comparison takes at most (the chart marks session k with the digit k).
+    public static let maxSessions = 9
+    public var names: [String]
+    public var models: [ExperimentModel]
+    /// The same comparison `deni compare` prints: each session's strategies tested against S1's (paired where
+    /// seeds agree), with the warnings about other data or weights.
     public var comparison: SessionComparison
+    /// One style per strategy across all the sessions (`StrategyStyles` over S1's strategies, then the others').
+    public var styles: StrategyStyles
     public var cursor = 0
+
+    public init(names: [String], models: [ExperimentModel], comparison: SessionComparison) {
+        self.names = names; self.models = models; self.comparison = comparison
+        styles = StrategyStyles(comparison.rows.map(\.strategy))
+    }
 
     public static func == (l: CompareState, r: CompareState) -> Bool {
         l.names == r.names && l.models == r.models && l.comparison == r.comparison && l.cursor == r.cursor
     }
-    public func hash(into h: inout Hasher) { h.combine(names.0); h.combine(names.1); h.combine(cursor) }
+    public func hash(into h: inout Hasher) { h.combine(names); h.combine(cursor) }
 }
 
 public struct EngineUsage: Hashable, Sendable {

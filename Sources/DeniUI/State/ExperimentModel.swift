@@ -75,6 +75,8 @@ public struct ExperimentModel: Hashable, Sendable {
     public var config: ExperimentConfig
     /// Strategy names in display order (the config's order, then any that appear only in events).
     public private(set) var strategies: [String]
+    /// The series style of each strategy (`StrategyStyles`, the one assignment the SVG exports use too).
+    public private(set) var styles: StrategyStyles
     public private(set) var runs: [RunID: RunTrack] = [:]
     /// Runs in the order they started.
     public private(set) var runOrder: [RunID] = []
@@ -94,6 +96,13 @@ public struct ExperimentModel: Hashable, Sendable {
         var names: [String] = []
         for s in config.strategies where !names.contains(s.label) { names.append(s.label) }
         strategies = names
+        styles = StrategyStyles(names)
+    }
+
+    /// The style slot (colour and marker) of a strategy; raw kind names map to the config's entry.
+    public func style(_ name: String) -> Int {
+        let i = strategyIndex(name)
+        return styles.slot(i < strategies.count ? strategies[i] : name)
     }
 
     /// Index of a strategy for its stable colour and marker. Runner names may be the raw kind ("deni") or the
@@ -169,7 +178,7 @@ public struct ExperimentModel: Hashable, Sendable {
     }
 
     private mutating func noteStrategy(_ name: String) {
-        if strategyIndex(name) == strategies.count { strategies.append(name) }
+        if strategyIndex(name) == strategies.count { strategies.append(name); styles = StrategyStyles(strategies) }
     }
 
     private mutating func update(_ id: RunID, _ body: (inout RunTrack) -> Void) {
@@ -258,7 +267,10 @@ extension TrainingEvent {
 /// `deni show` prints it) plus how many of its runs have started.
 public struct StrategyRow: Hashable, Sendable {
     public var strategy: String
+    /// Display order.
     public var index: Int
+    /// Style slot (`ExperimentModel.style`).
+    public var style: Int
     /// Runs started so far.
     public var runs: Int
     public var result: StrategyResult?
@@ -297,7 +309,7 @@ extension ExperimentModel {
             let started = runs(of: name).count
             guard started > 0 else { return nil }
             let row = table?.rows.first { strategyIndex($0.strategy) == i }
-            return StrategyRow(strategy: name, index: i, runs: started, result: row)
+            return StrategyRow(strategy: name, index: i, style: style(name), runs: started, result: row)
         }
     }
 }

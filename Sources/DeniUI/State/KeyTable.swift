@@ -104,7 +104,8 @@ public enum KeyTable {
         b([.char("v")], "sweep chart: lines / heat map of the first two varied settings", .results, .sweepChart),
         b([.char("y")], "copy the row's settings (a sweep point) into Setup", .results, .copyToSetup, hint: true),
 
-        b([.char("c")], "mark for comparison (mark two)", .sessions, .markCompare, hint: true),
+        b([.char(" ")], "mark / unmark for comparison", .sessions, .toggle, hint: true),
+        b([.char("c")], "compare the marked sessions and this one (2 to 9; alone: mark it)", .sessions, .markCompare, hint: true),
         b([.char("r")], "reload the list", .sessions, .refresh),
 
         b([.char(" "), .char("p")], "pause / play", .replay, .pauseResume, hint: true),

@@ -38,7 +38,8 @@ public enum Effect: Hashable, Sendable {
     case pause, resume, cancelRun, cancelAll
     case listSessions
     case loadSession(String)
-    case loadCompare(String, String)
+    /// Load these sessions (2 to `CompareState.maxSessions`, S1 first) and compare them.
+    case loadCompare([String])
     case savePreset(Preset)
     /// Repaint every cell (Ctrl-L).
     case redraw
@@ -103,20 +104,17 @@ extension AppState {
             return []
         case let .compareLoaded(names, loaded):
             sessions.loading = nil
-            guard names.count == 2, loaded.count == 2 else { return [] }
-            func model(_ s: LoadedSession) -> ExperimentModel {
+            guard names.count >= 2, loaded.count == names.count else { return [] }
+            var models: [ExperimentModel] = [], entries: [ComparedSession] = []
+            for (name, s) in zip(names, loaded) {
                 var m = ExperimentModel(config: s.config)
                 for e in s.events { m.apply(e) }
-                return m
+                let table = s.table ?? m.results() ?? ResultsTable(baseline: nil, rows: [])
+                models.append(m)
+                entries.append(ComparedSession(name: name, config: s.config, events: s.events, table: table, dataset: s.dataset, model: s.model))
             }
-            let models = loaded.map(model)
-            var entries: [(name: String, config: ExperimentConfig, events: [TrainingEvent], table: ResultsTable)] = []
-            for k in 0..<2 {
-                let table = loaded[k].table ?? models[k].results() ?? ResultsTable(baseline: nil, rows: [])
-                entries.append((name: names[k], config: loaded[k].config, events: loaded[k].events, table: table))
-            }
-            compare = CompareState(names: (names[0], names[1]), models: (models[0], models[1]), comparison: SessionComparison(entries))
-            sessions.mark = nil
+            compare = CompareState(names: names, models: models, comparison: SessionComparison(entries))
+            sessions.marks = []
             screen = .compare
             return []
         case .presetsLoaded(let presets):
@@ -606,16 +604,25 @@ extension AppState {
             let name = sessions.listings[sessions.cursor].name
             sessions.loading = name
             return [.loadSession(name)]
-        case .markCompare:
+        case .toggle:
             guard sessions.cursor < n else { return [] }
             let name = sessions.listings[sessions.cursor].name
-            if sessions.mark == nil { sessions.mark = name }
-            else if sessions.mark == name { sessions.mark = nil }
-            else {
-                let first = sessions.mark!
-                sessions.loading = "\(first) + \(name)"
-                return [.loadCompare(first, name)]
+            if let i = sessions.marks.firstIndex(of: name) { sessions.marks.remove(at: i) } else { sessions.marks.append(name) }
+        case .markCompare:
+            // The marked sessions plus the one under the cursor; with fewer than two, c marks (or unmarks) it.
+            guard sessions.cursor < n else { return [] }
+            let name = sessions.listings[sessions.cursor].name
+            let chosen = sessions.marks.contains(name) ? sessions.marks : sessions.marks + [name]
+            if chosen.count < 2 {
+                sessions.marks = sessions.marks == [name] ? [] : [name]
+                return []
             }
+            if chosen.count > CompareState.maxSessions {
+                overlay = .message(title: "Too many sessions", text: "Compare takes at most \(CompareState.maxSessions) sessions (\(chosen.count) chosen): unmark some with space.")
+                return []
+            }
+            sessions.loading = chosen.joined(separator: " + ")
+            return [.loadCompare(chosen)]
         default: break
         }
         return []
@@ -623,12 +630,12 @@ extension AppState {
 
     private mutating func compareCommand(_ c: Command) {
         guard var cmp = compare else { return }
+        let last = max(0, cmp.comparison.rows.count - 1)
         switch c {
         case .up: cmp.cursor = max(0, cmp.cursor - 1)
-        case .down:
-            var names = cmp.models.0.strategies
-            for n in cmp.models.1.strategies where !names.contains(n) { names.append(n) }
-            cmp.cursor = min(max(0, names.count - 1), cmp.cursor + 1)
+        case .down: cmp.cursor = min(last, cmp.cursor + 1)
+        case .top: cmp.cursor = 0
+        case .bottom: cmp.cursor = last
         default: break
         }
         compare = cmp

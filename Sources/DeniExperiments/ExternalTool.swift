@@ -1,7 +1,8 @@
 import Foundation
 
-/// Runs a Slurm client command (`sbatch`, `squeue`, `sacct`) found on `PATH` and captures its output.
-public enum SlurmTool {
+/// Runs a command-line tool found on `PATH` (the Slurm clients `sbatch`, `squeue`, `sacct`; `rsvg-convert`) and
+/// captures its output.
+public enum ExternalTool {
     public struct Output: Sendable {
         public var status: Int32
         public var stdout: String
