@@ -55,7 +55,7 @@ enum Fixture {
     /// A state on the Live screen with all fixture events applied (training reported running).
     static func liveState(width: Int = 120, height: Int = 40, upTo count: Int? = nil) -> AppState {
         var s = state(width: width, height: height)
-        s.live = ExperimentModel(config: config)
+        s.live = ExperimentModel(config: config, classNames: DatasetRegistry.info(config.dataset)?.classNames ?? [])
         s.training = .running
         s.screen = .live
         let ev = events

@@ -418,6 +418,7 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(s.reduce(.trainingEnded(failure: nil)), [.startTraining(second), .listSessions])
         XCTAssertEqual(s.queue, [])
         XCTAssertEqual(s.live?.config, second)
+        XCTAssertEqual(s.live?.classNames, DatasetRegistry.info(second.dataset)?.classNames, "per-class rows name the classes")
         XCTAssertEqual(s.training, .running)
         XCTAssertTrue(s.live?.logs.last?.message.contains("starting queued 'second'") == true)
         XCTAssertEqual(s.reduce(.trainingEnded(failure: nil)), [], "an empty queue starts nothing")

@@ -17,8 +17,9 @@ public enum SessionExport {
 
     /// The session's class names: recorded in its manifest, else the registered dataset's (sessions recorded
     /// before names were), else "class 0", "class 1", ….
-    public static func classNames(_ session: RecordedSession) -> [String] {
-        let d = session.manifest.dataset
+    public static func classNames(_ session: RecordedSession) -> [String] { classNames(session.manifest.dataset) }
+
+    public static func classNames(_ d: DatasetIdentity) -> [String] {
         if let names = d.classNames, names.count == d.classCount { return names }
         if let names = DatasetRegistry.info(d.key)?.classNames, names.count == d.classCount { return names }
         return (0..<d.classCount).map { "class \($0)" }

@@ -1,3 +1,4 @@
+import DeniCore
 import DeniExperiments
 import DeniTraining
 
@@ -261,10 +262,11 @@ enum ResultsScreen {
         grid.text(mx, my, "macro-F1 \(LineChart.fmt(met.macroF1, 2)) · acc \(LineChart.fmt(met.accuracy, 2))", Style(.title, bold: true), maxWidth: metricsW)
         my += 1
         grid.text(mx, my, "per-class F1", Style(.accent, bold: true)); my += 1
+        let nameW = min(14, max(4, (0..<met.perClassF1.count).map { m.className($0).count }.max() ?? 4) + 1)
         for (i, f) in met.perClassF1.enumerated() {
             guard my < rect.maxY - 1 else { break }
-            grid.text(mx, my, Format.fit("\(i)", 4), Style(.muted))
-            grid.bar(mx + 4, my, width: max(3, metricsW - 12), fraction: f / 100, ink: .accent, glyphs: g)
+            grid.text(mx, my, Format.fit(m.className(i).escapingControlCharacters, nameW - 1), Style(.muted))
+            grid.bar(mx + nameW, my, width: max(3, metricsW - 8 - nameW), fraction: f / 100, ink: .accent, glyphs: g)
             grid.text(mx + metricsW - 7, my, Format.fit(LineChart.fmt(f, 1), 6, right: true), Style())
             my += 1
         }
@@ -274,7 +276,7 @@ enum ResultsScreen {
             my += 1
             grid.text(mx, my, "confusion [true × predicted]", Style(.accent, bold: true)); my += 1
             for (t, row) in met.confusion.enumerated() {
-                var line = Format.fit("\(t)", 3)
+                var line = Format.fit(m.className(t).escapingControlCharacters, 3)
                 for v in row { line += Format.fit("\(v)", cellW, right: true) }
                 grid.text(mx, my, line, Style(), maxWidth: metricsW)
                 my += 1

@@ -90,9 +90,12 @@ public struct ExperimentModel: Hashable, Sendable {
     /// `run_end` events applied (a resumed run may end twice).
     public private(set) var runEndCount = 0
     public static let logCapacity = 500
+    /// The dataset's class names, index by index, for per-class rows ("class k" past their end).
+    public var classNames: [String]
 
-    public init(config: ExperimentConfig) {
+    public init(config: ExperimentConfig, classNames: [String] = []) {
         self.config = config
+        self.classNames = classNames
         var names: [String] = []
         for s in config.strategies where !names.contains(s.label) { names.append(s.label) }
         strategies = names
@@ -312,4 +315,9 @@ extension ExperimentModel {
             return StrategyRow(strategy: name, index: i, style: style(name), runs: started, result: row)
         }
     }
+}
+
+extension ExperimentModel {
+    /// Class `k`'s name ("class k" when the names are not known).
+    public func className(_ k: Int) -> String { k >= 0 && k < classNames.count ? classNames[k] : "class \(k)" }
 }

@@ -1,3 +1,4 @@
+import DeniData
 import DeniExperiments
 import DeniTraining
 
@@ -430,8 +431,16 @@ extension AppState {
         return effects
     }
 
+    /// The class names of the dataset `config` trains on: the registry's, or those Setup's preview read from the
+    /// user's file (empty when neither is known).
+    private func classNames(of config: ExperimentConfig) -> [String] {
+        if let names = DatasetRegistry.info(config.dataset)?.classNames { return names }
+        if config.dataset == setup.config.dataset, case .loaded(let p)? = setup.preview { return p.classNames }
+        return []
+    }
+
     private mutating func launch(_ config: ExperimentConfig) -> [Effect] {
-        live = ExperimentModel(config: config)
+        live = ExperimentModel(config: config, classNames: classNames(of: config))
         liveTable = nil
         liveView = ExperimentView()
         training = .running

@@ -29,7 +29,7 @@ public struct ReplayPlayer: Hashable, Sendable {
     public init(name: String, session: LoadedSession) {
         self.name = name
         events = session.events; config = session.config
-        model = ExperimentModel(config: session.config)
+        model = ExperimentModel(config: session.config, classNames: session.dataset.map(SessionExport.classNames) ?? [])
         var t: [Double] = []
         t.reserveCapacity(events.count)
         var last: Double?, acc = 0.0
@@ -84,7 +84,7 @@ public struct ReplayPlayer: Hashable, Sendable {
     @discardableResult
     public mutating func seek(to target: Int) -> Int {
         let t = min(max(0, target), events.count)
-        if t < position { model = ExperimentModel(config: config); position = 0 }
+        if t < position { model = ExperimentModel(config: config, classNames: model.classNames); position = 0 }
         let start = position
         while position < t { model.apply(events[position]); position += 1 }
         refreshTable()
