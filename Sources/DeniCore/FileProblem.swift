@@ -4,6 +4,7 @@ import Foundation
 /// (NSCocoaErrorDomain error 260)"; this names the cause instead ("no such file", "permission denied").
 public enum FileProblem {
     public static func describe(_ error: Error) -> String {
+        if let e = error as? NotARegularFile { return e.description }
         let ns = error as NSError
         if ns.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(ns.code)) { return posix(code) }
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
@@ -40,5 +41,33 @@ public enum FileProblem {
         case .ENAMETOOLONG: "name too long"
         default: String(cString: strerror(code.rawValue))
         }
+    }
+}
+
+/// A path that names something other than a regular file: a folder, a named pipe, a socket or a device.
+public struct NotARegularFile: Error, CustomStringConvertible {
+    public let description: String
+}
+
+extension FileProblem {
+    /// What `path` is when it is not a regular file (reading a named pipe would wait for a writer forever), or
+    /// nil for a regular file or a path that does not exist (the read then says so).
+    public static func notRegular(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "a folder, not a file"
+        case S_IFIFO: return "a named pipe (FIFO), not a regular file"
+        case S_IFSOCK: return "a socket, not a regular file"
+        case S_IFCHR, S_IFBLK: return "a device, not a regular file"
+        default: return "not a regular file"
+        }
+    }
+
+    /// The contents of a regular file; anything else is refused before it is opened (`NotARegularFile`).
+    public static func contents(of url: URL, mapped: Bool = false) throws -> Data {
+        if let what = notRegular(url.path) { throw NotARegularFile(description: what) }
+        return try Data(contentsOf: url, options: mapped ? .alwaysMapped : [])
     }
 }

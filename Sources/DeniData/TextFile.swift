@@ -29,7 +29,7 @@ struct TextFile {
         }
         if isFolder.boolValue { throw DataError(file: name, "is a folder, expected a data file") }
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        do { data = try FileProblem.contents(of: url) } catch {
             throw DataError(file: name, "cannot be read (\(FileProblem.describe(error)))")
         }
         bytes = [UInt8](data)

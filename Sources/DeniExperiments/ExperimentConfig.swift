@@ -166,7 +166,7 @@ extension ExperimentConfig {
     /// Reads a config file (either format), with one clear line naming the file and the place on failure.
     public static func load(_ url: URL) throws -> ExperimentConfig {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        do { data = try FileProblem.contents(of: url) } catch {
             throw ConfigError(message: "\(url.path): cannot read the file (\(FileProblem.describe(error)))")
         }
         do { return try JSONDecoder().decode(ExperimentConfig.self, from: data) } catch {

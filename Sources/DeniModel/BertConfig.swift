@@ -31,7 +31,7 @@ public struct BertConfig: Codable, Hashable, Sendable {
     public static func load(_ url: URL) throws -> BertConfig {
         let path = url.path
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        do { data = try FileProblem.contents(of: url) } catch {
             throw ModelError(path, FileManager.default.fileExists(atPath: path) ? "cannot be read (\(FileProblem.describe(error)))" : "file not found")
         }
         let file: FileFields

@@ -69,7 +69,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
 
     public convenience init(url: URL) throws {
         let data: Data
-        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
+        do { data = try FileProblem.contents(of: url, mapped: true) } catch {
             throw SafeTensorsError(url.path, FileManager.default.fileExists(atPath: url.path) ? "cannot be read (\(FileProblem.describe(error)))" : "file not found")
         }
         try self.init(data: data, path: url.path)

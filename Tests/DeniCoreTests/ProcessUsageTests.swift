@@ -24,3 +24,23 @@ final class ProcessUsageTests: XCTestCase {
         XCTAssertEqual(after.cpuPercent(since: before, seconds: 0), 0)
     }
 }
+
+final class FileProblemTests: XCTestCase {
+    /// A named pipe, a device or a folder is refused at once by what it is (reading a FIFO would wait forever).
+    func testOnlyRegularFilesAreRead() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("deni-fifo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("data.csv")
+        XCTAssertEqual(mkfifo(fifo.path, 0o644), 0)
+        XCTAssertThrowsError(try FileProblem.contents(of: fifo)) {
+            XCTAssertEqual(FileProblem.describe($0), "a named pipe (FIFO), not a regular file")
+        }
+        XCTAssertEqual(FileProblem.notRegular("/dev/null"), "a device, not a regular file")
+        XCTAssertEqual(FileProblem.notRegular(dir.path), "a folder, not a file")
+        XCTAssertNil(FileProblem.notRegular(dir.appendingPathComponent("missing").path))
+        let file = dir.appendingPathComponent("ok.txt")
+        try Data("x".utf8).write(to: file)
+        XCTAssertEqual(try FileProblem.contents(of: file), Data("x".utf8))
+    }
+}

@@ -92,4 +92,15 @@ final class BadInputTests: XCTestCase {
     func testUnknownRegisteredKeyOrMissingFile() {
         assertDataError(try loadUser("tre"), file: "tre", line: nil, problem: "neither a registered dataset")
     }
+
+    /// A named pipe given as the data file is refused by what it is, at once (reading it would wait forever).
+    func testANamedPipeIsRefusedNotWaitedOn() throws {
+        let dir = try TemporaryFolder()
+        let path = dir.url.appendingPathComponent("stream.csv").path
+        XCTAssertEqual(mkfifo(path, 0o644), 0)
+        XCTAssertThrowsError(try loadUser(path)) {
+            XCTAssertEqual("\($0)", "\(path): cannot be read (a named pipe (FIFO), not a regular file)")
+        }
+    }
+
 }

@@ -97,7 +97,7 @@ public enum SessionReader {
             throw .notASession(path: folder.path, reason: "no \(SessionFormat.manifestFile)")
         }
         let data: Data
-        do { data = try Data(contentsOf: url) }
+        do { data = try FileProblem.contents(of: url) }
         catch { throw .io(path: url.path, operation: "reading the manifest", detail: FileProblem.describe(error)) }
         return try decodeManifest(data, path: url.path)
     }

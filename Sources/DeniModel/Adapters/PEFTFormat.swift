@@ -145,8 +145,10 @@ extension ModelWeights {
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
             throw ModelError(dir.path, "not a folder (expected a peft adapter folder with \(PEFTFormat.configFile) and \(PEFTFormat.weightsFile))")
         }
-        guard let raw = FileManager.default.contents(atPath: configURL.path) else {
-            throw ModelError(configURL.path, "file not found (is \(dir.path) a peft adapter folder?)")
+        let raw: Data
+        do { raw = try FileProblem.contents(of: configURL) } catch {
+            throw ModelError(configURL.path, FileManager.default.fileExists(atPath: configURL.path)
+                ? "cannot be read (\(FileProblem.describe(error)))" : "file not found (is \(dir.path) a peft adapter folder?)")
         }
         guard let config = (try? JSONSerialization.jsonObject(with: raw)) as? [String: Any] else {
             throw ModelError(configURL.path, "not a JSON object")

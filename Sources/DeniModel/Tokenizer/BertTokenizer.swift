@@ -32,11 +32,11 @@ public final class BertTokenizer: Sendable {
     public init(vocabURL: URL, lowercase: Bool = true, stripAccents: Bool? = nil) throws {
         let data: Data
         do {
-            data = try Data(contentsOf: vocabURL)
+            data = try FileProblem.contents(of: vocabURL)
         } catch {
             var isFolder: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: vocabURL.path, isDirectory: &isFolder)
-            let reason = !exists ? "no such file" : isFolder.boolValue ? "is a folder, not a file" : "not readable"
+            let reason = !exists ? "no such file" : isFolder.boolValue ? "is a folder, not a file" : FileProblem.describe(error)
             throw TokenizerError.unreadableFile(path: vocabURL.path, reason: reason)
         }
         guard String(data: data, encoding: .utf8) != nil else {
@@ -77,7 +77,7 @@ public final class BertTokenizer: Sendable {
         if FileManager.default.fileExists(atPath: configURL.path) {
             let config: TokenizerConfig
             do {
-                config = try JSONDecoder().decode(TokenizerConfig.self, from: Data(contentsOf: configURL))
+                config = try JSONDecoder().decode(TokenizerConfig.self, from: FileProblem.contents(of: configURL))
             } catch let error as DecodingError {
                 throw TokenizerError.invalidConfig(path: configURL.path, reason: TokenizerConfig.explain(error))
             } catch {
