@@ -21,22 +21,36 @@ public struct DatasetChoice: Hashable, Sendable {
 
 /// One saved session as the Sessions screen lists it.
 public struct SessionRow: Hashable, Sendable {
+    /// Its folder under the sessions folder: what `SessionStore` takes to load, rename, delete or resume it.
     public var name: String
-    /// When it was created, as text (ISO-8601 or similar; shown verbatim).
+    /// When it was created, as text (ISO-8601 or similar; shown verbatim, sorted as text).
     public var date: String
     public var dataset: String
     public var strategies: [String]
     public var runs: Int
-    /// "finished", "running", "cancelled", "failed", "resumable"…; shown verbatim.
+    /// "finished", "running", "interrupted", "failed"…; shown verbatim. "running": a process is writing it.
     public var status: String
     /// Best strategy and score, e.g. "DENI 91.2"; nil when not known.
     public var best: String?
     /// What the session varies (a sweep's settings and values, or its number of variants); nil for neither.
     public var varies: String?
-    public init(name: String, date: String, dataset: String, strategies: [String], runs: Int, status: String, best: String?, varies: String? = nil) {
+    /// The best strategy's mean macro-F1 (what "best" sorts by).
+    public var bestMean: Double?
+    /// The user's tags and note (`SessionMeta`).
+    public var tags: [String]
+    public var note: String?
+    public init(name: String, date: String, dataset: String, strategies: [String], runs: Int, status: String, best: String?,
+                varies: String? = nil, bestMean: Double? = nil, tags: [String] = [], note: String? = nil) {
         self.name = name; self.date = date; self.dataset = dataset; self.strategies = strategies; self.runs = runs
-        self.status = status; self.best = best; self.varies = varies
+        self.status = status; self.best = best; self.varies = varies; self.bestMean = bestMean; self.tags = tags; self.note = note
     }
+}
+
+/// What resuming a session from the Sessions browser gives: nothing to do, or a driver that goes on recording it.
+public enum SessionResumption: Sendable {
+    case finished(message: String)
+    /// `events` are those recorded so far (the live view starts from them).
+    case resume(driver: any ExperimentDriver, config: ExperimentConfig, events: [TrainingEvent], message: String)
 }
 
 /// A session read back for replay: its config, recorded events and (if it finished) the runner's table.
@@ -44,8 +58,11 @@ public struct LoadedSession: Hashable, Sendable {
     public var config: ExperimentConfig
     public var events: [TrainingEvent]
     public var table: ResultsTable?
-    public init(config: ExperimentConfig, events: [TrainingEvent], table: ResultsTable?) {
-        self.config = config; self.events = events; self.table = table
+    /// No process is writing the session any more: runs without a `run_end` were interrupted (replay marks them so
+    /// at the end, as the live view did when training stopped).
+    public var over: Bool
+    public init(config: ExperimentConfig, events: [TrainingEvent], table: ResultsTable?, over: Bool = true) {
+        self.config = config; self.events = events; self.table = table; self.over = over
     }
 }
 
@@ -61,6 +78,14 @@ public protocol SessionStore: Sendable {
     func list() throws -> [SessionRow]
     /// Loads one session; throws (any error, its description is shown) when it cannot be read.
     func load(_ name: String) throws -> LoadedSession
+    /// Renames a session's folder; returns its new name. Refused (thrown) while it is being written.
+    func rename(_ name: String, to newName: String) throws -> String
+    /// Deletes a session; returns what happened, in words. Refused (thrown) while it is being written.
+    func delete(_ name: String) throws -> String
+    /// Replaces a session's tags and note.
+    func saveMeta(_ name: String, tags: [String], note: String?) throws
+    /// Reopens an unfinished session for recording (what `deni resume` does).
+    func resume(_ name: String) throws -> SessionResumption
 }
 
 /// What `runTerminalUI` needs from the rest of the workbench.
