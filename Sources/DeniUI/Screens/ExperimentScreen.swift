@@ -206,16 +206,23 @@ enum ExperimentScreen {
         grid.text(r.x + 1, r.y, title, Style(.title, bold: true), maxWidth: r.width - 2)
         let n = r.height - 1
         // Wrapped rows of the lines shown, from the newest shown upwards, until the pane is full. From 40 columns
-        // the message starts beside its time and level and continues under itself; narrower, it starts below them.
+        // the message starts beside its time and level and continues under itself.
         let wide = r.width >= 40
         var rows: [(String, Ink)] = []
         for l in m.logs.dropLast(scroll).reversed() {
             guard rows.count < n else { break }
             let ink: Ink = l.level == "error" ? .error : (l.level == "warning" ? .warning : .normal)
-            let head = Format.fit(Format.duration(l.time), 7, right: true) + " " + Format.fit(String(l.level.prefix(4)), 4) + " "
-            let indent = wide ? head.count : 2
-            var wrapped = Renderer.wrap(l.message, width: max(8, r.width - indent)).map { String(repeating: " ", count: indent) + $0 }
-            if wide { wrapped[0] = head + wrapped[0].dropFirst(indent) } else { wrapped.insert(head, at: 0) }
+            let level = Format.fit(String(l.level.prefix(4)), 4)
+            let wrapped: [String]
+            if wide {
+                let head = Format.fit(Format.duration(l.time), 7, right: true) + " " + level + " "
+                wrapped = Renderer.wrap(l.message, width: max(8, r.width - head.count)).enumerated()
+                    .map { i, part in (i == 0 ? head : String(repeating: " ", count: head.count)) + part }
+            } else {
+                // Narrow: the time, the level unless "info", then the message, continued two columns in.
+                let text = Format.duration(l.time) + " " + (l.level == "info" ? "" : level + " ") + l.message
+                wrapped = Renderer.wrap(text, width: max(8, r.width - 2)).enumerated().map { i, part in (i == 0 ? "" : "  ") + part }
+            }
             rows.insert(contentsOf: wrapped.map { ($0, ink) }, at: 0)
         }
         for (i, row) in rows.suffix(n).enumerated() {

@@ -43,13 +43,15 @@ enum SessionsScreen {
             if total() > width, let i { widths[i] = max(min(widths[i], least), widths[i] - (total() - width)) }
         }
         // The strategies take what the others leave (at least 10 columns, or they go); then, until the row fits,
-        // the name shrinks to 32, tags and date go, the name shrinks to 12, the dataset goes, the best score shrinks.
+        // the name shrinks to 32, tags, date and dataset go, the best score shrinks to 18, the name to 12, the best
+        // score to 14.
         drop("Strategies · what varies")
         shrink(0, to: 32)
         drop("Tags")
         drop("Date")
-        shrink(0, to: 12)
         drop("Dataset")
+        shrink(cols.firstIndex { $0.sort == .best }, to: 18)
+        shrink(0, to: 12)
         shrink(cols.firstIndex { $0.sort == .best }, to: 14)
         if let last = widths.indices.last { widths[last] = max(0, widths[last] + width - total()) }
         return Array(zip(cols, widths))
