@@ -173,3 +173,10 @@ extension TrainingEvent: Codable {
 public protocol EventSink: AnyObject, Sendable {
     func publish(_ event: TrainingEvent)
 }
+
+extension TrainingEvent {
+    /// The log event of an experiment stopped by an error: recorded in the session, shown in the UI's log.
+    public static func stopped(_ failure: String, time: Double) -> TrainingEvent {
+        .log(level: "error", message: "training stopped: \(failure)", time: time)
+    }
+}

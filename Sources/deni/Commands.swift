@@ -12,6 +12,7 @@ extension Deni {
         SweepCommand.self,
         ResumeCommand.self,
         SessionsCommand.self,
+        TagCommand.self,
         ShowCommand.self,
         ReportCommand.self,
         CompactCommand.self,

@@ -43,7 +43,7 @@ struct UICommand: ParsableCommand {
             : RecordingDriver(runner: ExperimentRunner(dataDirectory: dataURL, modelDirectory: modelURL), sessions: sessionsURL)
         var env = UIEnvironment(
             driver: driver,
-            sessions: StoredSessions(folder: sessionsURL),
+            sessions: StoredSessions(folder: sessionsURL, dataDirectory: dataURL, model: model.map { URL(fileURLWithPath: $0) }),
             datasets: DatasetChoice.registered(dataDirectory: dataURL),
             initialConfig: ExperimentConfig(),
             modelPath: modelURL.path,

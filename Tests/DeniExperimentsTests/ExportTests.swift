@@ -70,7 +70,7 @@ final class ExportTests: XCTestCase {
     /// DENI#1 failed: drawn dashed where it stopped, outside DENI's mean (no band with one finished run) and n.
     func testCurveSVGIsWellFormedWithOneSeriesPerStrategy() {
         let curves = SessionCurves(config: config, events: events())
-        XCTAssertEqual(curves.runs.map(\.endState), ["finished", "finished", "finished", "failed"])
+        XCTAssertEqual(curves.runs.map(\.endState), [.finished, .finished, .finished, .failed])
         for metric in [CurvePlot.Metric.loss, .evalMacroF1] {
             let text = CurvePlot.svg(curves, metric: metric)
             let svg = SVGCounter.parse(text)
@@ -92,7 +92,7 @@ final class ExportTests: XCTestCase {
         let interrupted = Array(Fixtures.run("DENI", 2, f1: nil, steps: 6).dropLast())   // no run_end
         partial += interrupted
         let curves = SessionCurves(config: Fixtures.config(runs: 3), events: Fixtures.run("DENI", 0, f1: 75) + partial)
-        XCTAssertEqual(curves.runs.map(\.endState), ["finished", "cancelled", "interrupted"])
+        XCTAssertEqual(curves.runs.map(\.endState), [.finished, .cancelled, .interrupted])
         let text = CurvePlot.svg(curves, metric: .loss, options: CurvePlot.Options(smoothing: 0))
         XCTAssertTrue(text.contains("DENI (n=1; 1 cancelled; 1 interrupted)"), text)
         let svg = SVGCounter.parse(text)
@@ -100,6 +100,18 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(svg.classes["unfinished-run"], 2)
         let points = { (cls: String) in text.split(separator: "\n").first { $0.contains("class=\"\(cls)\"") }.map { $0.split(separator: "\"")[3] } }
         XCTAssertEqual(points("mean"), points("run"), "the mean is the finished run alone")
+    }
+
+    /// `--runs` names the four ways a run ends: finished, failed, cancelled, and interrupted (started, no run_end;
+    /// its metrics and cost are empty). A run that never started has no row.
+    func testRunsCSVNamesEveryRunState() {
+        let events = Fixtures.run("DENI", 0, f1: 75) + Fixtures.run("DENI", 1, f1: nil, status: .failed)
+            + Fixtures.run("DENI", 2, f1: nil, status: .cancelled, steps: 4) + Array(Fixtures.run("DENI", 3, f1: nil, steps: 6).dropLast())
+        let csv = CSVExport.runs(config: Fixtures.config(runs: 5), events: events)
+        let rows = csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(rows.map { $0.prefix(3).joined(separator: ",") }, ["DENI,0,finished", "DENI,1,failed", "DENI,2,cancelled", "DENI,3,interrupted"])
+        XCTAssertEqual(rows[3].dropFirst(3), ["", "", "", ""])
+        XCTAssertEqual(rows[2][5], "100")
     }
 
     func testThinningKeepsEndsAndSmoothingIsDebiased() {

@@ -121,4 +121,66 @@ final class SessionCatalogTests: XCTestCase {
         XCTAssertEqual(ResultsText.crossSessionTest(paired), "Wilcoxon p 0.125")
         XCTAssertEqual(ResultsText.crossSessionTest(welch), "Welch t p 0.002")
     }
+
+    /// A folder name reused in two groups: its exact name is refused, naming both folders; a group's path picks one.
+    /// An exact folder name wins over a longer one that contains it.
+    func testResolveRefusesANameTwoGroupsShareAndExactNamesWin() throws {
+        let one = try session("cola", default: [70, 72], deni: [75, 76])
+        let longer = try session("cola-ni", default: [70, 72], deni: [75, 76])
+        for group in ["study", "examples"] {
+            let g = parent.appendingPathComponent(group)
+            try FileManager.default.createDirectory(at: g, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: one, to: g.appendingPathComponent("shared"))
+        }
+        XCTAssertThrowsError(try SessionCatalog.resolve("shared", in: parent)) {
+            guard case .ambiguous(_, let candidates)? = $0 as? SessionError else { return XCTFail("\($0)") }
+            XCTAssertEqual(candidates, ["examples/shared", "study/shared"])
+            XCTAssertTrue("\($0)".contains("examples/shared, study/shared"), "\($0)")
+        }
+        XCTAssertEqual(try SessionCatalog.resolve("study/shared", in: parent).path, parent.appendingPathComponent("study/shared").path)
+        XCTAssertEqual(try SessionCatalog.resolve(one.lastPathComponent, in: parent).path, one.path, "exact name beats '\(longer.lastPathComponent)'")
+        XCTAssertEqual(SessionCatalog.list(in: parent).map(\.folder).filter { $0.hasSuffix("shared") }, ["examples/shared", "study/shared"])
+    }
+
+    /// Tags and a note live in meta.json; the listing reads them; an empty meta removes the file; a bad file is a
+    /// listing problem naming it, not a crash.
+    func testMetaIsReadByTheListingAndWrittenAtomically() throws {
+        let s = try session("tagged", default: [70, 72], deni: [75, 76])
+        XCTAssertEqual(try SessionMeta.read(s), SessionMeta())
+        try SessionMeta(tags: ["seeds, cola", " cola", ""], note: "first try").write(s)
+        let meta = try SessionMeta.read(s)
+        XCTAssertEqual(meta.tags, ["cola", "seeds"])
+        XCTAssertEqual(meta.note, "first try")
+        let listed = try XCTUnwrap(SessionCatalog.list(in: parent).first)
+        XCTAssertEqual(listed.tags, ["cola", "seeds"])
+        XCTAssertEqual(listed.note, "first try")
+        try SessionMeta().write(s)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: s.appendingPathComponent(SessionMeta.file).path))
+        try "[1,".write(to: s.appendingPathComponent(SessionMeta.file), atomically: true, encoding: .utf8)
+        let problems = try XCTUnwrap(SessionCatalog.list(in: parent).first).problems
+        XCTAssertTrue(problems.contains { $0.contains("meta.json") }, "\(problems)")
+    }
+
+    /// Rename moves the folder (bad names and taken names refused); delete moves it into .trash/, which is not
+    /// listed; both are refused, naming session.lock, while a process writes the session.
+    func testRenameAndDeleteMoveFoldersAndRefuseALiveSession() throws {
+        let done = try session("done", default: [70, 72], deni: [75, 76])
+        let live = try session("live", default: [70], deni: [], finish: false)   // this process holds its lock
+        for bad in ["", ".hidden", "a/b", "sp ace"] {
+            XCTAssertThrowsError(try SessionCatalog.rename(done, to: bad)) { XCTAssertTrue("\($0)".contains("letters, digits"), "\($0)") }
+        }
+        XCTAssertThrowsError(try SessionCatalog.rename(done, to: live.lastPathComponent)) { XCTAssertTrue("\($0)".contains("already exists"), "\($0)") }
+        let attempts: [() throws -> Void] = [{ _ = try SessionCatalog.rename(live, to: "other") }, { _ = try SessionCatalog.trash(live, sessions: self.parent) }]
+        for attempt in attempts {
+            XCTAssertThrowsError(try attempt()) { XCTAssertTrue("\($0)".contains("process \(getpid())") && "\($0)".contains("session.lock"), "\($0)") }
+        }
+        let renamed = try SessionCatalog.rename(done, to: "best-run")
+        XCTAssertEqual(renamed.lastPathComponent, "best-run")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: done.path))
+        XCTAssertEqual(try SessionCatalog.resolve("best-run", in: parent).path, renamed.path)
+        let trashed = try SessionCatalog.trash(renamed, sessions: parent)
+        XCTAssertEqual(trashed.path, SessionCatalog.trashFolder(in: parent).appendingPathComponent("best-run").path)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: trashed.appendingPathComponent("manifest.json").path))
+        XCTAssertEqual(SessionCatalog.list(in: parent).map(\.folder), [live.lastPathComponent], "the trash is not listed")
+    }
 }

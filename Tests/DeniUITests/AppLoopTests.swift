@@ -1,4 +1,5 @@
 import XCTest
+import DeniCore
 import DeniExperiments
 import DeniTraining
 @testable import DeniUI
@@ -102,6 +103,39 @@ final class AppLoopTests: XCTestCase {
         backend.pending = [.key(.escape), .key(.char("j")), .key(.enter), .key(.char("i"))]
         spin(app) { $0.state.replay?.atEnd == true }
         waitForScreen(app, "replay end 1×")
+    }
+
+    /// The Sessions browser on a real sessions folder (a copy of an example session): tags reach meta.json, a
+    /// rename moves the folder, e loads the recorded config into Setup, R on a finished session says there is
+    /// nothing to resume, D (after y) moves the folder into .trash/.
+    func testSessionOperationsReachTheFolder() throws {
+        let examples = try XCTUnwrap(ProjectPaths.root).appendingPathComponent("sessions/examples")
+        let name = try XCTUnwrap(FileManager.default.contentsOfDirectory(atPath: examples.path).sorted().first {
+            FileManager.default.fileExists(atPath: examples.appendingPathComponent($0).appendingPathComponent("manifest.json").path)
+        })
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("deni-ui-sessions-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: examples.appendingPathComponent(name), to: tmp.appendingPathComponent(name))
+        func keys(_ text: String) -> [TerminalInput] { text.map { .key(.char($0)) } }
+        let backend = MemoryBackend(width: 140, height: 48, input: [.key(.char("4")), .key(.char("t"))] + keys("paper") + [.key(.enter)])
+        let app = TerminalApp(env: try env(catalog: StoredSessions(folder: tmp)), backend: backend)
+        spin(app) { $0.state.sessions.listings.first?.tags == ["paper"] }
+        XCTAssertEqual(try SessionMeta.read(tmp.appendingPathComponent(name)).tags, ["paper"])
+        backend.pending = [.key(.char("N")), .key(.ctrl("u"))] + keys("kept") + [.key(.enter)]
+        spin(app) { $0.state.sessions.listings.first?.name == "kept" }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: tmp.appendingPathComponent("kept/manifest.json").path))
+        let recorded = try SessionReader.read(tmp.appendingPathComponent("kept")).config
+        backend.pending = [.key(.char("e"))]
+        spin(app) { $0.state.screen == .setup }
+        XCTAssertEqual(app.state.setup.config, recorded)
+        backend.pending = [.key(.char("4")), .key(.char("R"))]
+        spin(app) { $0.state.overlay != nil }
+        XCTAssertEqual(app.state.overlay, .message(title: "Nothing to resume", text: "kept is already finished (\(recorded.runs * recorded.strategies.count)/\(recorded.runs * recorded.strategies.count) runs): nothing to resume"))
+        backend.pending = [.key(.escape), .key(.char("D")), .key(.char("y"))]
+        spin(app) { $0.state.sessions.listings.isEmpty && $0.state.sessions.notice != nil }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: tmp.appendingPathComponent(".trash/kept/manifest.json").path))
+        waitForScreen(app, "No saved sessions yet")
     }
 
     func testResizeStormAndTinyTerminal() throws {

@@ -91,6 +91,10 @@ struct MemoryCatalog: SessionStore {
         guard let s = sessions[name] else { throw SessionLoadError("no session named '\(name)'") }
         return s
     }
+    func rename(_ name: String, to newName: String) throws -> String { throw SessionLoadError("read-only catalog") }
+    func delete(_ name: String) throws -> String { throw SessionLoadError("read-only catalog") }
+    func saveMeta(_ name: String, tags: [String], note: String?) throws { throw SessionLoadError("read-only catalog") }
+    func resume(_ name: String) throws -> SessionResumption { .finished(message: "\(name) is already finished") }
 }
 
 extension AppState {

@@ -90,7 +90,8 @@ final class ReducerTests: XCTestCase {
         let screen = Renderer.render(s).lines
         XCTAssertTrue(screen[0].hasSuffix("finished · 5/8 runs (1 failed · 1 cancelled · 1 interrupted) · \(Format.percent(m.overallProgress))"), screen[0])
         XCTAssertTrue(screen[1].hasPrefix(" Runs 5/8 done · 1 failed · 1 cancelled"), screen[1])
-        XCTAssertEqual(screen.filter { $0.contains("DENI#3") && $0.contains("interrupted") }.count, 1, screen.joined(separator: "\n"))
+        XCTAssertEqual(screen.filter { $0.contains("DENI#3") && $0.contains("interrupted") }.count, 2, screen.joined(separator: "\n"))
+        XCTAssertEqual(screen.filter { $0.contains("DENI#3 interrupted at step 4") }.count, 1, "the runs list and the log both say so")
     }
 
     func testSessionsListedAndFailed() {

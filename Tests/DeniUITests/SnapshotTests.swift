@@ -108,6 +108,22 @@ final class SnapshotTests: XCTestCase {
         assertSnapshot(Renderer.render(s), "compare3_60x16")
     }
 
+    /// The Sessions browser (plain, filtered, with a note under the list) and the focused log, at 60×16 and 140×48.
+    func testSessionsBrowserAndFocusedLogAtBothSizes() {
+        for (w, h) in [(60, 16), (140, 48)] {
+            var s = Fixture.state(width: w, height: h)
+            s.screen = .sessions
+            _ = s.reduce(.sessionsListed(SessionsBrowserTests.rows))
+            s.press(.char("j"))
+            assertSnapshot(Renderer.render(s), "sessions_\(w)x\(h)")
+            s.press(.char("/"), .char("c"), .char("o"))
+            assertSnapshot(Renderer.render(s), "sessions_filter_\(w)x\(h)")
+            var live = Fixture.liveState(width: w, height: h)
+            live.press(.char("L"), .char("k"))
+            assertSnapshot(Renderer.render(live), "live_log_focused_\(w)x\(h)")
+        }
+    }
+
     func testOverlaysAndTooSmall() {
         var s = Fixture.liveState(width: 80, height: 24)
         s.press(.ctrl("c"))

@@ -41,18 +41,22 @@ public enum CSVExport {
         return "\(x)"
     }
 
-    /// One row per ended run, in config order then run index: `strategy, run, status, macro_f1, accuracy,
-    /// model_steps, training_flops`. Metrics are written in full (shortest round-trip form), so two sessions'
-    /// files are byte-identical exactly when their runs' results are bit-identical (wall times are left out).
+    /// One row per started run, in config order then run index: `strategy, run, status, macro_f1, accuracy,
+    /// model_steps, training_flops`. `status` is the run's `RunState`: finished, failed, cancelled, or interrupted
+    /// (started, never ended; its metrics and cost are empty). Metrics are written in full (shortest round-trip
+    /// form), so two sessions' files are byte-identical exactly when their runs' results are bit-identical (wall
+    /// times are left out).
     public static func runs(config: ExperimentConfig, events: [TrainingEvent]) -> String {
         let outcomes = RunOutcomes(events)
         var out = "strategy,run,status,macro_f1,accuracy,model_steps,training_flops\n"
         for strategy in config.strategies.map(\.label) {
             for run in 0..<config.runs {
-                guard let o = outcomes.ended[RunID(strategy: strategy, run: run)] else { continue }
-                let m = o.metrics.map { ["\($0.macroF1)", "\($0.accuracy)"] } ?? ["", ""]
-                out += ([field(strategy), String(run), o.status.rawValue] + m + [String(o.cost.modelSteps), "\(o.cost.trainingFLOPs)"])
-                    .joined(separator: ",") + "\n"
+                let id = RunID(strategy: strategy, run: run)
+                guard let state = outcomes.state(id) else { continue }
+                let o = outcomes.ended[id]
+                let m = o?.metrics.map { ["\($0.macroF1)", "\($0.accuracy)"] } ?? ["", ""]
+                let cost = o.map { [String($0.cost.modelSteps), "\($0.cost.trainingFLOPs)"] } ?? ["", ""]
+                out += ([field(strategy), String(run), state.rawValue] + m + cost).joined(separator: ",") + "\n"
             }
         }
         return out

@@ -24,7 +24,7 @@ public enum CurvePlot {
     public static func svg(_ curves: SessionCurves, metric: Metric, options: Options? = nil) -> String {
         let options = options ?? .default(for: metric)
         // strategy → runs → finite (step, value) points, smoothed.
-        var series: [(name: String, runs: [[(Double, Double)]], unfinished: [[(Double, Double)]], unfinishedStates: [String])] = []
+        var series: [(name: String, runs: [[(Double, Double)]], unfinished: [[(Double, Double)]], unfinishedStates: [RunState])] = []
         for name in curves.strategies {
             let of = curves.runs.filter { $0.id.strategy == name }
             func points(_ run: RunCurve) -> [(Double, Double)] {
@@ -85,9 +85,9 @@ public enum CurvePlot {
             canvas.add(g + "</g>")
         }
         canvas.legend(series.map { s in
-            let others = ["failed", "cancelled", "interrupted"].compactMap { state in
+            let others = RunState.unfinished.compactMap { state in
                 let k = s.unfinishedStates.filter { $0 == state }.count
-                return k > 0 ? "\(k) \(state)" : nil
+                return k > 0 ? "\(k) \(state.rawValue)" : nil
             }
             return ("\(s.name) (n=\(s.runs.count)" + others.map { "; " + $0 }.joined() + ")", PlotStyle(strategy: s.name, in: styles))
         })

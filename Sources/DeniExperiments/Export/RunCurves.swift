@@ -34,8 +34,8 @@ public struct RunCurve: Hashable, Sendable {
         }
     }
 
-    /// The way the run ended, in words: finished, failed, cancelled, or interrupted when it never ended.
-    public var endState: String { status?.rawValue ?? "interrupted" }
+    /// The way the run ended: finished, failed, cancelled, or interrupted when it never ended.
+    public var endState: RunState { RunState(ended: status) }
 }
 
 /// Per-run curves of a session, ordered by the config's strategies, then run index; runs of strategies the

@@ -48,6 +48,7 @@ public enum SessionRecording {
         do {
             try driver.run(config, sink: FanOut([writer, sink]), control: control)
         } catch {
+            writer.publish(.stopped("\(error)", time: 0))
             try? writer.markFailed("\(error)")
             throw error
         }
@@ -114,9 +115,26 @@ public final class RecordingDriver: ExperimentDriver, @unchecked Sendable {
             throw ConfigError(message: "no model at \(model.path): \(ProjectPaths.modelHowTo)")
         }
         let writer = try SessionRecording.start(config, sessions: sessions, model: model, data: runner.dataDirectory)
-        sink.publish(.log(level: "info", message: "recording session \(writer.folder.lastPathComponent)", time: 0))
+        FanOut([writer, sink]).publish(.log(level: "info", message: "recording session \(writer.folder.lastPathComponent)", time: 0))
+        try RecordingDriver.record(config, writer: writer, runner: runner, sink: sink, control: control)
+    }
+
+    /// Records `config` into `writer` through `runner`; says how to resume when it is interrupted.
+    static func record(_ config: ExperimentConfig, writer: SessionWriter, runner: ExperimentRunner, sink: EventSink, control: RunControl) throws {
         if case .interrupted = try SessionRecording.record(config, writer: writer, driver: runner, sink: sink, control: control) {
             sink.publish(.log(level: "info", message: "session interrupted: deni resume \(writer.folder.lastPathComponent)", time: 0))
         }
+    }
+}
+
+/// The UI's driver for a session reopened by `SessionRecording.resume` (the path `deni resume` takes): records the
+/// remaining runs into it.
+public final class ResumedSessionDriver: ExperimentDriver, @unchecked Sendable {
+    public let writer: SessionWriter
+    public let runner: ExperimentRunner
+    public init(writer: SessionWriter, runner: ExperimentRunner) { self.writer = writer; self.runner = runner }
+
+    public func run(_ config: ExperimentConfig, sink: EventSink, control: RunControl) throws {
+        try RecordingDriver.record(config, writer: writer, runner: runner, sink: sink, control: control)
     }
 }

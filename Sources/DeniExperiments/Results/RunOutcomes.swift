@@ -50,6 +50,18 @@ public struct RunOutcomes: Hashable, Sendable {
     /// Strategies with at least one finished run.
     public var strategies: Set<String> { Set(ended.filter { $0.value.isFinished }.map(\.key.strategy)) }
 
+    /// The state of a started run once the experiment is over: how its last `run_end` left it, or interrupted
+    /// without one; nil for a run that never started.
+    public func state(_ id: RunID) -> RunState? {
+        if let o = ended[id] { return RunState(o.status) }
+        return plannedSteps[id] == nil ? nil : .interrupted
+    }
+
+    /// Runs of `strategy` that started and are in `state` once the experiment is over.
+    public func count(_ state: RunState, strategy: String) -> Int {
+        Set(plannedSteps.keys).union(ended.keys).filter { $0.strategy == strategy && self.state($0) == state }.count
+    }
+
     /// Runs of `strategy` that ended with status `failed`.
     public func failedCount(_ strategy: String) -> Int { ended.filter { $0.key.strategy == strategy && $0.value.status == .failed }.count }
 }

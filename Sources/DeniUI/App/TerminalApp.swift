@@ -154,6 +154,37 @@ public final class TerminalApp {
             do { dispatch(.compareLoaded(names: names, sessions: try names.map { try env.sessions.load($0) })) } catch {
                 dispatch(.sessionFailed(name: names.joined(separator: " / "), message: "\(error)"))
             }
+        case let .renameSession(name, newName):
+            do { dispatch(.sessionChanged(notice: "renamed \(name) to \(try env.sessions.rename(name, to: newName))")) } catch {
+                dispatch(.sessionOperationFailed(title: "Cannot rename '\(name)'", message: "\(error)"))
+            }
+        case .deleteSession(let name):
+            do { dispatch(.sessionChanged(notice: try env.sessions.delete(name))) } catch {
+                dispatch(.sessionOperationFailed(title: "Cannot delete '\(name)'", message: "\(error)"))
+            }
+        case let .saveSessionMeta(name, tags, note):
+            do { try env.sessions.saveMeta(name, tags: tags, note: note); dispatch(.sessionChanged(notice: "saved the tags and note of \(name)")) } catch {
+                dispatch(.sessionOperationFailed(title: "Cannot save the tags of '\(name)'", message: "\(error)"))
+            }
+        case .loadSessionConfig(let name):
+            draw(force: false)
+            do { dispatch(.sessionConfigLoaded(name: name, try env.sessions.load(name).config)) } catch {
+                dispatch(.sessionOperationFailed(title: "Cannot open session '\(name)'", message: "\(error)"))
+            }
+        case .resumeSession(let name):
+            draw(force: false)
+            guard job == nil else { return }
+            do {
+                switch try env.sessions.resume(name) {
+                case .finished(let message):
+                    dispatch(.sessionOperationFailed(title: "Nothing to resume", message: message))
+                case let .resume(driver, config, events, message):
+                    dispatch(.sessionResumed(config: config, events: events, message: message))
+                    job = TrainingJob(driver: driver, config: config)
+                }
+            } catch {
+                dispatch(.sessionOperationFailed(title: "Cannot resume '\(name)'", message: "\(error)"))
+            }
         case .savePreset(let p):
             guard let store = presets else { dispatch(.presetFailed("no presets folder configured")); return }
             do { try store.save(p); dispatch(.presetSaved(p)) } catch { dispatch(.presetFailed(FileProblem.describe(error))) }

@@ -22,22 +22,36 @@ public struct DatasetChoice: Hashable, Sendable {
 
 /// One saved session as the Sessions screen lists it.
 public struct SessionRow: Hashable, Sendable {
+    /// Its folder under the sessions folder: what `SessionStore` takes to load, rename, delete or resume it.
     public var name: String
-    /// When it was created, as text (ISO-8601 or similar; shown verbatim).
+    /// When it was created, as text (ISO-8601 or similar; shown verbatim, sorted as text).
     public var date: String
     public var dataset: String
     public var strategies: [String]
     public var runs: Int
-    /// "finished", "running", "cancelled", "failed", "resumable"…; shown verbatim.
+    /// "finished", "running", "interrupted", "failed"…; shown verbatim. "running": a process is writing it.
     public var status: String
     /// Best strategy and score, e.g. "DENI 91.2"; nil when not known.
     public var best: String?
     /// What the session varies (a sweep's settings and values, or its number of variants); nil for neither.
     public var varies: String?
-    public init(name: String, date: String, dataset: String, strategies: [String], runs: Int, status: String, best: String?, varies: String? = nil) {
+    /// The best strategy's mean macro-F1 (what "best" sorts by).
+    public var bestMean: Double?
+    /// The user's tags and note (`SessionMeta`).
+    public var tags: [String]
+    public var note: String?
+    public init(name: String, date: String, dataset: String, strategies: [String], runs: Int, status: String, best: String?,
+                varies: String? = nil, bestMean: Double? = nil, tags: [String] = [], note: String? = nil) {
         self.name = name; self.date = date; self.dataset = dataset; self.strategies = strategies; self.runs = runs
-        self.status = status; self.best = best; self.varies = varies
+        self.status = status; self.best = best; self.varies = varies; self.bestMean = bestMean; self.tags = tags; self.note = note
     }
+}
+
+/// What resuming a session from the Sessions browser gives: nothing to do, or a driver that goes on recording it.
+public enum SessionResumption: Sendable {
+    case finished(message: String)
+    /// `events` are those recorded so far (the live view starts from them).
+    case resume(driver: any ExperimentDriver, config: ExperimentConfig, events: [TrainingEvent], message: String)
 }
 
 /// A session read back for replay: its config, recorded events and (if it finished) the runner's table.
@@ -48,8 +62,12 @@ public struct LoadedSession: Hashable, Sendable {
     /// What the session ran on (from its manifest), for the Compare screen's warnings; nil when unknown.
     public var dataset: DatasetIdentity?
     public var model: ModelIdentity?
-    public init(config: ExperimentConfig, events: [TrainingEvent], table: ResultsTable?, dataset: DatasetIdentity? = nil, model: ModelIdentity? = nil) {
-        self.config = config; self.events = events; self.table = table; self.dataset = dataset; self.model = model
+    /// No process is writing the session any more: runs without a `run_end` were interrupted (replay marks them so
+    /// at the end, as the live view did when training stopped).
+    public var over: Bool
+    public init(config: ExperimentConfig, events: [TrainingEvent], table: ResultsTable?, dataset: DatasetIdentity? = nil,
+                model: ModelIdentity? = nil, over: Bool = true) {
+        self.config = config; self.events = events; self.table = table; self.dataset = dataset; self.model = model; self.over = over
     }
 }
 
@@ -67,6 +85,14 @@ public protocol SessionStore: Sendable {
     func load(_ name: String) throws -> LoadedSession
     /// The speed records of the finished sessions, for the start estimate (`ExperimentEstimate.samples`).
     func speedSamples() -> [ExperimentEstimate.Sample]
+    /// Renames a session's folder; returns its new name. Refused (thrown) while it is being written.
+    func rename(_ name: String, to newName: String) throws -> String
+    /// Deletes a session; returns what happened, in words. Refused (thrown) while it is being written.
+    func delete(_ name: String) throws -> String
+    /// Replaces a session's tags and note.
+    func saveMeta(_ name: String, tags: [String], note: String?) throws
+    /// Reopens an unfinished session for recording (what `deni resume` does).
+    func resume(_ name: String) throws -> SessionResumption
 }
 
 extension SessionStore {

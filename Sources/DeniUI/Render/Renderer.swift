@@ -69,6 +69,8 @@ public enum Renderer {
         let hints: [String]
         if s.screen == .setup, s.setup.editing != nil {
             hints = ["Enter accept", "Esc cancel", "Bksp delete", "^U clear"]
+        } else if s.screen == .sessions, let p = s.sessions.prompt {
+            hints = p.kind == .filter ? ["Enter keep", "Esc clear", "Bksp delete", "^U clear"] : ["Enter save", "Esc cancel", "Bksp delete", "^U clear"]
         } else {
             hints = KeyTable.hints(for: s.keyContext)
         }
@@ -106,6 +108,10 @@ public enum Renderer {
             lines = [("The experiment stops; finished runs are kept.", Style())]
                 + (s.queue.isEmpty ? [] : [("The \(s.queue.count) queued experiment(s) are dropped.", Style())])
                 + [("", Style()), ("y cancel all    n keep going", Style(.accent, bold: true))]
+        case .confirmDeleteSession(let name):
+            title = "Delete this session?"
+            lines = [(name, Style(.title, bold: true)), ("It moves to .trash/ in the sessions folder;", Style()),
+                     ("empty that folder to free the space.", Style()), ("", Style()), ("y delete    n keep", Style(.accent, bold: true))]
         case .confirmCancelRun:
             title = "Cancel the current run?"
             lines = [("The run ends as cancelled; the next one starts.", Style()), ("", Style()), ("y cancel run    n keep going", Style(.accent, bold: true))]

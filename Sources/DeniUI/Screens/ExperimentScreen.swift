@@ -17,6 +17,11 @@ enum ExperimentScreen {
         y += 1
         legend(&grid, m, view, Rect(x: right.x, y: y, width: right.width, height: 1), g)
         y += 1
+        if view.logFocus {
+            // The focused log takes the charts' place: long lines are read, not cut.
+            logPane(&grid, m, view, Rect(x: right.x, y: y, width: right.width, height: right.maxY - y), g)
+            return
+        }
         let logH = max(3, min(8, right.height / 5))
         let chartH = right.maxY - y - 3 - logH
         if chartH >= 4 {
@@ -41,7 +46,7 @@ enum ExperimentScreen {
         y += 2
         members(&grid, sel, Rect(x: right.x, y: y, width: right.width, height: 1))
         y += 1
-        logPane(&grid, m, Rect(x: right.x, y: y, width: right.width, height: right.maxY - y), g)
+        logPane(&grid, m, view, Rect(x: right.x, y: y, width: right.width, height: right.maxY - y), g)
     }
 
     static func drawLeft(_ grid: inout CellGrid, _ m: ExperimentModel, _ view: ExperimentView, _ r: Rect, _ g: Glyphs) {
@@ -190,16 +195,39 @@ enum ExperimentScreen {
         grid.text(r.x, r.y, text, Style(), maxWidth: r.width)
     }
 
-    static func logPane(_ grid: inout CellGrid, _ m: ExperimentModel, _ r: Rect, _ g: Glyphs) {
+    /// The log, newest at the bottom, each line wrapped to the pane's width (continuations indented under the
+    /// message); `view.logScroll` lines are hidden below. Focused (L), it fills the right side and its title says how to move.
+    static func logPane(_ grid: inout CellGrid, _ m: ExperimentModel, _ view: ExperimentView, _ r: Rect, _ g: Glyphs) {
         guard r.height >= 2 else { return }
-        for x in r.x..<r.maxX { grid.set(x, r.y, g.horizontal, Style(.muted)) }
-        grid.text(r.x + 1, r.y, " Log ", Style(.title, bold: true))
+        for x in r.x..<r.maxX { grid.set(x, r.y, g.horizontal, Style(view.logFocus ? .accent : .muted)) }
+        let scroll = min(view.logScroll, max(0, m.logs.count - 1))
+        var title = " Log "
+        if view.logFocus { title += "· j/k scroll · L/Esc leave " }
+        if scroll > 0 { title += "· \(scroll) newer below " }
+        grid.text(r.x + 1, r.y, title, Style(.title, bold: true), maxWidth: r.width - 2)
         let n = r.height - 1
-        let lines = m.logs.suffix(n)
-        for (i, l) in lines.enumerated() {
+        // Wrapped rows of the lines shown, from the newest shown upwards, until the pane is full. From 40 columns
+        // the message starts beside its time and level and continues under itself.
+        let wide = r.width >= 40
+        var rows: [(String, Ink)] = []
+        for l in m.logs.dropLast(scroll).reversed() {
+            guard rows.count < n else { break }
             let ink: Ink = l.level == "error" ? .error : (l.level == "warning" ? .warning : .normal)
-            let t = Format.fit(Format.duration(l.time), 7, right: true)
-            grid.text(r.x, r.y + 1 + i, t + " " + l.level.prefix(4) + " " + l.message, Style(ink), maxWidth: r.width)
+            let level = Format.fit(String(l.level.prefix(4)), 4)
+            let wrapped: [String]
+            if wide {
+                let head = Format.fit(Format.duration(l.time), 7, right: true) + " " + level + " "
+                wrapped = Renderer.wrap(l.message, width: max(8, r.width - head.count)).enumerated()
+                    .map { i, part in (i == 0 ? head : String(repeating: " ", count: head.count)) + part }
+            } else {
+                // Narrow: the time, the level unless "info", then the message, continued two columns in.
+                let text = Format.duration(l.time) + " " + (l.level == "info" ? "" : level + " ") + l.message
+                wrapped = Renderer.wrap(text, width: max(8, r.width - 2)).enumerated().map { i, part in (i == 0 ? "" : "  ") + part }
+            }
+            rows.insert(contentsOf: wrapped.map { ($0, ink) }, at: 0)
+        }
+        for (i, row) in rows.suffix(n).enumerated() {
+            grid.text(r.x, r.y + 1 + i, row.0, Style(row.1), maxWidth: r.width)
         }
     }
 }

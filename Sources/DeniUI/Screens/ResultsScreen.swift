@@ -26,7 +26,7 @@ enum ResultsScreen {
             // Wide enough for a variant's whole label ("DENI · σ² 0.05 · K 5") up to 30 columns.
             Column(title: "Strategy", width: min(30, max(16, rows.map(\.strategy.count).max() ?? 0)), key: .strategy, priority: 0) { $0.strategy },
             Column(title: "Runs", width: 5, key: nil, priority: 0) { "\($0.finished)/\($0.runs)" },
-            Column(title: "Failed", width: 7, key: .failed, priority: 0) { "\($0.failed)" },
+            Column(title: "Failed", width: 9, key: .failed, priority: 0) { $0.unfinishedText },
             Column(title: "F1 mean ± std", width: 15, key: .mean, priority: 0) { Format.meanStd($0.macroF1.mean, $0.macroF1.std) },
             Column(title: "std", width: 5, key: .std, priority: 2) { Format.num($0.macroF1.std) },
             Column(title: "min", width: 6, key: .min, priority: 0) { Format.num($0.macroF1.min) },
@@ -68,7 +68,7 @@ enum ResultsScreen {
             grid.set(rect.x + 1, y, g.marker(r.style), Style(.series(r.style), bold: true))
             for (ci, c) in cols.enumerated() {
                 let v = c.value(r)
-                let st: Style = ci == 0 ? Style(.series(r.style), bold: true) : (c.key == .failed && r.failed > 0 ? Style(.warning, bold: true) : Style())
+                let st: Style = ci == 0 ? Style(.series(r.style), bold: true) : (c.key == .failed && r.unfinishedText != "0" ? Style(.warning, bold: true) : Style())
                 grid.text(x, y, Format.fit(v, c.width, right: ci > 0), st)
                 x += c.width + 1
             }
@@ -81,7 +81,7 @@ enum ResultsScreen {
         }
         let note = s.resultsTable == nil
             ? "Significance (paired Wilcoxon, bootstrap CI) comes from the runner's final table; not available for this view."
-            : "Δ: paired vs \(baseline), bootstrap CI · p: Wilcoxon · mean/spread: ↑ ↓ ? (t up to 12 pairs) · failed: < 100/C or error"
+            : "Δ: paired vs \(baseline), bootstrap CI · p: Wilcoxon · mean/spread: ↑ ↓ ? (t up to 12 pairs) · failed: < 100/C or error, +c cancelled, +i interrupted"
         grid.text(rect.x + 1, rect.maxY - 2, note, Style(.muted), maxWidth: rect.width - 2)
         let sweepKeys = sweep.map { ($0.axes.count >= 2 ? " · v: heat map / lines" : "") + " · y: point into Setup" } ?? " · y: into Setup"
         grid.text(rect.x + 1, rect.maxY - 1, "Enter: runs of the strategy · s: sort column · S: reverse" + sweepKeys, Style(.muted), maxWidth: rect.width - 2)

@@ -10,6 +10,8 @@ public enum Overlay: Hashable, Sendable {
     case confirmStart
     /// The user's data file as training reads it (`SetupState.preview`).
     case dataPreview
+    /// Delete (move to the trash) the session with this folder name?
+    case confirmDeleteSession(String)
     case message(title: String, text: String)
 }
 
@@ -53,6 +55,10 @@ public struct ExperimentView: Hashable, Sendable {
     public var metric = MetricKind.macroF1
     public var ranges: ChartRanges?
     public var rangesTime = -Double.infinity
+    /// The log pane has the movement keys (it scrolls) and is drawn taller; L or Esc gives them back.
+    public var logFocus = false
+    /// Log lines hidden below the pane (0: the newest line is at the bottom and new lines scroll in).
+    public var logScroll = 0
     public init() {}
 }
 
@@ -79,14 +85,37 @@ public struct ResultsState: Hashable, Sendable {
 
 public enum ExperimentSource: Hashable, Sendable { case live, replay }
 
+/// What the Sessions list is sorted by (s cycles, S reverses).
+public enum SessionsSort: String, CaseIterable, Hashable, Sendable {
+    case date, name, dataset, best, runs
+    public var next: SessionsSort { let a = SessionsSort.allCases; return a[(a.firstIndex(of: self)! + 1) % a.count] }
+}
+
+/// A line being typed on the Sessions screen: the filter (applied as it is typed), or a new name, tags or a note
+/// for session `target`.
+public struct SessionPrompt: Hashable, Sendable {
+    public enum Kind: String, Hashable, Sendable { case filter, rename, tags, note }
+    public var kind: Kind
+    public var target: String
+    public var text: String
+}
+
 public struct SessionsState: Hashable, Sendable {
     public var listings: [SessionRow] = []
+    /// Index into `AppState.visibleSessions` (the filtered, sorted list).
     public var cursor = 0
     /// Sessions marked for comparison, in the order they were marked.
     public var marks: [String] = []
     public var loading: String?
     public var error: String?
     public var loaded = false
+    public var sort = SessionsSort.date
+    public var descending = false
+    /// Case-insensitive text every shown session's name, dataset, tags or strategies contain.
+    public var filter = ""
+    public var prompt: SessionPrompt?
+    /// What the last operation did or why it was refused (one line under the title).
+    public var notice: String?
 }
 
 public struct CompareState: Hashable, Sendable {

@@ -13,10 +13,6 @@ public struct PhaseMark: Hashable, Sendable {
     public var step: Int, phase: TrainingPhase, members: Int, detail: String
 }
 
-/// How a run stands: running, or one of the four ways it can end — finished (with test metrics), failed, cancelled
-/// (stopped by the user), interrupted (the experiment ended while the run had not: the process stopped or was killed).
-/// Only finished runs count as done; the others keep the bar where they stopped.
-public enum RunState: String, Hashable, Sendable, CaseIterable { case running, finished, failed, cancelled, interrupted }
 
 /// Everything the UI knows about one run, built only from `TrainingEvent`s.
 public struct RunTrack: Hashable, Sendable {
@@ -65,7 +61,20 @@ public struct RunTrack: Hashable, Sendable {
     public var interpolationSteps: [Int] { phases.filter { $0.phase == .interpolating }.map(\.step) }
 }
 
-/// A log line or a run failure shown in the log pane.
+extension PhaseMark {
+    /// A phase in words, as the log and the members line show it: the strategy's own detail when it gave one.
+    static func describe(_ phase: TrainingPhase, members: Int, detail: String) -> String {
+        if !detail.isEmpty { return detail }
+        return switch phase {
+        case .single: "single model"
+        case .interpolating: "interpolation round, \(members) noisy copies"
+        case .ensemble: "delayed ensemble, \(members) members"
+        }
+    }
+}
+
+/// A line of the log pane, derived from the events (`ExperimentModel.apply`): log events (start-up, warnings,
+/// errors), run ends with their macro-F1, failures, cancellations and interruptions, and phase changes.
 public struct LogLine: Hashable, Sendable {
     public var level: String, message: String, time: Double
 }
@@ -157,21 +166,31 @@ public struct ExperimentModel: Hashable, Sendable {
                 r.phases.append(PhaseMark(step: step, phase: phase, members: members, detail: detail))
                 r.lastTime = max(r.lastTime, time)
             }
+            if runs[id] != nil { appendLog(LogLine(level: "info", message: "\(id) step \(step): \(PhaseMark.describe(phase, members: members, detail: detail))", time: time)) }
         case let .cost(id, _, cost):
             update(id) { $0.cost = cost }
         case let .runEnd(id, status, metrics, cost, failure, step, time):
             runEndCount += 1
             update(id) { r in
-                r.state = switch status { case .finished: .finished; case .failed: .failed; case .cancelled: .cancelled }
+                r.state = RunState(status)
                 r.metrics = metrics; r.cost = cost; r.failure = failure
                 r.step = max(r.step, step); r.lastTime = max(r.lastTime, time)
             }
-            if status == .failed {
-                appendLog(LogLine(level: "error", message: "\(id) failed: \(failure ?? "no reason given")", time: time))
-            }
+            appendLog(ExperimentModel.endLine(id, status: status, metrics: metrics, failure: failure, step: step, time: time))
             latestTime = max(latestTime, time)
         case let .log(level, message, time):
             appendLog(LogLine(level: level, message: message, time: time))
+        }
+    }
+
+    /// The log line of a `run_end`: a finished run's macro-F1 and accuracy, a failure's reason, a cancellation's step.
+    static func endLine(_ id: RunID, status: RunStatus, metrics: RunMetrics?, failure: String?, step: Int, time: Double) -> LogLine {
+        switch status {
+        case .finished:
+            let m = metrics.map { ": macro-F1 \(LineChart.fmt($0.macroF1, 2)) · accuracy \(LineChart.fmt($0.accuracy, 2))" } ?? ""
+            return LogLine(level: "info", message: "\(id) finished\(m)", time: time)
+        case .failed: return LogLine(level: "error", message: "\(id) failed: \(failure ?? "no reason given")", time: time)
+        case .cancelled: return LogLine(level: "warning", message: "\(id) cancelled at step \(step)", time: time)
         }
     }
 
@@ -205,13 +224,16 @@ public struct ExperimentModel: Hashable, Sendable {
 
     /// The ended runs that did not finish, as "1 failed · 2 cancelled" (empty when there are none).
     public var unfinishedSummary: String {
-        [RunState.failed, .cancelled, .interrupted].compactMap { st in count(st) > 0 ? "\(count(st)) \(st.rawValue)" : nil }
+        RunState.unfinished.compactMap { st in count(st) > 0 ? "\(count(st)) \(st.rawValue)" : nil }
             .joined(separator: " · ")
     }
 
     /// The experiment ended: runs still running were interrupted.
     public mutating func interruptRunningRuns() {
-        for (id, r) in runs where r.state == .running { runs[id]?.state = .interrupted }
+        for id in runOrder where runs[id]?.state == .running {
+            runs[id]?.state = .interrupted
+            appendLog(LogLine(level: "warning", message: "\(id) interrupted at step \(runs[id]!.step)", time: latestTime))
+        }
     }
 
     /// Overall progress 0...1 over the planned runs.
@@ -277,9 +299,15 @@ public struct StrategyRow: Hashable, Sendable {
     /// Runs started so far.
     public var runs: Int
     public var result: StrategyResult?
+    /// Runs stopped by the user, and runs the experiment's end left unfinished (they are not in `failed`).
+    public var cancelled = 0, interrupted = 0
 
     public var finished: Int { result?.runs ?? 0 }
     public var failed: Int { result?.failed ?? 0 }
+    /// The Results table's "Failed" cell: failed runs, then cancelled and interrupted ones apart ("1 +2c +1i").
+    public var unfinishedText: String {
+        "\(failed)" + (cancelled > 0 ? " +\(cancelled)c" : "") + (interrupted > 0 ? " +\(interrupted)i" : "")
+    }
     public var macroF1: Summary { result?.macroF1 ?? Statistics.summary([]) }
     public var accuracy: Summary { result?.accuracy ?? Statistics.summary([]) }
     public var relativeToEnsemble: Double { result?.costRelativeToEnsemble ?? .nan }
@@ -309,10 +337,13 @@ extension ExperimentModel {
     /// One row per strategy with runs, in display order, from `table` (the derived results of these runs).
     public func strategyRows(table: ResultsTable?) -> [StrategyRow] {
         strategies.enumerated().compactMap { (i, name) in
-            let started = runs(of: name).count
-            guard started > 0 else { return nil }
+            let started = runs(of: name)
+            guard !started.isEmpty else { return nil }
             let row = table?.rows.first { strategyIndex($0.strategy) == i }
-            return StrategyRow(strategy: name, index: i, style: style(name), runs: started, result: row)
+            var r = StrategyRow(strategy: name, index: i, style: style(name), runs: started.count, result: row)
+            r.cancelled = started.filter { $0.state == .cancelled }.count
+            r.interrupted = started.filter { $0.state == .interrupted }.count
+            return r
         }
     }
 }

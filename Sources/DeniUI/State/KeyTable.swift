@@ -42,11 +42,11 @@ public enum Command: Hashable, Sendable {
     // Setup.
     case startTraining, savePreset, cyclePreset, previewData
     // Live / replay view.
-    case pauseResume, cancelRun, cancelAll, chartMode, metric
+    case pauseResume, cancelRun, cancelAll, chartMode, metric, focusLog
     // Results.
     case sortNext, sortReverse, sweepChart, copyToSetup
     // Sessions.
-    case markCompare, refresh
+    case markCompare, refresh, filter, editTags, editNote, rename, delete, loadConfig, resumeSession
     // Replay.
     case faster, slower, instant, stepEvent, seekBack, seekForward
 }
@@ -98,6 +98,7 @@ public enum KeyTable {
         b([.char("C")], "cancel all runs", .live, .cancelAll, hint: true),
         b([.char("m")], "chart: per-run curves / strategy mean ± std", .live, .chartMode, hint: true),
         b([.char("f")], "test metric: macro-F1 / accuracy", .live, .metric, hint: true),
+        b([.char("L")], "focus the log: j/k PgUp/PgDn g/G scroll it; L or Esc leaves", .live, .focusLog, hint: true),
 
         b([.char("s")], "sort by the next column", .results, .sortNext, hint: true),
         b([.char("S")], "reverse the sort", .results, .sortReverse),
@@ -106,6 +107,15 @@ public enum KeyTable {
 
         b([.char(" ")], "mark / unmark for comparison", .sessions, .toggle, hint: true),
         b([.char("c")], "compare the marked sessions and this one (2 to 9; alone: mark it)", .sessions, .markCompare, hint: true),
+        b([.char("/")], "filter by name, dataset, tag or strategy (as you type; Esc clears)", .sessions, .filter, hint: true),
+        b([.char("s")], "sort by the next column: date, name, dataset, best, runs", .sessions, .sortNext, hint: true),
+        b([.char("S")], "reverse the sort", .sessions, .sortReverse),
+        b([.char("t")], "edit the session's tags (comma-separated)", .sessions, .editTags),
+        b([.char("n")], "edit the session's note", .sessions, .editNote),
+        b([.char("N")], "rename the session's folder", .sessions, .rename),
+        b([.char("D")], "delete the session (asks; moves it to the sessions folder's .trash/)", .sessions, .delete),
+        b([.char("e")], "load the session's config into Setup", .sessions, .loadConfig, hint: true),
+        b([.char("R")], "resume an interrupted session (as deni resume)", .sessions, .resumeSession),
         b([.char("r")], "reload the list", .sessions, .refresh),
 
         b([.char(" "), .char("p")], "pause / play", .replay, .pauseResume, hint: true),
@@ -117,6 +127,7 @@ public enum KeyTable {
         b([.char("]")], "seek forward 5 %", .replay, .seekForward),
         b([.char("m")], "chart: per-run curves / strategy mean ± std", .replay, .chartMode),
         b([.char("f")], "test metric: macro-F1 / accuracy", .replay, .metric),
+        b([.char("L")], "focus the log: j/k PgUp/PgDn g/G scroll it; L or Esc leaves", .replay, .focusLog),
     ]
 
     /// The command `key` triggers in `context` (a screen's own binding wins over a global one).
@@ -159,6 +170,9 @@ public enum KeyTable {
         case .faster: "speed"
         case .stepEvent: "step"
         case .seekBack: "seek"
+        case .focusLog: "log"
+        case .filter: "filter"
+        case .loadConfig: "to Setup"
         default: "\(c)"
         }
     }

@@ -15,6 +15,13 @@ public enum Action: Hashable, Sendable {
     case sessionLoaded(name: String, LoadedSession)
     case sessionFailed(name: String, message: String)
     case compareLoaded(names: [String], sessions: [LoadedSession])
+    /// A rename, delete or tag change was done (`notice` says what); the list is read again.
+    case sessionChanged(notice: String)
+    /// A session operation was refused or failed.
+    case sessionOperationFailed(title: String, message: String)
+    case sessionConfigLoaded(name: String, ExperimentConfig)
+    /// A session was reopened for recording; `events` are those it recorded so far.
+    case sessionResumed(config: ExperimentConfig, events: [TrainingEvent], message: String)
     case presetsLoaded([Preset])
     case presetSaved(Preset)
     case presetFailed(String)
@@ -41,6 +48,11 @@ public enum Effect: Hashable, Sendable {
     case loadSession(String)
     /// Load these sessions (2 to `CompareState.maxSessions`, S1 first) and compare them.
     case loadCompare([String])
+    case renameSession(String, to: String)
+    case deleteSession(String)
+    case saveSessionMeta(String, tags: [String], note: String?)
+    case loadSessionConfig(String)
+    case resumeSession(String)
     case savePreset(Preset)
     /// Repaint every cell (Ctrl-L).
     case redraw
@@ -60,10 +72,13 @@ extension AppState {
         case .events(let events):
             if live == nil { live = ExperimentModel(config: setup.config) }
             var ended = false
+            let logsBefore = live!.logs.count
             for e in events {
                 live!.apply(e)
                 if case .runEnd = e { ended = true }
             }
+            // A log scrolled back keeps showing the same lines while new ones arrive below.
+            if liveView.logScroll > 0 { liveView.logScroll = min(live!.logs.count - 1, liveView.logScroll + live!.logs.count - logsBefore) }
             if ended { liveTable = live?.results() }
             AppState.follow(&liveView, live!)
             return []
@@ -77,7 +92,7 @@ extension AppState {
             if let f = failure {
                 training = .failed(f)
                 let t = live?.latestTime ?? 0
-                live?.appendLog(LogLine(level: "error", message: "training stopped: \(f)", time: t))
+                live?.apply(.stopped(f, time: t))
                 if !exitAfterTraining { overlay = .message(title: "Training stopped", text: f) }
             } else {
                 training = training == .stopping ? .cancelled : .finished
@@ -86,7 +101,25 @@ extension AppState {
             return startQueued()
         case .sessionsListed(let list):
             sessions.listings = list; sessions.loaded = true; sessions.error = nil
-            sessions.cursor = min(sessions.cursor, max(0, list.count - 1))
+            sessions.cursor = min(sessions.cursor, max(0, visibleSessions.count - 1))
+            return []
+        case .sessionChanged(let notice):
+            sessions.notice = notice
+            return [.listSessions]
+        case let .sessionOperationFailed(title, message):
+            sessions.loading = nil
+            overlay = .message(title: title, text: message)
+            return []
+        case let .sessionConfigLoaded(name, config):
+            sessions.loading = nil
+            setup.load(session: name, config: config)
+            screen = .setup
+            return []
+        case let .sessionResumed(config, events, message):
+            sessions.loading = nil
+            beginTraining(config, recorded: events)
+            let t = live?.latestTime ?? 0
+            live?.appendLog(LogLine(level: "info", message: message, time: t))
             return []
         case .sessionsFailed(let message):
             sessions.error = message; sessions.loaded = true
@@ -183,6 +216,7 @@ extension AppState {
     private mutating func handle(_ key: Key) -> [Effect] {
         if let o = overlay { return handleOverlay(o, key) }
         if screen == .setup, setup.editing != nil { return edit(key) }
+        if screen == .sessions, sessions.prompt != nil { return sessionPrompt(key) }
         guard let command = KeyTable.command(for: key, in: keyContext) else { return [] }
         return perform(command)
     }
@@ -228,6 +262,9 @@ extension AppState {
             pendingStart = nil
             if yes { return begin(p.config, p.estimate) }
             setup.message = "not started (\(p.estimate.summary))"
+            return []
+        case .confirmDeleteSession(let name):
+            if yes { overlay = nil; return [.deleteSession(name)] } else if no { overlay = nil }
             return []
         case .confirmCancelRun:
             if yes { overlay = nil; if training.isActive { return [.cancelRun] } } else if no { overlay = nil }
@@ -291,15 +328,18 @@ extension AppState {
     private mutating func back() -> [Effect] {
         switch screen {
         case .setup: return requestQuit()
-        case .live: screen = .setup
+        case .live:
+            if liveView.logFocus { liveView.logFocus = false } else { screen = .setup }
         case .results:
             switch results.drill {
             case .table: screen = resultsSource == .replay && replay != nil ? .replay : (live != nil ? .live : .setup)
             case .strategy: results.drill = .table
             case .run(let id): results.drill = .strategy(id.strategy)
             }
-        case .sessions: screen = .setup
-        case .replay: screen = .sessions
+        case .sessions:
+            if !sessions.filter.isEmpty { sessions.filter = ""; sessions.cursor = 0 } else { screen = .setup }
+        case .replay:
+            if replayView.logFocus { replayView.logFocus = false } else { screen = .sessions }
         case .compare: screen = .sessions
         }
         return []
@@ -353,36 +393,23 @@ extension AppState {
 
     private mutating func edit(_ key: Key) -> [Effect] {
         guard var buf = setup.editing else { return [] }
-        switch key {
-        case .enter:
+        switch TextEntry.apply(key, to: &buf.text) {
+        case .commit:
             let reason = setup.commit(buf.field, text: buf.text)
             setup.errors[buf.field] = reason
             guard reason == nil else { return [] }
             setup.editing = nil
             return previewIfData(buf.field)
-        case .escape:
+        case .cancel:
             setup.editing = nil
             setup.errors[buf.field] = nil
-            return []
-        case .backspace, .delete:
-            if !buf.text.isEmpty { buf.text.removeLast() }
-        case .ctrl("u"):
-            buf.text = ""
-        case .char(let ch):
-            // Pasted garbage arrives here key by key: keep printable characters only, up to the limit.
-            let printable = ch.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F && CellGrid.singleWidth($0) == $0 }
-            if !printable { return [] }
-            if buf.text.count >= EditBuffer.maxLength {
-                setup.errors[buf.field] = "too long (over \(EditBuffer.maxLength) characters)"
-                return []
-            }
-            buf.text.append(ch)
-        case .tab:
-            buf.text.append(" ")
-        default:
-            return []
+        case .tooLong:
+            setup.errors[buf.field] = "too long (over \(EditBuffer.maxLength) characters)"
+        case .changed:
+            setup.editing = buf
+        case .ignored:
+            break
         }
-        setup.editing = buf
         return []
     }
 
@@ -440,34 +467,59 @@ extension AppState {
     }
 
     private mutating func launch(_ config: ExperimentConfig) -> [Effect] {
-        live = ExperimentModel(config: config, classNames: classNames(of: config))
-        liveTable = nil
+        beginTraining(config, recorded: [])
+        return [.startTraining(config)]
+    }
+
+    /// The Live screen shows a new experiment (or a resumed one, from the events it recorded so far).
+    mutating func beginTraining(_ config: ExperimentConfig, recorded: [TrainingEvent]) {
+        var model = ExperimentModel(config: config, classNames: classNames(of: config))
+        for e in recorded { model.apply(e) }
+        live = model
+        liveTable = model.results()
         liveView = ExperimentView()
         training = .running
         screen = .live
         resultsSource = .live
         results = ResultsState()
-        return [.startTraining(config)]
     }
 
     // MARK: live and replay views
 
-    private static func viewCommand(_ c: Command, view: inout ExperimentView, runs: Int) {
+    /// Where a cursor over `count` items goes for a movement command (nil for any other command).
+    static func moved(_ cursor: Int, _ c: Command, count: Int) -> Int? {
+        let last = max(0, count - 1)
         switch c {
-        case .up: view.selectedRun = max(0, view.selectedRun - 1)
-        case .down: view.selectedRun = min(max(0, runs - 1), view.selectedRun + 1)
-        case .pageUp: view.selectedRun = max(0, view.selectedRun - 10)
-        case .pageDown: view.selectedRun = min(max(0, runs - 1), view.selectedRun + 10)
-        case .top: view.selectedRun = 0
-        case .bottom: view.selectedRun = max(0, runs - 1)
+        case .up: return max(0, cursor - 1)
+        case .down: return min(last, cursor + 1)
+        case .pageUp: return max(0, cursor - 10)
+        case .pageDown: return min(last, cursor + 10)
+        case .top: return 0
+        case .bottom: return last
+        default: return nil
+        }
+    }
+
+    private static func viewCommand(_ c: Command, view: inout ExperimentView, runs: Int, logLines: Int) {
+        if c == .focusLog { view.logFocus.toggle(); return }
+        if view.logFocus, let line = AppState.moved(logLines - 1 - view.logScroll, c, count: logLines) {
+            // The log has the movement keys, over its lines oldest first: up shows older lines, G follows the newest.
+            view.logScroll = max(0, logLines - 1 - line)
+            return
+        }
+        if let run = AppState.moved(view.selectedRun, c, count: runs) {
+            view.selectedRun = run
+            // On the newest run the selection follows training (each new run selects itself); elsewhere it stays.
+            view.followsNewest = run >= runs - 1
+            return
+        }
+        switch c {
         case .chartMode: view.chartMode = view.chartMode == .runs ? .strategies : .runs
         case .metric:
             view.metric = view.metric == .macroF1 ? .accuracy : .macroF1
             view.rangesTime = -.infinity
         default: break
         }
-        // On the newest run the selection follows training (each new run selects itself); elsewhere it stays.
-        if [.up, .down, .pageUp, .pageDown, .top, .bottom].contains(c) { view.followsNewest = view.selectedRun >= runs - 1 }
     }
 
     /// Selects the newest run when the view follows training.
@@ -493,7 +545,7 @@ extension AppState {
                 screen = .results
             }
         default:
-            AppState.viewCommand(c, view: &liveView, runs: live?.runOrder.count ?? 0)
+            AppState.viewCommand(c, view: &liveView, runs: live?.runOrder.count ?? 0, logLines: live?.logs.count ?? 0)
         }
         return []
     }
@@ -515,7 +567,7 @@ extension AppState {
                 screen = .results
             }
         default:
-            AppState.viewCommand(c, view: &replayView, runs: p.model.runOrder.count)
+            AppState.viewCommand(c, view: &replayView, runs: p.model.runOrder.count, logLines: p.model.logs.count)
         }
         replayView.rangesTime = c == .seekBack || c == .seekForward || c == .instant ? -.infinity : replayView.rangesTime
         replay = p
@@ -534,7 +586,7 @@ extension AppState {
             case .std: r.macroF1.std
             case .min: r.macroF1.min
             case .max: r.macroF1.max
-            case .failed: Double(r.failed)
+            case .failed: Double(r.failed) + Double(r.cancelled + r.interrupted) / 1000
             case .cost: r.relativeToEnsemble
             case .significance: r.significance?.wilcoxonP ?? .infinity
             }
@@ -597,45 +649,6 @@ extension AppState {
     }
 
     // MARK: sessions and compare
-
-    private mutating func sessionsCommand(_ c: Command) -> [Effect] {
-        let n = sessions.listings.count
-        switch c {
-        case .up: sessions.cursor = max(0, sessions.cursor - 1)
-        case .down: sessions.cursor = min(max(0, n - 1), sessions.cursor + 1)
-        case .pageUp: sessions.cursor = max(0, sessions.cursor - 10)
-        case .pageDown: sessions.cursor = min(max(0, n - 1), sessions.cursor + 10)
-        case .top: sessions.cursor = 0
-        case .bottom: sessions.cursor = max(0, n - 1)
-        case .refresh: return [.listSessions]
-        case .select:
-            guard sessions.cursor < n else { return [] }
-            let name = sessions.listings[sessions.cursor].name
-            sessions.loading = name
-            return [.loadSession(name)]
-        case .toggle:
-            guard sessions.cursor < n else { return [] }
-            let name = sessions.listings[sessions.cursor].name
-            if let i = sessions.marks.firstIndex(of: name) { sessions.marks.remove(at: i) } else { sessions.marks.append(name) }
-        case .markCompare:
-            // The marked sessions plus the one under the cursor; with fewer than two, c marks (or unmarks) it.
-            guard sessions.cursor < n else { return [] }
-            let name = sessions.listings[sessions.cursor].name
-            let chosen = sessions.marks.contains(name) ? sessions.marks : sessions.marks + [name]
-            if chosen.count < 2 {
-                sessions.marks = sessions.marks == [name] ? [] : [name]
-                return []
-            }
-            if chosen.count > CompareState.maxSessions {
-                overlay = .message(title: "Too many sessions", text: "Compare takes at most \(CompareState.maxSessions) sessions (\(chosen.count) chosen): unmark some with space.")
-                return []
-            }
-            sessions.loading = chosen.joined(separator: " + ")
-            return [.loadCompare(chosen)]
-        default: break
-        }
-        return []
-    }
 
     private mutating func compareCommand(_ c: Command) {
         guard var cmp = compare else { return }

@@ -23,12 +23,14 @@ public struct ReplayPlayer: Hashable, Sendable {
     /// Replay clock on the timeline.
     public private(set) var clock = 0.0
     private let config: ExperimentConfig
+    /// The session is no longer written (`LoadedSession.over`): at the end, runs that never ended are interrupted.
+    private let over: Bool
     /// `model.runEndCount` when `table` was derived.
     private var tableRunEnds = 0
 
     public init(name: String, session: LoadedSession) {
         self.name = name
-        events = session.events; config = session.config
+        events = session.events; config = session.config; over = session.over
         model = ExperimentModel(config: session.config, classNames: session.dataset.map(SessionExport.classNames) ?? [])
         var t: [Double] = []
         t.reserveCapacity(events.count)
@@ -94,6 +96,7 @@ public struct ReplayPlayer: Hashable, Sendable {
 
     /// Re-derives `table` when a run ended since it was last derived (or the model was rebuilt).
     private mutating func refreshTable() {
+        if atEnd && over { model.interruptRunningRuns() }
         guard model.runEndCount != tableRunEnds else { return }
         tableRunEnds = model.runEndCount
         table = model.results()

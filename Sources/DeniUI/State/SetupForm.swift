@@ -292,6 +292,15 @@ public struct SetupState: Hashable, Sendable {
         return adopt(c)
     }
 
+    /// Fills the form with a recorded session's config, as it ran (its dataset, strategies and settings).
+    public mutating func load(session name: String, config c: ExperimentConfig) {
+        config = c
+        datasetIsFile = !datasets.contains { $0.key == c.dataset }
+        switchedOff = [:]; errors = [:]; editing = nil
+        presetIndex = -1; cursor = 0; scroll = 0
+        message = "loaded the config of session '\(name)'"
+    }
+
     /// Loads a preset, keeping the chosen dataset and model folder.
     public mutating func load(_ preset: Preset) {
         var c = preset.config
