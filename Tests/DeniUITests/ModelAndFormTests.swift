@@ -93,6 +93,26 @@ final class ExperimentModelTests: XCTestCase {
         XCTAssertEqual(ResultsTable.derive(config: config, events: events, classCount: 2).rows[1].costRelativeToEnsemble, 0.2, accuracy: 1e-12)
     }
 
+    /// Ahead of the now marker the timeline draws the schedule DENI will follow (dimmed): the same phases the
+    /// trainer's `DENISchedule` gives; Default has no plan.
+    func testTimelineShowsThePlannedScheduleAhead() throws {
+        var m = ExperimentModel(config: Fixture.config)
+        let id = RunID(strategy: "DENI", run: 0)
+        m.apply(.runStart(id: id, seeds: .init(), totalSteps: 40, trainExamples: 64, time: 0))
+        m.apply(.step(id: id, step: 2, epoch: 1, loss: 1, learningRate: 1e-4, time: 1))
+        let run = try XCTUnwrap(m.runs[id])
+        let deni = try XCTUnwrap(Fixture.config.strategies.first { $0.kind == .deni }?.deni)
+        let planned = try XCTUnwrap(run.planned)
+        XCTAssertEqual(m.plannedPhases(run), planned)
+        XCTAssertEqual(planned, DENISchedule.phases(totalSteps: 40, stepsPerEpoch: 10, config: deni))
+        XCTAssertTrue(planned.contains(.interpolating) && planned.last == .ensemble)
+        m.apply(.runStart(id: RunID(strategy: "Default", run: 0), seeds: .init(), totalSteps: 40, trainExamples: 64, time: 0))
+        XCTAssertNil(try XCTUnwrap(m.runs[RunID(strategy: "Default", run: 0)]).planned)
+        var grid = CellGrid(width: 60, height: 2)
+        ExperimentScreen.timeline(&grid, run, planned: planned, Rect(x: 0, y: 0, width: 60, height: 2), Glyphs.unicodeSet)
+        XCTAssertTrue(grid.lines[0].contains("≡"), "the delayed ensemble ahead is drawn: \(grid.lines[0])")
+    }
+
     func testProgressAndOverallETA() {
         var m = ExperimentModel(config: Fixture.config)
         let ev = Fixture.events

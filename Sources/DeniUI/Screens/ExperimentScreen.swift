@@ -42,7 +42,7 @@ enum ExperimentScreen {
             y += chartH
         }
         let sel = ExperimentCharts.selectedRun(m, view)
-        timeline(&grid, sel, Rect(x: right.x, y: y, width: right.width, height: 2), g)
+        timeline(&grid, sel, planned: sel?.planned, Rect(x: right.x, y: y, width: right.width, height: 2), g)
         y += 2
         members(&grid, sel, Rect(x: right.x, y: y, width: right.width, height: 1))
         y += 1
@@ -152,7 +152,7 @@ enum ExperimentScreen {
     }
 
     /// DENI's phases along the selected run's steps: single model, interpolation rounds, delayed ensemble.
-    static func timeline(_ grid: inout CellGrid, _ run: RunTrack?, _ r: Rect, _ g: Glyphs) {
+    static func timeline(_ grid: inout CellGrid, _ run: RunTrack?, planned: [TrainingPhase]?, _ r: Rect, _ g: Glyphs) {
         guard let run, r.height >= 2 else { return }
         let label = "Phases \(run.id) "
         let x0 = r.x + min(label.count, 20)
@@ -162,7 +162,17 @@ enum ExperimentScreen {
         let total = max(1, run.totalSteps, run.step)
         for c in 0..<w {
             let step = Int(Double(c) * Double(total) / Double(w)) + 1
-            if step > run.step { grid.set(x0 + c, r.y, g.phaseFuture, Style(.muted)); continue }
+            if step > run.step {
+                // Ahead of the now marker: the schedule's plan, dimmed (a strategy without one: blank).
+                let glyph: Unicode.Scalar = switch planned.flatMap({ step <= $0.count ? $0[step - 1] : nil }) {
+                case .interpolating?: g.phaseInterpolating
+                case .ensemble?: g.phaseEnsemble
+                case .single?: g.phaseSingle
+                case nil: g.phaseFuture
+                }
+                grid.set(x0 + c, r.y, glyph, Style(.muted, dim: true))
+                continue
+            }
             let phase = run.phases.last { $0.step <= step }?.phase ?? .single
             switch phase {
             case .single: grid.set(x0 + c, r.y, g.phaseSingle, Style(.normal))

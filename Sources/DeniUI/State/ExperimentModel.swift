@@ -17,6 +17,8 @@ public struct PhaseMark: Hashable, Sendable {
 /// Everything the UI knows about one run, built only from `TrainingEvent`s.
 public struct RunTrack: Hashable, Sendable {
     public var id: RunID
+    /// The phases DENI's schedule plans for its steps (`ExperimentModel.plannedPhases`), set when it starts.
+    public var planned: [TrainingPhase]?
     public var seeds: Seeds?
     public var totalSteps = 0
     public var trainExamples = 0
@@ -142,6 +144,7 @@ public struct ExperimentModel: Hashable, Sendable {
             var r = RunTrack(id: id)
             r.seeds = seeds; r.totalSteps = totalSteps; r.trainExamples = trainExamples
             r.startTime = time; r.lastTime = time
+            r.planned = plannedPhases(r)
             runs[id] = r
             latestTime = max(latestTime, time)
         case let .step(id, step, epoch, loss, lr, time):
@@ -351,4 +354,19 @@ extension ExperimentModel {
 extension ExperimentModel {
     /// Class `k`'s name ("class k" when the names are not known).
     public func className(_ k: Int) -> String { k >= 0 && k < classNames.count ? classNames[k] : "class \(k)" }
+}
+
+extension ExperimentModel {
+    /// The phase DENI's schedule plans for every step 1…T of `run` (`DENISchedule.phases`, the schedule the
+    /// trainer follows), for the timeline ahead of the now marker; nil for strategies without one.
+    /// Runs longer than a million steps get no plan (it would cost a byte a step).
+    public func plannedPhases(_ run: RunTrack) -> [TrainingPhase]? {
+        guard let s = config.strategies.first(where: { $0.label == run.id.strategy }), let d = s.deni,
+              (1...1_000_000).contains(run.totalSteps) else { return nil }
+        let resolved = (try? config.resolved(for: s)) ?? config
+        let epochs = s.epochs(base: resolved.epochs)
+        let perEpoch = max(1, run.totalSteps / max(1, epochs))
+        return DENISchedule.phases(totalSteps: run.totalSteps, stepsPerEpoch: perEpoch, config: d,
+                                   interpolation: s.kind != .de, ensemble: s.kind != .ni)
+    }
 }
