@@ -23,7 +23,9 @@ final class ReportCLITests: XCTestCase {
         // each with its plot linked relatively.
         XCTAssertTrue(text.contains("## TREC, LoRA (400 samples)"), text)
         XCTAssertTrue(text.contains("## TREC, LoRA (200 samples)"), text)
-        XCTAssertTrue(text.contains("## TREC, LoRA (120 samples)"), text)
+        XCTAssertTrue(text.contains("## TREC, LoRA — sweep over deni.noiseVariance, deni.ensembleSize"), text)
+        XCTAssertTrue(text.contains("Sweep points (varied: `deni.noiseVariance`, `deni.ensembleSize`"), text)
+        XCTAssertTrue(text.contains("](results/trec-lora-sweep.svg)"), text)
         XCTAssertTrue(text.contains("| DENI · σ² 0.05 · K 3 |"), text)
         XCTAssertTrue(text.contains("](results/trec-lora-400-samples.svg)"), text)
         for name in ["trec-lora-400-samples.svg", "trec-lora-200-samples.svg", "trec-lora-400-samples-loss.svg",

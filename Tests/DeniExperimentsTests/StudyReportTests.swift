@@ -68,6 +68,7 @@ final class StudyReportTests: XCTestCase {
         try w.finish(summary: ResultsTable.derive(config: config, events: events, classCount: 6))
         let cells = StudyCell.cells([try SessionReader.read(w.folder)])
         XCTAssertEqual(cells.map(\.title), ["TREC, LoRA — sweep over lr"])
+        XCTAssertEqual(cells.map(\.slug), ["trec-lora-sweep"])
         let comparisons = cells[0].comparisons
         XCTAssertEqual(comparisons.map { "\($0.strategy) − \($0.against)" }, ["DENI · lr 0.0001 − Default · lr 0.0001", "DENI · lr 0.0005 − Default · lr 0.0005"])
         XCTAssertEqual(comparisons.map(\.meanDifference.estimate), [1, 2])

@@ -127,7 +127,7 @@ public struct StudyCell: Sendable {
         let dataset = Self.datasetName(first.manifest.dataset.key)
         // A sweep's cell names what it varies; its points are rows of the cell's table.
         title = "\(dataset), \(config.tuning.kind.displayName)" + (config.sweep.map { " — sweep over \($0.axes.map(\.key).joined(separator: ", "))" } ?? "")
-        slug = Self.slugged("\(first.manifest.dataset.key)-\(config.tuning.kind.rawValue)")
+        slug = Self.slugged("\(first.manifest.dataset.key)-\(config.tuning.kind.rawValue)" + (config.sweep == nil ? "" : "-sweep"))
 
         // Runs finished per session, first session wins; duplicates are recorded.
         var owner: [RunID: (session: Int, f1: Double)] = [:]

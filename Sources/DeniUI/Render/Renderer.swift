@@ -66,7 +66,7 @@ public enum Renderer {
 
     static func statusBar(_ grid: inout CellGrid, _ s: AppState) {
         let y = s.height - 1
-        let hints: [String]
+        var hints: [String]
         if s.screen == .setup, s.setup.editing != nil {
             hints = ["Enter accept", "Esc cancel", "Bksp delete", "^U clear"]
         } else if s.screen == .sessions, let p = s.sessions.prompt {
@@ -74,6 +74,11 @@ public enum Renderer {
         } else {
             hints = KeyTable.hints(for: s.keyContext)
         }
+        // Room for the theme at the right: the screen's own hints give way (from the last of them), "? help" and
+        // "q back" stay — the help lists every key.
+        let theme = "\(s.theme.rawValue)\(s.ascii ? " ascii" : "")"
+        func width(_ hs: [String]) -> Int { hs.reduce(1) { $0 + $1.unicodeScalars.count + 2 } }
+        while hints.count > 2 && width(hints) + theme.count + 1 > s.width { hints.remove(at: hints.count - 3) }
         var x = 1
         for h in hints {
             let n = h.unicodeScalars.count
@@ -83,7 +88,6 @@ public enum Renderer {
             if parts.count > 1 { x += grid.text(x, y, " " + parts[1], Style(.muted)) }
             x += 2
         }
-        let theme = "\(s.theme.rawValue)\(s.ascii ? " ascii" : "")"
         if x + theme.count + 1 < s.width { grid.textRight(s.width - 1, y, theme, Style(.muted)) }
     }
 
