@@ -75,7 +75,11 @@ public final class TrainingRun: @unchecked Sendable {
         noise = setup.seeds.stream(.noise)
     }
 
-    var time: Double { Date().timeIntervalSince(started) }
+    /// Seconds spent in `control.checkpoint()`, which blocks while training is paused: not running time.
+    private var pausedSeconds = 0.0
+    /// Running seconds since the run started (pauses left out): every event's time and the run's wall cost, so
+    /// speeds and ETAs measured from them hold across a pause.
+    var time: Double { Date().timeIntervalSince(started) - pausedSeconds }
 
     func publish(_ e: TrainingEvent) { sink?.publish(e) }
 
@@ -98,7 +102,12 @@ public final class TrainingRun: @unchecked Sendable {
         let T = setup.totalSteps, perEpoch = setup.stepsPerEpoch
         let evalEvery = setup.evalEvery == 0 ? perEpoch : setup.evalEvery
         for step in 1...T {
-            if control?.checkpoint() == true { throw RunStop.cancelled(step: step) }
+            if let control {
+                let waitStart = Date()
+                let stop = control.checkpoint()
+                pausedSeconds += Date().timeIntervalSince(waitStart)
+                if stop { throw RunStop.cancelled(step: step) }
+            }
             strategy.beforeStep(self, step: step)
             let batch = batches.next()
             let hooks = strategy.hooks(self, step: step, batch: batch)

@@ -14,6 +14,34 @@ final class StrategyEndToEndTests: XCTestCase {
         return (outcome, rec.events)
     }
 
+    /// A control that pauses once (blocks 0.6 s in its third checkpoint), as the UI's `p` does.
+    final class PausingControl: TrainingControl, @unchecked Sendable {
+        private var calls = 0
+        func checkpoint() -> Bool {
+            calls += 1
+            if calls == 3 { usleep(600_000) }
+            return false
+        }
+    }
+
+    /// Paused time is not running time: the events' times and the run's wall cost leave the pause out (the live
+    /// ETA and speed come from them), and the results are those of an unpaused run.
+    func testAPauseIsNotCountedAsRunningTime() throws {
+        Threads.set(1)
+        let base = try Tiny.base(.full)
+        let (plain, _) = try run(Tiny.setup(.standard))
+        let rec = Recorder()
+        let started = Date()
+        let paused = TrainingRun(setup: Tiny.setup(.standard), model: BertModel(layout: base.layout), base: base, sink: rec,
+                                 control: PausingControl()).run()
+        let wall = Date().timeIntervalSince(started)
+        guard case let .runEnd(_, _, _, cost, _, _, time)? = rec.events.last else { return XCTFail("no run_end") }
+        XCTAssertLessThanOrEqual(time, wall - 0.55, "the 0.6 s pause is left out of the event time")
+        XCTAssertLessThanOrEqual(cost.wallSeconds, wall - 0.55, "and out of the run's wall cost")
+        XCTAssertGreaterThan(time, 0)
+        XCTAssertEqual(paused.metrics, plain.metrics, "pausing changes no result")
+    }
+
     func testEveryStrategyTrainsAndEvaluates() throws {
         for kind in StrategyKind.allCases where kind != .augment && kind != .deniAugment {
             let (outcome, events) = try run(Tiny.setup(kind))
