@@ -18,6 +18,10 @@ public struct ExperimentConfig: Codable, Hashable, Sendable {
     public var tuning = AdapterSpec(kind: .lora)
     public var strategies: [StrategyConfig] = [StrategyConfig(kind: .standard), StrategyConfig(kind: .deni)]
     public var runs = 20
+    /// The index of the first run: the experiment trains runs `firstRun ..< firstRun + runs`, each with its own
+    /// index's seeds, so a later experiment with `firstRun` = a recorded one's run count extends it (its runs pair
+    /// with the recorded ones run by run).
+    public var firstRun = 0
     public var trainSamples = 1000
     public var epochs = 10
     public var batchSize = 8
@@ -49,6 +53,12 @@ public struct ExperimentConfig: Codable, Hashable, Sendable {
     }
 
     public var effectiveLearningRate: Double { learningRate ?? tuning.kind.paperLearningRate }
+
+    /// The indices of the runs this experiment trains.
+    public var runIndices: Range<Int> { firstRun..<(firstRun + runs) }
+
+    /// "10", or "5 (runs 5-9)" where the experiment extends another.
+    public var runsDescription: String { firstRun == 0 ? "\(runs)" : "\(runs) (runs \(firstRun)-\(firstRun + runs - 1))" }
 
     /// The seeds of run `run` (0-based).
     public func seeds(run: Int) -> Seeds {
@@ -94,7 +104,7 @@ extension ExperimentConfig {
     public static let format = 2
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case format, name, dataset, data, modelPath, tuning, strategies, runs, trainSamples, epochs, batchSize, learningRate, maxLength,
+        case format, name, dataset, data, modelPath, tuning, strategies, runs, firstRun, trainSamples, epochs, batchSize, learningRate, maxLength,
              pooling, headDropout, baseSeeds, variedFactors, evalSubsample, evalEvery, threads, sweep
     }
 
@@ -122,6 +132,7 @@ extension ExperimentConfig {
             strategies = v
         }
         if let v = try value(Int.self, .runs) { runs = v }
+        if let v = try value(Int.self, .firstRun) { firstRun = v }
         if let v = try value(Int.self, .trainSamples) { trainSamples = v }
         if let v = try value(Int.self, .epochs) { epochs = v }
         if let v = try value(Int.self, .batchSize) { batchSize = v }
@@ -148,6 +159,8 @@ extension ExperimentConfig {
         // Each strategy is written with the label its runs carry, so a later change of labelling cannot orphan them.
         try c.encode(strategies.map { s -> StrategyConfig in var s = s; s.name = s.label; return s }, forKey: .strategies)
         try c.encode(runs, forKey: .runs)
+        // Written only when it is not 0, so every config recorded before the key existed reads back unchanged.
+        if firstRun != 0 { try c.encode(firstRun, forKey: .firstRun) }
         try c.encode(trainSamples, forKey: .trainSamples)
         try c.encode(epochs, forKey: .epochs)
         try c.encode(batchSize, forKey: .batchSize)

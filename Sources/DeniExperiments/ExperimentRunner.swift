@@ -123,7 +123,7 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
         }
         let gate = ControlGate(control)
         let splitVaries = config.variedFactors.contains(.split) || config.variedFactors.contains(.sample)
-        for run in 0..<config.runs {
+        for run in config.runIndices {
             let seeds = config.seeds(run: run)
             let runData = splitVaries
                 ? try PreparedData.make(config: config, seeds: seeds, dataDirectory: dataDirectory, tokenizer: tokenizer) : data
@@ -131,7 +131,7 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
                 if control.isCancelled { return }
                 let id = RunID(strategy: strategy.label, run: run)
                 if skip.contains(id) { continue }
-                if let claim, !claim(run * tasksPerRun + indices[index]) { continue }
+                if let claim, !claim((run - config.firstRun) * tasksPerRun + indices[index]) { continue }
                 var train = runData.train
                 if let k = strategy.settings.augmentCopies { train = runData.augmented[k] ?? train }
                 let setup = RunSetup(id: id, strategy: strategy, seeds: seeds, train: train, test: runData.test,

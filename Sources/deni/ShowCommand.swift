@@ -36,7 +36,7 @@ struct ShowCommand: ParsableCommand {
         print("Session  \(m.name.escapingControlCharacters)  (\(s.status.rawValue))")
         print("Dataset  \(m.dataset.key.escapingControlCharacters) (\(m.dataset.classCount) classes, \(m.dataset.filesHash))")
         print("Model    \(m.model.folder.escapingControlCharacters)/\(m.model.weightsFile.escapingControlCharacters) (\(m.model.weightsSHA256.map { "sha256 \($0)" } ?? "\(m.model.weightsBytes) bytes"))")
-        print("Runs     \(m.config.runs) per strategy, \(m.config.tuning.kind.rawValue), \(m.config.trainSamples) samples, \(m.config.epochs) epochs")
+        print("Runs     \(m.config.runsDescription) per strategy, \(m.config.tuning.kind.rawValue), \(m.config.trainSamples) samples, \(m.config.epochs) epochs")
         print("Machine  \(m.machine.hostname), \(m.machine.cores) cores, deni \(m.machine.toolVersion) (\(m.machine.buildConfiguration)), GEMM \(m.machine.gemm ?? "openblas")")
         if let failure = m.failure { print("Failure  \(failure.escapingControlCharacters)") }
         print("")

@@ -170,6 +170,48 @@ final class ExperimentCLITests: XCTestCase {
         XCTAssertTrue(show.stdout.contains("baselines: Default · lr 0.0001, Default · lr 0.002"), show.stdout)
     }
 
+    /// An experiment with `--first-run 1` extends a recorded one: its run 1 is the recorded run 1 bit for bit,
+    /// it has no run 0, and a study report merges both sessions into one cell with runs 0-2 and run 1 recorded twice.
+    func testFirstRunExtendsARecordedExperimentRunByRun() throws {
+        let data = try writeDataset()
+        let common = ["run", "--dataset", data.path, "--tuning", "lora", "--strategy", "default", "--samples", "24", "--epochs", "2",
+                      "--batch-size", "4", "--eval-subsample", "0", "--seed", "3", "--json"]
+        let sessions = tmp.appendingPathComponent("extend")
+        let first = try runDeni(common + ["--runs", "2", "--name", "base"], env: ["DENI_SESSIONS": sessions.path], timeout: 600)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let later = try runDeni(common + ["--runs", "2", "--first-run", "1", "--name", "more"], env: ["DENI_SESSIONS": sessions.path], timeout: 600)
+        XCTAssertEqual(later.status, 0, later.stderr)
+        func folder(_ name: String) throws -> URL {
+            sessions.appendingPathComponent(try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: sessions.path).first { $0.hasSuffix("-" + name) }))
+        }
+        func finals(_ name: String) throws -> [Int: Double] {
+            var out: [Int: Double] = [:]
+            for case let .runEnd(id, .finished, m?, _, _, _, _) in try SessionReader.read(try folder(name)).events {
+                out[id.run] = m.macroF1
+            }
+            return out
+        }
+        let base = try finals("base"), more = try finals("more")
+        XCTAssertEqual(Set(base.keys), [0, 1])
+        XCTAssertEqual(Set(more.keys), [1, 2])
+        XCTAssertEqual(more[1], base[1], "the same index trains with the same seeds")
+        func seeds(_ name: String) throws -> [Int: Seeds] {
+            var out: [Int: Seeds] = [:]
+            for case let .runStart(id, seeds, _, _, _) in try SessionReader.read(try folder(name)).events { out[id.run] = seeds }
+            return out
+        }
+        let baseSeeds = try seeds("base"), moreSeeds = try seeds("more")
+        XCTAssertEqual(moreSeeds[1], baseSeeds[1])
+        XCTAssertNotEqual(moreSeeds[2], moreSeeds[1])
+        XCTAssertEqual(moreSeeds[2], try SessionReader.read(try folder("more")).config.seeds(run: 2))
+        let cells = StudyCell.cells([try SessionReader.read(try folder("base")), try SessionReader.read(try folder("more"))])
+        XCTAssertEqual(cells.count, 1)
+        XCTAssertEqual(cells[0].table.rows.first?.runs, 3)
+        XCTAssertEqual(cells[0].duplicates.map(\.run), [1])
+        let show = try runDeni(["show", try folder("more").path], timeout: 60)
+        XCTAssertTrue(show.stdout.contains("Runs     2 (runs 1-2) per strategy"), show.stdout)
+    }
+
     /// `--config` plus flags overrides only what the flags name: a kind `--strategy` names keeps its settings from
     /// the config, a kind the config lacks gets the defaults, and `--ensemble-size` sets every strategy that has it.
     func testConfigPlusFlagsOverridesOnlyWhatTheFlagsName() throws {

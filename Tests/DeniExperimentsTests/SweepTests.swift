@@ -130,7 +130,7 @@ final class SessionShardTests: XCTestCase {
         let config = Fixtures.config(runs: 2)
         let cases: [(String, [TrainingEvent], String)] = [
             ("strategy", Fixtures.run("DENI · K 7", 0, f1: 70, seeds: config.seeds(run: 0)), "its run 'DENI · K 7' #0 is not a strategy of this session"),
-            ("run", Fixtures.run("DENI", 5, f1: 70, seeds: config.seeds(run: 5)), "its run 'DENI' #5 is beyond this session's 2 runs"),
+            ("run", Fixtures.run("DENI", 5, f1: 70, seeds: config.seeds(run: 5)), "its run 'DENI' #5 is outside this session's runs 0-1"),
             ("seeds", Fixtures.run("DENI", 1, f1: 70, seeds: config.seeds(run: 0)), "its run 'DENI' #1 has other seeds than this session's run 1"),
         ]
         for (name, events, problem) in cases {
@@ -146,6 +146,27 @@ final class SessionShardTests: XCTestCase {
             XCTAssertEqual(try String(contentsOf: writer.folder.appendingPathComponent(SessionFormat.eventsFile), encoding: .utf8)
                 .split(separator: "\n").count, Fixtures.run("Default", 0, f1: 70).count, "nothing merged")
         }
+    }
+
+    /// An experiment that extends another (first run 5) numbers its tasks from run 5 and refuses a shard of run 0.
+    func testTasksOfAnExtensionStartAtItsFirstRun() throws {
+        var config = Fixtures.config(runs: 2)
+        config.firstRun = 5
+        let tasks = SweepTasks(config)
+        XCTAssertEqual((0..<tasks.count).map { tasks.run($0).description }, ["Default#5", "DENI#5", "Default#6", "DENI#6"])
+        XCTAssertEqual(tasks.done([RunID(strategy: "DENI", run: 6), RunID(strategy: "DENI", run: 0)]), [3])
+        XCTAssertEqual(config.runsDescription, "2 (runs 5-6)")
+        let writer = try Fixtures.writer(in: parent, config: config)
+        let shard = try ShardWriter(session: writer.folder, worker: "worker-old")
+        for e in Fixtures.run("DENI", 0, f1: 70, seeds: config.seeds(run: 0)) { shard.publish(e) }
+        shard.close()
+        XCTAssertThrowsError(try SessionReader.read(writer.folder)) {
+            XCTAssertTrue("\($0)".contains("its run 'DENI' #0 is outside this session's runs 5-6"), "\($0)")
+        }
+        // The key is written only when it is not 0: configs recorded before it existed read and write back unchanged.
+        XCTAssertFalse(String(decoding: try Fixtures.config(runs: 2).encoded(), as: UTF8.self).contains("firstRun"))
+        let back = try JSONDecoder().decode(ExperimentConfig.self, from: try config.encoded())
+        XCTAssertEqual(back, config)
     }
 
     func testATaskIsClaimedOnceUntilClaimsAreCleared() throws {

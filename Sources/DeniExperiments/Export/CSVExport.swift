@@ -50,7 +50,7 @@ public enum CSVExport {
         let outcomes = RunOutcomes(events)
         var out = "strategy,run,status,macro_f1,accuracy,model_steps,training_flops\n"
         for strategy in config.strategies.map(\.label) {
-            for run in 0..<config.runs {
+            for run in config.runIndices {
                 let id = RunID(strategy: strategy, run: run)
                 guard let state = outcomes.state(id) else { continue }
                 let o = outcomes.ended[id]

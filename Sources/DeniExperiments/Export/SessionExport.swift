@@ -39,7 +39,7 @@ public enum SessionExport {
         if let runs { try put(CSVExport.runs(config: session.config, events: session.events), runs) }
         if let markdown {
             let status = session.manifest.summary == nil ? "\n_Derived from the events (session \(session.status.rawValue))._\n" : ""
-            try put("# \(session.manifest.name)\n\nDataset: \(session.manifest.dataset.key); \(session.config.runs) runs per strategy.\n\n"
+            try put("# \(session.manifest.name)\n\nDataset: \(session.manifest.dataset.key); \(session.config.runsDescription) runs per strategy.\n\n"
                     + ResultsText.markdown(table) + status, markdown)
         }
         if let svgFolder {

@@ -39,7 +39,7 @@ public struct DuplicateRun: Codable, Hashable, Sendable {
 }
 
 /// One cell of a study: every session with the same dataset, tuning and protocol, merged by strategy and run.
-/// Only the experiment's name, strategies, run count, threads and live-curve settings may differ between the
+/// Only the experiment's name, strategies, run count and first run, threads and live-curve settings may differ between the
 /// sessions of a cell (they do not change a run's result).
 public struct StudyCell: Sendable {
     public var title: String
@@ -59,7 +59,7 @@ public struct StudyCell: Sendable {
     /// plus the dataset's identity.
     static func identity(_ s: RecordedSession) -> String {
         var c = s.config
-        c.name = ""; c.strategies = []; c.runs = 0; c.threads = 0; c.evalSubsample = 0; c.evalEvery = 0
+        c.name = ""; c.strategies = []; c.runs = 0; c.firstRun = 0; c.threads = 0; c.evalSubsample = 0; c.evalEvery = 0
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let config = (try? encoder.encode(c)).map { String(decoding: $0, as: UTF8.self) } ?? ""
@@ -122,7 +122,8 @@ public struct StudyCell: Sendable {
                 config.strategies.append(strategy)
             }
         }
-        config.runs = sessions.map(\.config.runs).max() ?? config.runs
+        config.firstRun = 0
+        config.runs = sessions.map { $0.config.firstRun + $0.config.runs }.max() ?? config.runs
         self.config = config
         let dataset = Self.datasetName(first.manifest.dataset.key)
         // A sweep's cell names what it varies; its points are rows of the cell's table.

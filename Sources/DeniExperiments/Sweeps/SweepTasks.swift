@@ -1,24 +1,26 @@
 import DeniTraining
 import Foundation
 
-/// The tasks of a recorded experiment: task `i` is run `i / S` of strategy `i % S` (S strategies, variants and
-/// baselines alike), the order `ExperimentRunner` trains them in. Workers and Slurm array tasks name their share
+/// The tasks of a recorded experiment: task `i` is run `first + i / S` of strategy `i % S` (S strategies, variants
+/// and baselines alike; `first` the config's first run), the order `ExperimentRunner` trains them in. Workers and Slurm array tasks name their share
 /// by task index; which process trains a task never changes its result (its seeds are run `i / S`'s).
 public struct SweepTasks: Sendable, Equatable {
     /// The strategies' labels (their identities in run ids), in config order.
     public let strategies: [String]
     public let runs: Int
+    public let firstRun: Int
 
     public init(_ config: ExperimentConfig) {
         strategies = config.strategies.map(\.label)
         runs = config.runs
+        firstRun = config.firstRun
     }
 
     public var count: Int { strategies.count * runs }
 
     /// The run task `index` trains.
     public func run(_ index: Int) -> RunID {
-        RunID(strategy: strategies[index % strategies.count], run: index / strategies.count)
+        RunID(strategy: strategies[index % strategies.count], run: firstRun + index / strategies.count)
     }
 
     /// The tasks of array task `k` when each array task trains `perJob` consecutive tasks.

@@ -97,6 +97,9 @@ public enum ExperimentFields {
     static let protocolRows: [Row] = [
         row(.protocolSettings, .int("runs", label: "Runs", help: "repetitions with varied seeds (run i of every strategy shares its seeds)",
                                     flag: "runs", 1...10_000, \.runs)),
+        row(.protocolSettings, .int("firstRun", label: "First run", short: "first run",
+                                    help: "index of the first run: a recorded experiment of R runs is extended by one with first run R (same seeds per index)",
+                                    flag: "first-run", 0...1_000_000, \.firstRun)),
         row(.protocolSettings, .int("trainSamples", label: "Training samples", short: "N", help: "labelled examples drawn for training (ceil(N/C) per class, capped)",
                                     flag: "samples", 1...10_000_000, \.trainSamples)),
         row(.protocolSettings, .int("epochs", label: "Epochs", help: "passes over the training samples", flag: "epochs", 1...1000, \.epochs)),

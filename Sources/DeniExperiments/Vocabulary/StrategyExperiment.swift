@@ -7,7 +7,7 @@ extension ExperimentFields {
     /// Experiment-level keys that hold one value for a whole experiment — what its runs are and how it executes:
     /// a strategy cannot override them.
     public static func isExperimentWide(_ key: String) -> Bool {
-        ["name", "dataset", "modelPath", "runs", "seed", "evalSubsample", "evalEvery", "threads"].contains(key) || key.hasPrefix("data.")
+        ["name", "dataset", "modelPath", "runs", "firstRun", "seed", "evalSubsample", "evalEvery", "threads"].contains(key) || key.hasPrefix("data.")
     }
 
     /// The experiment-level row a strategy may override under `key` (a key or its flag), or why not.

@@ -18,7 +18,7 @@ public final class SyntheticDriver: ExperimentDriver {
         let synthetic = SyntheticExperiment(config: config, stepsPerRun: stepsPerRun, failing: failing)
         sink.publish(.log(level: "warning", message: "SYNTHETIC events: no model is being trained", time: 0))
         var t = 0.0
-        for run in 0..<config.runs {
+        for run in config.runIndices {
             for s in config.strategies.indices {
                 let events = synthetic.runEvents(strategy: s, run: run, t0: t)
                 t += Double(synthetic.stepsPerRun) * synthetic.secondsPerStep

@@ -91,7 +91,7 @@ public struct SyntheticExperiment: Sendable {
     public func allEvents() -> [TrainingEvent] {
         var out: [TrainingEvent] = [.log(level: "info", message: "experiment \(config.name): \(config.strategies.count) strategies × \(config.runs) runs", time: 0)]
         var t = 0.0
-        for run in 0..<config.runs {
+        for run in config.runIndices {
             for s in config.strategies.indices {
                 let ev = runEvents(strategy: s, run: run, t0: t)
                 out += ev
