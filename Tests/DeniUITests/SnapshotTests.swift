@@ -16,6 +16,14 @@ final class SnapshotTests: XCTestCase {
         s.press(.escape)
         s.press(.char("s"))
         assertSnapshot(Renderer.render(s), "setup_start_refused_80x24")
+        // An experiment that extends another names the runs it trains.
+        var extending = Fixture.state(width: 120, height: 40)
+        extending.setup.cursor = extending.setup.fields.firstIndex(of: .setting("firstRun"))!
+        extending.press(.enter, .ctrl("u"))
+        extending.type("5")
+        extending.press(.enter)
+        XCTAssertEqual(extending.setup.config.firstRun, 5)
+        XCTAssertTrue(Renderer.render(extending).lines.contains { $0.contains("2 strategies × 3 runs 5-7 = 6 runs") })
     }
 
     func testLiveScreens() {
