@@ -54,6 +54,27 @@ final class StudyReportTests: XCTestCase {
         XCTAssertEqual(cell.comparisons.map { "\($0.strategy)-\($0.against)" }, ["DENI-Default", "Ensemble-Default", "DENI-Ensemble"])
     }
 
+    /// A variant (DENI with copies that follow the schedule) is compared with Default, with Ensemble (as DENI is)
+    /// and with its kind at the defaults; plain strategies keep exactly the comparisons they had.
+    func testAVariantIsComparedWithItsKindAtTheDefaultsAndDENIsWithEnsemble() throws {
+        var config = Fixtures.config(runs: 3, strategies: [.standard, .deni, .ensemble])
+        var variant = StrategyConfig(kind: .deni)
+        variant.deni?.copyLearningRate = .scheduled
+        config.strategies.append(variant)
+        XCTAssertEqual(variant.label, "DENI · copy lr scheduled")
+        let w = try Fixtures.writer(in: parent, config: config)
+        let f1: [String: Double] = ["Default": 80, "DENI": 81, "Ensemble": 82, variant.label: 84]
+        var events: [TrainingEvent] = []
+        for run in 0..<3 { for s in config.strategies { events += Fixtures.run(s.label, run, f1: f1[s.label]! + Double(run * run)) } }
+        for e in events { w.publish(e) }
+        try w.finish(summary: ResultsTable.derive(config: config, events: events, classCount: 6))
+        let cell = try XCTUnwrap(StudyCell.cells([try SessionReader.read(w.folder)]).first)
+        XCTAssertEqual(cell.comparisons.map { "\($0.strategy) − \($0.against)" },
+                       ["DENI − Default", "Ensemble − Default", "DENI · copy lr scheduled − Default", "DENI − Ensemble",
+                        "DENI · copy lr scheduled − Ensemble", "DENI · copy lr scheduled − DENI"])
+        XCTAssertEqual(cell.comparisons.map(\.meanDifference.estimate), [1, 2, 4, -1, 2, 3])
+    }
+
     /// A sweep is a cell of its own named by what it varies; each point is a row, paired with the Default of its
     /// own learning rate, and the report lists the points under the varied fields.
     func testASweepIsACellWithPointsAsRowsPairedWithTheirOwnDefault() throws {

@@ -170,15 +170,21 @@ public struct StudyCell: Sendable {
     }
 
     /// The comparisons a study reports: every strategy against the Default it is paired with (the one trained
-    /// under its experiment-level settings: `ExperimentConfig.baseline(for:)`), DENI against Ensemble, and
-    /// DENI + Augment against DENI.
+    /// under its experiment-level settings: `ExperimentConfig.baseline(for:)`), DENI and each variant of it
+    /// against Ensemble, DENI + Augment against DENI, and each variant (a kind with settings of its own, such as
+    /// DENI with copies that follow the schedule) against its kind at the defaults.
     public var comparisons: [StudyComparison] {
         var out = config.strategies.filter { $0.kind != .standard }.compactMap { s in
             config.baseline(for: s).flatMap { compare(s.label, with: $0.label) }
         }
         let deni = StrategyKind.deni.displayName, ensemble = StrategyKind.ensemble.displayName
-        if let c = compare(deni, with: ensemble) { out.append(c) }
+        for s in config.strategies where s.kind == .deni { if let c = compare(s.label, with: ensemble) { out.append(c) } }
         if let c = compare(StrategyKind.deniAugment.displayName, with: deni) { out.append(c) }
+        for s in config.strategies where !s.differences.isEmpty {
+            guard let plain = config.strategies.first(where: { $0.kind == s.kind && $0.differences.isEmpty && $0.experiment == s.experiment }),
+                  let c = compare(s.label, with: plain.label) else { continue }
+            out.append(c)
+        }
         return out
     }
 
