@@ -182,8 +182,21 @@ extension ExperimentConfig {
         do { data = try FileProblem.contents(of: url) } catch {
             throw ConfigError(message: "\(url.path): cannot read the file (\(FileProblem.describe(error)))")
         }
-        do { return try JSONDecoder().decode(ExperimentConfig.self, from: data) } catch {
+        do { return try newExperiment(from: data) } catch {
             throw ConfigError(message: "\(url.path): \(StrictDecoding.describe(error, decoding: data))")
         }
+    }
+
+    /// A config file read to start a new experiment (`--config`, a preset). The reader keeps the labels a
+    /// pre-change config's runs were recorded with (each kind's plain name, whatever its settings), which a
+    /// session being resumed needs; a new experiment's runs take the labels their settings give instead, so a
+    /// variant written in the old format ("deni" with scheduled copies) is never recorded as plain "DENI".
+    public static func newExperiment(from data: Data) throws -> ExperimentConfig {
+        struct Format: Decodable { var format: Int? }
+        var config = try JSONDecoder().decode(ExperimentConfig.self, from: data)
+        if (try? JSONDecoder().decode(Format.self, from: data))?.format == nil {
+            for i in config.strategies.indices { config.strategies[i].name = nil }
+        }
+        return config
     }
 }

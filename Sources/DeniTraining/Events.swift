@@ -93,6 +93,21 @@ public enum TrainingEvent: Sendable, Hashable {
         case .log: nil
         }
     }
+
+    /// The same event of the run with strategy label `label` (a log line is returned unchanged).
+    public func relabeled(_ label: String) -> TrainingEvent {
+        switch self {
+        case let .runStart(id, a, b, c, d): .runStart(id: RunID(strategy: label, run: id.run), seeds: a, totalSteps: b, trainExamples: c, time: d)
+        case let .step(id, a, b, c, d, e): .step(id: RunID(strategy: label, run: id.run), step: a, epoch: b, loss: c, learningRate: d, time: e)
+        case let .evaluation(id, a, b, c, d, e, f):
+            .evaluation(id: RunID(strategy: label, run: id.run), step: a, accuracy: b, macroF1: c, loss: d, subset: e, time: f)
+        case let .phase(id, a, b, c, d, e): .phase(id: RunID(strategy: label, run: id.run), step: a, phase: b, members: c, detail: d, time: e)
+        case let .cost(id, a, b): .cost(id: RunID(strategy: label, run: id.run), step: a, cost: b)
+        case let .runEnd(id, a, b, c, d, e, f):
+            .runEnd(id: RunID(strategy: label, run: id.run), status: a, metrics: b, cost: c, failure: d, step: e, time: f)
+        case .log: self
+        }
+    }
 }
 
 extension TrainingEvent: Codable {

@@ -40,8 +40,11 @@ final class RecordedSessionsTests: XCTestCase {
     func testOldConfigsReadAsTheSameExperimentAndSurviveTheCurrentFormat() throws {
         for folder in Self.committedSessions() {
             let s = try SessionReader.read(folder)
-            let file = try ExperimentConfig.load(folder.appendingPathComponent("config.json"))
+            let url = folder.appendingPathComponent("config.json")
+            let file = try JSONDecoder().decode(ExperimentConfig.self, from: try Data(contentsOf: url))
             XCTAssertEqual(file, s.config, "\(folder.lastPathComponent): config.json and the manifest disagree")
+            // Read to start a new experiment (`deni run --config`), it is the same experiment (labels aside).
+            XCTAssertEqual(try ExperimentConfig.load(url).strategies.map(\.identity), s.config.strategies.map(\.identity))
             let outcomes = RunOutcomes(s.events)
             for label in s.config.strategies.map(\.label) where s.status == .finished {
                 XCTAssertFalse(outcomes.finished(label).isEmpty, "\(folder.lastPathComponent): no recorded run is labelled '\(label)'")

@@ -75,6 +75,33 @@ final class StudyReportTests: XCTestCase {
         XCTAssertEqual(cell.comparisons.map(\.meanDifference.estimate), [1, 2, 4, -1, 2, 3])
     }
 
+    /// A variant recorded under its kind's plain label (a pre-change config) is not merged with that kind's runs
+    /// from another session: in the cell it takes the label its settings give, and pairs as the variant it is.
+    func testAVariantRecordedUnderItsKindsLabelIsNotMergedWithTheKind() throws {
+        let plain = try session(["Default": [80, 81, 82], "DENI": [81, 82, 83]], strategies: [.standard, .deni])
+        var config = Fixtures.config(runs: 3, strategies: [])
+        var variant = StrategyConfig(kind: .deni)
+        variant.deni?.copyLearningRate = .scheduled
+        variant.name = "DENI"
+        config.strategies = [variant]
+        let w = try Fixtures.writer(in: parent, config: config)
+        var events: [TrainingEvent] = []
+        for run in 0..<3 { events += Fixtures.run("DENI", run, f1: 90 + Double(run)) }
+        for e in events { w.publish(e) }
+        try w.finish(summary: ResultsTable.derive(config: config, events: events, classCount: 6))
+        let cell = try XCTUnwrap(StudyCell.cells([plain, try SessionReader.read(w.folder)]).first)
+        XCTAssertEqual(cell.table.rows.map(\.strategy), ["Default", "DENI", "DENI · copy lr scheduled"])
+        XCTAssertEqual(cell.table.rows.map(\.runs), [3, 3, 3])
+        XCTAssertEqual(cell.duplicates, [], "the variant's runs are not reruns of DENI's")
+        XCTAssertEqual(cell.finalF1("DENI"), [0: 81, 1: 82, 2: 83])
+        XCTAssertEqual(cell.compare("DENI · copy lr scheduled", with: "DENI")?.meanDifference.estimate, 9)
+        // The same strategy under the same label still merges (run 0 recorded twice is a duplicate).
+        let again = try session(["DENI": [81]], strategies: [.deni])
+        let merged = try XCTUnwrap(StudyCell.cells([plain, again]).first)
+        XCTAssertEqual(merged.table.rows.map(\.strategy), ["Default", "DENI"])
+        XCTAssertEqual(merged.duplicates.map(\.run), [0])
+    }
+
     /// A sweep is a cell of its own named by what it varies; each point is a row, paired with the Default of its
     /// own learning rate, and the report lists the points under the varied fields.
     func testASweepIsACellWithPointsAsRowsPairedWithTheirOwnDefault() throws {

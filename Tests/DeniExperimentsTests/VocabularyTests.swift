@@ -46,6 +46,15 @@ final class VocabularyTests: XCTestCase {
         XCTAssertEqual(c.strategies[3].epochs(base: 10), 12)
         XCTAssertEqual(c.tuning.kind, .lora)
         XCTAssertNoThrow(try c.validate())
+        // Read to start a new experiment, the same file's runs take the labels their settings give: its DENI
+        // with K = 3 is a variant, never recorded as plain "DENI" (a current-format file keeps its labels).
+        let fresh = try ExperimentConfig.newExperiment(from: Data(Self.legacyJSON.utf8))
+        XCTAssertEqual(fresh.strategies.map(\.identity), c.strategies.map(\.identity))
+        XCTAssertEqual(fresh.strategies[0].label, "Default")
+        XCTAssertTrue(fresh.strategies[1].label.hasPrefix("DENI · K 3"), fresh.strategies[1].label)
+        var named = c
+        named.strategies[0].name = "Baseline"
+        XCTAssertEqual(try ExperimentConfig.newExperiment(from: try named.encoded()).strategies[0].label, "Baseline")
         // Every study config and recorded session config reads, and validates.
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let files = try FileManager.default.subpathsOfDirectory(atPath: root.appendingPathComponent("study").path)

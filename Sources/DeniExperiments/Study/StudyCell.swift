@@ -117,10 +117,31 @@ public struct StudyCell: Sendable {
         let first = sessions[0]
         var config = first.config
         config.strategies = []
-        for s in sessions {
-            for strategy in s.config.strategies where !config.strategies.contains(where: { $0.label == strategy.label }) {
-                config.strategies.append(strategy)
+        // Strategies are merged by identity (kind, settings, length, experiment-level settings), never by label
+        // alone: a strategy met before joins it under the label it had there, and a new one whose recorded label
+        // names another strategy (a variant recorded under its kind's plain label by a pre-change config) takes,
+        // for this cell, the label its settings give, so it is never merged with, or paired as, the other one.
+        var relabel: [[String: String]] = Array(repeating: [:], count: sessions.count)
+        for (k, s) in sessions.enumerated() {
+            for var strategy in s.config.strategies {
+                let recorded = strategy.label
+                var label = recorded
+                if let same = config.strategies.first(where: { $0.identity == strategy.identity }) {
+                    label = same.label   // the same strategy: its runs join those already there
+                } else {
+                    if config.strategies.contains(where: { $0.label == recorded }) {
+                        strategy.name = nil
+                        label = config.strategies.contains(where: { $0.label == strategy.label }) ? "\(recorded) (\(s.manifest.name))" : strategy.label
+                        strategy.name = label
+                    }
+                    config.strategies.append(strategy)
+                }
+                if label != recorded { relabel[k][recorded] = label }
             }
+        }
+        let sessionEvents = sessions.indices.map { k in
+            relabel[k].isEmpty ? sessions[k].events
+                : sessions[k].events.map { e in e.runID.flatMap { relabel[k][$0.strategy] }.map { e.relabeled($0) } ?? e }
         }
         config.firstRun = 0
         config.runs = sessions.map { $0.config.firstRun + $0.config.runs }.max() ?? config.runs
@@ -134,7 +155,7 @@ public struct StudyCell: Sendable {
         var owner: [RunID: (session: Int, f1: Double)] = [:]
         var duplicates: [DuplicateRun] = []
         for (k, s) in sessions.enumerated() {
-            for (id, outcome) in RunOutcomes(s.events).ended where outcome.isFinished {
+            for (id, outcome) in RunOutcomes(sessionEvents[k]).ended where outcome.isFinished {
                 let f1 = outcome.metrics!.macroF1
                 if let o = owner[id] {
                     duplicates.append(DuplicateRun(strategy: id.strategy, run: id.run, used: o.f1, other: f1,
@@ -145,8 +166,8 @@ public struct StudyCell: Sendable {
             }
         }
         var merged: [TrainingEvent] = []
-        for (k, s) in sessions.enumerated() {
-            for e in s.events {
+        for k in sessions.indices {
+            for e in sessionEvents[k] {
                 guard let id = e.runID else { continue }
                 if let o = owner[id], o.session != k { continue }
                 merged.append(e)

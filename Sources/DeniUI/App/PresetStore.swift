@@ -15,7 +15,7 @@ public struct PresetStore: Sendable {
         for file in names.sorted() where file.hasSuffix(".json") {
             let url = directory.appendingPathComponent(file)
             do {
-                let config = try JSONDecoder().decode(ExperimentConfig.self, from: FileProblem.contents(of: url))
+                let config = try ExperimentConfig.newExperiment(from: FileProblem.contents(of: url))
                 presets.append(Preset(name: String(file.dropLast(5)), config: config, builtIn: false))
             } catch {
                 problems.append("preset \(url.path) skipped: \(FileProblem.describe(error))")
