@@ -39,6 +39,10 @@ struct ShowCommand: ParsableCommand {
         print("Runs     \(m.config.runsDescription) per strategy, \(m.config.tuning.kind.rawValue), \(m.config.trainSamples) samples, \(m.config.epochs) epochs")
         print("Machine  \(m.machine.hostname), \(m.machine.cores) cores, deni \(m.machine.toolVersion) (\(m.machine.buildConfiguration)), GEMM \(m.machine.gemm ?? "openblas")")
         if let failure = m.failure { print("Failure  \(failure.escapingControlCharacters)") }
+        // A label that hides settings (a variant recorded as its kind's plain name by a pre-change config) says what it is.
+        for strategy in m.config.strategies where strategy.label != strategy.settingsLabel {
+            print("Label    '\(strategy.label.escapingControlCharacters)' is \(strategy.settingsLabel.escapingControlCharacters)")
+        }
         print("")
         print(ResultsText.plain(results), terminator: "")
         if let sweep = SweepView(config: s.config, table: results) {

@@ -83,6 +83,7 @@ final class StudyReportTests: XCTestCase {
         var variant = StrategyConfig(kind: .deni)
         variant.deni?.copyLearningRate = .scheduled
         variant.name = "DENI"
+        XCTAssertEqual(variant.settingsLabel, "DENI · copy lr scheduled")
         config.strategies = [variant]
         let w = try Fixtures.writer(in: parent, config: config)
         var events: [TrainingEvent] = []

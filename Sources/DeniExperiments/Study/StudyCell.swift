@@ -130,8 +130,8 @@ public struct StudyCell: Sendable {
                     label = same.label   // the same strategy: its runs join those already there
                 } else {
                     if config.strategies.contains(where: { $0.label == recorded }) {
-                        strategy.name = nil
-                        label = config.strategies.contains(where: { $0.label == strategy.label }) ? "\(recorded) (\(s.manifest.name))" : strategy.label
+                        let own = strategy.settingsLabel
+                        label = config.strategies.contains(where: { $0.label == own }) ? "\(recorded) (\(s.manifest.name))" : own
                         strategy.name = label
                     }
                     config.strategies.append(strategy)

@@ -73,3 +73,13 @@ extension ExperimentConfig {
         strategies.first { $0.kind == .standard && $0.experiment == strategy.experiment } ?? strategies.first { $0.kind == .standard }
     }
 }
+
+extension StrategyConfig {
+    /// The label its settings give, whatever it was recorded under (a pre-change config recorded each kind's
+    /// plain name, so a variant's runs may carry "DENI").
+    public var settingsLabel: String {
+        var plain = self
+        plain.name = nil
+        return plain.label
+    }
+}
