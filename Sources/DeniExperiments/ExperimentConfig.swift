@@ -57,8 +57,11 @@ public struct ExperimentConfig: Codable, Hashable, Sendable {
     /// The indices of the runs this experiment trains.
     public var runIndices: Range<Int> { firstRun..<(firstRun + runs) }
 
+    /// The run indices as text: "5-9".
+    public var runRange: String { "\(firstRun)-\(firstRun + runs - 1)" }
+
     /// "10", or "5 (runs 5-9)" where the experiment extends another.
-    public var runsDescription: String { firstRun == 0 ? "\(runs)" : "\(runs) (runs \(firstRun)-\(firstRun + runs - 1))" }
+    public var runsDescription: String { firstRun == 0 ? "\(runs)" : "\(runs) (runs \(runRange))" }
 
     /// The seeds of run `run` (0-based).
     public func seeds(run: Int) -> Seeds {

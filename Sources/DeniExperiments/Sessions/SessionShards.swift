@@ -69,7 +69,7 @@ public enum SessionShards {
             guard problem == nil else { return }
             if case let .runStart(id, seeds, _, _, _) = e {
                 if !labels.contains(id.strategy) { problem = "its run '\(id.strategy)' #\(id.run) is not a strategy of this session" }
-                else if !config.runIndices.contains(id.run) { problem = "its run '\(id.strategy)' #\(id.run) is outside this session's runs \(config.firstRun)-\(config.firstRun + config.runs - 1)" }
+                else if !config.runIndices.contains(id.run) { problem = "its run '\(id.strategy)' #\(id.run) is outside this session's runs \(config.runRange)" }
                 else if seeds != config.seeds(run: id.run) { problem = "its run '\(id.strategy)' #\(id.run) has other seeds than this session's run \(id.run)" }
             }
             body(e)

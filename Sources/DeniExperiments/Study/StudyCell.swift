@@ -39,8 +39,8 @@ public struct DuplicateRun: Codable, Hashable, Sendable {
 }
 
 /// One cell of a study: every session with the same dataset, tuning and protocol, merged by strategy and run.
-/// Only the experiment's name, strategies, run count and first run, threads and live-curve settings may differ between the
-/// sessions of a cell (they do not change a run's result).
+/// Only the experiment's name, strategies, run count and first run, threads and live-curve settings may differ
+/// between the sessions of a cell (they do not change a run's result).
 public struct StudyCell: Sendable {
     public var title: String
     /// A file-name slug of the title ("trec-lora").
@@ -128,12 +128,12 @@ public struct StudyCell: Sendable {
                 var label = recorded
                 if let same = config.strategies.first(where: { $0.identity == strategy.identity }) {
                     label = same.label   // the same strategy: its runs join those already there
+                } else if config.strategies.contains(where: { $0.label == recorded }) {
+                    let own = strategy.settingsLabel
+                    label = config.strategies.contains(where: { $0.label == own }) ? "\(recorded) (\(s.manifest.name))" : own
+                    strategy.name = label
+                    config.strategies.append(strategy)
                 } else {
-                    if config.strategies.contains(where: { $0.label == recorded }) {
-                        let own = strategy.settingsLabel
-                        label = config.strategies.contains(where: { $0.label == own }) ? "\(recorded) (\(s.manifest.name))" : own
-                        strategy.name = label
-                    }
                     config.strategies.append(strategy)
                 }
                 if label != recorded { relabel[k][recorded] = label }

@@ -2,8 +2,9 @@ import DeniTraining
 import Foundation
 
 /// The tasks of a recorded experiment: task `i` is run `first + i / S` of strategy `i % S` (S strategies, variants
-/// and baselines alike; `first` the config's first run), the order `ExperimentRunner` trains them in. Workers and Slurm array tasks name their share
-/// by task index; which process trains a task never changes its result (its seeds are run `i / S`'s).
+/// and baselines alike; `first` the config's first run), the order `ExperimentRunner` trains them in. Workers and
+/// Slurm array tasks name their share by task index; which process trains a task never changes its result (its
+/// seeds are those of its run index).
 public struct SweepTasks: Sendable, Equatable {
     /// The strategies' labels (their identities in run ids), in config order.
     public let strategies: [String]

@@ -90,7 +90,7 @@ enum SetupScreen {
             grid.text(rect.x + 1, fy + 1, "\(st.label(cursorField)): \(st.help(cursorField))", Style(), maxWidth: rect.width - 2)
         }
         let c = st.config
-        let indices = c.firstRun == 0 ? "" : " \(c.firstRun)-\(c.firstRun + c.runs - 1)"
+        let indices = c.firstRun == 0 ? "" : " " + c.runRange
         var plan = "\(c.strategies.count) strategies × \(c.runs) runs\(indices) = \(c.strategies.count * c.runs) runs · \(c.trainSamples) samples · \(c.epochs) epochs · batch \(c.batchSize) · \(c.tuning.kind.rawValue)"
         if let d = st.selectedDataset { plan += " · \(d.key)" }
         if st.message == nil, st.datasetIsFile, let preview = st.preview {
