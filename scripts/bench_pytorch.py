@@ -11,6 +11,8 @@ Synthetic rows: random token ids without padding (mask all ones, token types 0),
 warm-up steps, then times a number of steps; examples/s = batch * timed steps / elapsed seconds.
 --batches FILE: a JSON written by `deni bench` ({"threads", "workloads": [{"tuning", "kind", "data", "classes",
 "batches": [{"ids": [[...]], "labels": [...]}]}]}); each batch is padded to its longest sequence, as deni pads it.
+--precision bf16: every forward (and the loss) under torch.autocast("cpu", dtype=torch.bfloat16), PyTorch's own
+mixed precision on CPU; rows then carry "precision": "bf16" (fp32, the default: "precision": "fp32").
 --e2e FILE: a JSON with the training examples, the batch order of every step, the live-curve subset (evaluated after
 each epoch) and the test split in evaluation buckets, and the hyperparameters; trains and evaluates exactly that
 and prints {"setup_s", "train_s", "eval_s", "accuracy"} (the caller times the process from start to exit).
@@ -19,6 +21,7 @@ Output: a JSON list of rows {"tuning", "kind": "train"|"eval", "batch", "length"
 """
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -29,6 +32,14 @@ import torch.nn.functional as F
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "all-MiniLM-L6-v2"
 NUM_CLASSES = 6
+PRECISION = "fp32"
+
+
+def autocast():
+    """The forward's precision context: bf16 autocast for --precision bf16, nothing for fp32."""
+    if PRECISION == "bf16":
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 TRAIN_SHAPES = [(8, 50), (32, 64)]
 EVAL_SHAPE = (64, 50)
 
@@ -121,7 +132,9 @@ def run_batches(path: str, seconds: float) -> list:
             opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-5)
             def step(b):
                 opt.zero_grad(set_to_none=True)
-                F.cross_entropy(model(b[0], b[1]), b[2]).backward()
+                with autocast():
+                    loss = F.cross_entropy(model(b[0], b[1]), b[2])
+                loss.backward()
                 opt.step()
             for b in batches[:3]:
                 step(b)
@@ -133,7 +146,7 @@ def run_batches(path: str, seconds: float) -> list:
                 i += 1
         else:
             model.eval()
-            with torch.no_grad():
+            with torch.no_grad(), autocast():
                 for b in batches:   # one warm-up pass: every bucket shape once (deni warms up the same way)
                     model(b[0], b[1])
                 start, done = time.perf_counter(), 0
@@ -144,7 +157,7 @@ def run_batches(path: str, seconds: float) -> list:
         eps = done / (time.perf_counter() - start)
         rows.append({"tuning": w["tuning"], "kind": w["kind"], "data": w["data"], "batch": max(len(b["labels"]) for b in w["batches"]),
                      "length": max(len(x) for b in w["batches"] for x in b["ids"]), "examples_per_s": round(eps, 2),
-                     "framework": "pytorch"})
+                     "framework": "pytorch", "precision": PRECISION})
     return rows
 
 
@@ -167,7 +180,7 @@ def run_e2e(path: str) -> dict:
     def evaluate(examples, buckets):
         model.eval()
         correct = 0
-        with torch.no_grad():
+        with torch.no_grad(), autocast():
             for idx in buckets:
                 ids, mask = pad([examples[i]["ids"] for i in idx])
                 pred = model(ids, mask).argmax(1)
@@ -182,7 +195,9 @@ def run_e2e(path: str) -> dict:
         ids, mask = pad([train[i]["ids"] for i in idx])
         labels = torch.tensor([train[i]["label"] for i in idx])
         opt.zero_grad(set_to_none=True)
-        F.cross_entropy(model(ids, mask), labels).backward()
+        with autocast():
+            loss = F.cross_entropy(model(ids, mask), labels)
+        loss.backward()
         opt.step()
         sched.step()
         if step % per_epoch == 0 or step == total:
@@ -193,7 +208,7 @@ def run_e2e(path: str) -> dict:
     accuracy = evaluate(spec["test"], spec["test_batches"])
     t3 = time.perf_counter()
     return {"setup_s": round(t1 - t0, 2), "train_s": round(t2 - t1 - eval_s, 2), "eval_s": round(eval_s + t3 - t2, 2),
-            "accuracy": round(100 * accuracy, 2), "framework": "pytorch"}
+            "accuracy": round(100 * accuracy, 2), "framework": "pytorch", "precision": PRECISION}
 
 
 def random_batch(gen, batch: int, length: int):
@@ -214,7 +229,8 @@ def time_train(model, batch, length, warmup, steps, gen) -> float:
         if i == warmup:
             start = time.perf_counter()
         opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(ids, mask), labels)
+        with autocast():
+            loss = F.cross_entropy(model(ids, mask), labels)
         loss.backward()
         opt.step()
     return batch * steps / (time.perf_counter() - start)
@@ -224,7 +240,7 @@ def time_eval(model, batch, length, warmup, steps, gen) -> float:
     model.eval()
     data = [random_batch(gen, batch, length) for _ in range(warmup + steps)]
     start = 0.0
-    with torch.no_grad():
+    with torch.no_grad(), autocast():
         for i, (ids, mask, _) in enumerate(data):
             if i == warmup:
                 start = time.perf_counter()
@@ -241,7 +257,10 @@ def main() -> None:
     ap.add_argument("--batches", help="time the batches listed in this JSON file (written by deni bench)")
     ap.add_argument("--seconds", type=float, default=4, help="--batches: time each workload for at least this long")
     ap.add_argument("--e2e", help="run the protocol described in this JSON file (written by deni bench)")
+    ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32", help="bf16: forwards under CPU bf16 autocast")
     args = ap.parse_args()
+    global PRECISION
+    PRECISION = args.precision
     if args.e2e:
         print(json.dumps(run_e2e(args.e2e)))
         return
@@ -260,11 +279,11 @@ def main() -> None:
             steps = (3 if batch * length < 1000 else 2) if args.quick else (10 if batch * length < 1000 else 5)
             eps = time_train(model, batch, length, warmup, steps, gen)
             rows.append({"tuning": tuning, "kind": "train", "batch": batch, "length": length,
-                         "examples_per_s": round(eps, 2), "framework": "pytorch"})
+                         "examples_per_s": round(eps, 2), "framework": "pytorch", "precision": PRECISION})
         batch, length = EVAL_SHAPE
         eps = time_eval(model, batch, length, warmup, 3 if args.quick else 10, gen)
         rows.append({"tuning": tuning, "kind": "eval", "batch": batch, "length": length,
-                     "examples_per_s": round(eps, 2), "framework": "pytorch"})
+                     "examples_per_s": round(eps, 2), "framework": "pytorch", "precision": PRECISION})
         if not args.json:
             for r in rows[-3:]:
                 print(f"{r['tuning']:5} {r['kind']:5} {r['batch']:3}x{r['length']:<3} "

@@ -8,7 +8,8 @@ public enum Transpose: Sendable { case none, transpose }
 /// A backend for single-precision matrix products. All matrices are row-major.
 ///
 /// `C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] + beta * C`, with leading dimensions in elements.
-/// Backends (GEMMBackends.swift): oneDNN (default) and OpenBLAS, chosen by `DENI_GEMM` or `GEMM.backend`.
+/// Backends (GEMMBackends.swift): oneDNN (default) and OpenBLAS, chosen by `DENI_GEMM` or `GEMM.backend`; in bf16
+/// precision (`GEMM.use(.bf16)`, BF16Products.swift) oneDNN's bf16 matmul computes every product instead.
 /// Every backend computes one call on the calling thread; `GEMM` does the splitting over threads.
 public protocol GEMMBackend: Sendable {
     var name: String { get }
@@ -22,7 +23,31 @@ public protocol GEMMBackend: Sendable {
 
 /// The project's one GEMM entry point. Counts FLOPs (2·M·N·K) of every product in `flops` (atomic).
 public enum GEMM {
-    nonisolated(unsafe) public static var backend: any GEMMBackend = GEMMBackends.fromEnvironment()
+    /// The float32 backend (`DENI_GEMM`, `deni bench --gemm`).
+    nonisolated(unsafe) public static var backend: any GEMMBackend = GEMMBackends.fromEnvironment() {
+        didSet { if precision == .fp32 { products = backend } }
+    }
+    /// The precision of every product (`use(_:)`; fp32 unless a run asks for bf16).
+    nonisolated(unsafe) public private(set) static var precision = Precision.fp32
+    /// What computes the products now: `backend` in fp32, the bf16 backend in bf16. Sessions and benchmarks
+    /// record its name ("onednn", "openblas", "onednn-bf16", "bf16-emulated").
+    nonisolated(unsafe) public private(set) static var products: any GEMMBackend = backend
+    nonisolated(unsafe) private static var bf16: OneDNNBF16Backend?
+
+    /// Runs every later product in `precision`. bf16 throws, naming what is missing, where the CPU has no bf16
+    /// instructions (unless `DENI_BF16=emulate` asks for the float32 emulation of bf16 products).
+    public static func use(_ precision: Precision) throws(PrecisionError) {
+        switch precision {
+        case .fp32:
+            products = backend
+        case .bf16 where Precision.emulationRequested:
+            products = BF16EmulationBackend(base: backend)
+        case .bf16:
+            if bf16 == nil { bf16 = try OneDNNBF16Backend() }
+            products = bf16!
+        }
+        self.precision = precision
+    }
     private static let counter = Atomic<Int>(0)
     /// FLOPs of every GEMM since the process started (2·M·N·K each).
     public static var flops: Int { counter.load(ordering: .relaxed) }
@@ -42,10 +67,10 @@ public enum GEMM {
         counter.add(2 &* m &* n &* k, ordering: .relaxed)
         let parts = Threads.count
         if parts <= 1 || m &* n &* k < splitThreshold || Threads.isInsideParallelRegion {
-            backend.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            products.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
-        let backend = UncheckedSendable(self.backend)
+        let backend = UncheckedSendable(self.products)
         let (pa, pb, pc) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
         if n >= m {
             // Split the columns of C: B's rows (transposed) or columns (not transposed).

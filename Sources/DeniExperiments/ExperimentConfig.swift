@@ -40,6 +40,8 @@ public struct ExperimentConfig: Codable, Hashable, Sendable {
     /// Evaluate on the subsample every this many steps (0: once per epoch).
     public var evalEvery = 0
     public var threads = 2
+    /// The precision of the matrix products (fp32, or bf16 on CPUs with bf16 instructions).
+    public var precision = Precision.fp32
     /// The sweep this experiment was expanded from (nil for a plain experiment); its strategies are the expansion.
     public var sweep: SweepPlan? = nil
 
@@ -108,7 +110,7 @@ extension ExperimentConfig {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case format, name, dataset, data, modelPath, tuning, strategies, runs, firstRun, trainSamples, epochs, batchSize, learningRate, maxLength,
-             pooling, headDropout, baseSeeds, variedFactors, evalSubsample, evalEvery, threads, sweep
+             pooling, headDropout, baseSeeds, variedFactors, evalSubsample, evalEvery, threads, precision, sweep
     }
 
     public init(from decoder: Decoder) throws {
@@ -148,6 +150,7 @@ extension ExperimentConfig {
         if let v = try value(Int.self, .evalSubsample) { evalSubsample = v }
         if let v = try value(Int.self, .evalEvery) { evalEvery = v }
         if let v = try value(Int.self, .threads) { threads = v }
+        if let v = try value(Precision.self, .precision) { precision = v }
         sweep = try c.decodeIfPresent(SweepPlan.self, forKey: .sweep)
     }
 
@@ -176,6 +179,8 @@ extension ExperimentConfig {
         try c.encode(evalSubsample, forKey: .evalSubsample)
         try c.encode(evalEvery, forKey: .evalEvery)
         try c.encode(threads, forKey: .threads)
+        // Written only when it is not fp32, so every config recorded before the key existed reads back unchanged.
+        if precision != .fp32 { try c.encode(precision, forKey: .precision) }
         try c.encodeIfPresent(sweep, forKey: .sweep)
     }
 

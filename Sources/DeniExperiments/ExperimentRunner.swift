@@ -94,6 +94,8 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
 
     /// Trains `config` (one group), whose strategy k is strategy `indices[k]` of the whole experiment.
     func run(_ config: ExperimentConfig, indices: [Int], tasksPerRun: Int, sink: EventSink, control: RunControl) throws {
+        // Each group in its own precision (a sweep may vary it).
+        do { try GEMM.use(config.precision) } catch { throw ConfigError(message: error.description) }
         let started = Date()
         func log(_ s: String) { sink.publish(.log(level: "info", message: s, time: Date().timeIntervalSince(started))) }
         let tokenizer = try BertTokenizer(modelFolder: modelDirectory)

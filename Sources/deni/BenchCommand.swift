@@ -20,6 +20,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Threads.") var threads = 2
     @Option(help: "GEMM backends to measure, each with its own rows (comma-separated: \(GEMMBackends.names.joined(separator: ",")); default: DENI_GEMM or onednn).")
     var gemm: String?
+    @Option(help: "Precisions to measure, each with its own rows (comma-separated: fp32,bf16; default: every precision this CPU runs). bf16 rows also give their distance from fp32 and PyTorch's bf16 autocast speed.")
+    var precision: String?
     @Option(help: "Model folder (default: the one setup installed).") var model: String?
     @Option(name: .customLong("data"), help: "Data folder (default: the one setup filled).") var dataDir: String?
     @Option(help: "Engine rows (comma-separated): synthetic (fixed unpadded shapes), padded (real batches of --datasets: training in the protocol's order, the test split in evaluation buckets), e2e (a whole `deni train` run on TREC against PyTorch).")
@@ -69,12 +71,26 @@ struct BenchCommand: ParsableCommand {
         if json { print(String(decoding: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), as: UTF8.self)) }
     }
 
-    /// The machine: CPU model, the instruction sets that matter, and each GEMM backend's kernel.
+    /// The machine: CPU model, the instruction sets that matter, each GEMM backend's kernel and the precisions it runs.
     func machineLines(_ backends: [any GEMMBackend]) -> [String] {
         let cpu = CPUInfo.current
+        let precisions = Precision.allCases.map { p in p.unsupportedReason().map { "\(p.rawValue) no (\($0))" } ?? "\(p.rawValue) yes" }
         return ["CPU: \(cpu.model) (\(cpu.vendor)) · \(cpu.features.isEmpty ? "no AVX2" : cpu.features.joined(separator: " ")) · \(threads) threads",
                 "GEMM kernels: " + backends.map { "\($0.name) = \($0.kernel)" }.joined(separator: "; ")
-                    + (backends.contains { $0.name == "openblas" } ? "" : "; openblas = \(OpenBLASCore.name)")]
+                    + (backends.contains { $0.name == "openblas" } ? "" : "; openblas = \(OpenBLASCore.name)"),
+                "Precisions: " + precisions.joined(separator: "; ")]
+    }
+
+    /// The precisions to measure: `--precision`, or every one this CPU runs. One it cannot run is refused, naming why.
+    func precisions() throws -> [Precision] {
+        guard let precision else { return Precision.supported() }
+        return try precision.split(separator: ",").map { name in
+            guard let p = Precision(rawValue: String(name)) else {
+                throw ValidationError("--precision: unknown precision '\(name)' (\(Precision.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            if let reason = p.unsupportedReason() { throw ValidationError(reason) }
+            return p
+        }
     }
 
     /// Minimum timed seconds of each padded row (deni and PyTorch alike).
@@ -90,6 +106,7 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("--rows: unknown row kind '\(k)' (synthetic, padded, e2e)")
         }
         let (backends, python) = (try gemmBackends(), try referencePython(pytorch, venv: ".venv-ref", option: "--pytorch"))
+        let precisions = try precisions()
         let adaptersPython = try referencePython(adapters, venv: ".venv-adapters", option: "--adapters")
         let tunings = try tuning.split(separator: ",").map(String.init).map { t -> AdapterSpec.Kind in
             guard let kind = AdapterSpec.Kind(rawValue: t) else { throw ValidationError("unknown tuning '\(t)' (\(AdapterSpec.Kind.allCases.map(\.rawValue).joined(separator: ", ")))") }
@@ -115,16 +132,27 @@ struct BenchCommand: ParsableCommand {
             }
         }
         var rows: [EngineBenchmark.Row] = []
-        for backend in backends {
+        // bf16 products always run through oneDNN's matmul: one pass of bf16 rows, with the first backend.
+        let passes = backends.flatMap { b in precisions.filter { $0 == .fp32 || b.name == backends[0].name }.map { (b, $0) } }
+        for (backend, precision) in passes {
             GEMM.backend = backend
+            do { try GEMM.use(precision) } catch { throw ValidationError(error.description) }
             let sgemm = EngineBenchmark.sgemmRate(seconds: quick ? 0.5 : 1.5)
-            if !json { print(String(format: "sgemm 400×1536×384 (%@): %.1f GFLOP/s (%d threads)", backend.name as NSString, sgemm, threads)) }
+            if !json { print(String(format: "sgemm 400×1536×384 (%@): %.1f GFLOP/s (%d threads)", GEMM.products.name as NSString, sgemm, threads)) }
+            /// bf16 rows carry their distance from fp32 on the row's first batch.
+            func parity(_ row: inout EngineBenchmark.Row, _ b: ModelWeights, _ batch: Batch) throws {
+                guard precision != .fp32 else { return }
+                let r: PrecisionParity.Result
+                do { r = try PrecisionParity.measure(b, batch, precision: precision) } catch { throw ValidationError(error.description) }
+                (row.rel_l2_logits, row.rel_l2_gradients) = (r.logits, r.gradients)
+            }
             for kind in tunings {
                 if kinds.contains("synthetic") {
                     let b = try base(kind, classes: 6)
                     for (k, n, l) in [("train", 8, 50), ("train", 32, 64), ("eval", 64, 50)] {
-                        let row = EngineBenchmark.measure(base: b, kind: k, batch: n, length: l, sgemm: sgemm,
+                        var row = EngineBenchmark.measure(base: b, kind: k, batch: n, length: l, sgemm: sgemm,
                                                           minSteps: quick ? 2 : 5, seconds: quick ? 1.5 : 5)
+                        try parity(&row, b, EngineBenchmark.randomBatch(b, batch: n, length: l))
                         rows.append(row)
                         if !json { print(Self.describe(row)) }
                     }
@@ -132,41 +160,52 @@ struct BenchCommand: ParsableCommand {
                 for w in workloads {
                     let b = try base(kind, classes: classes[w.data] ?? 2)
                     // At least one pass over the batches and `seconds`, as scripts/bench_pytorch.py --batches times them.
-                    let row = EngineBenchmark.measure(base: b, kind: w.kind, data: w.data, batches: w.batches, sgemm: sgemm,
+                    var row = EngineBenchmark.measure(base: b, kind: w.kind, data: w.data, batches: w.batches, sgemm: sgemm,
                                                       warmup: w.kind == "train" ? 3 : 1, minSteps: w.kind == "train" ? w.examples.count : 1,
                                                       seconds: seconds)
+                    try parity(&row, b, w.batches[0])
                     rows.append(row)
                     if !json { print(Self.describe(row)) }
                 }
             }
         }
+        try GEMM.use(.fp32)
         // PyTorch + peft covers full, LoRA and IA3; UniPELT runs in the `adapters` library's own venv.
         let names = tunings.map(\.rawValue)
         var references: [(python: String, tuning: [String])] = []
         if let python, names.contains(where: { $0 != "unipelt" }) { references.append((python, names.filter { $0 != "unipelt" })) }
         if let adaptersPython, names.contains("unipelt") { references.append((adaptersPython, ["unipelt"])) }
+        // PyTorch in float32 for every row; under bf16 autocast too when bf16 rows ran (the `adapters` library's
+        // UniPELT only in float32).
+        let pyPrecisions = precisions.contains(.bf16) ? ["fp32", "bf16"] : ["fp32"]
         for reference in references {
-            if !json { print("running the same workloads in PyTorch (\(reference.python), \(reference.tuning.joined(separator: ",")))…") }
-            var ref: [PyRow] = []
-            if kinds.contains("synthetic") { ref += try Self.runPyTorch(reference.python, ["--json", "--tuning", reference.tuning.joined(separator: ",")] + (quick ? ["--quick"] : [])) }
-            if !workloads.isEmpty {
-                let file = FileManager.default.temporaryDirectory.appendingPathComponent("deni-bench-batches-\(getpid()).json")
-                try RealDataBenchmark.pytorchBatchesJSON(workloads, tunings: reference.tuning, classes: classes, threads: threads).write(to: file)
-                defer { try? FileManager.default.removeItem(at: file) }
-                ref += try Self.runPyTorch(reference.python, ["--batches", file.path, "--seconds", "\(seconds)"])
-            }
-            for i in rows.indices {
-                if let p = ref.first(where: { $0.tuning == rows[i].tuning && $0.kind == rows[i].kind && ($0.data ?? "random") == rows[i].data
-                                              && $0.batch == rows[i].batch && $0.length == rows[i].length }) {
-                    rows[i].pytorch_examples_per_s = p.examples_per_s
-                    rows[i].ratio_vs_pytorch = rows[i].examples_per_s / p.examples_per_s
+            for pyPrecision in pyPrecisions where pyPrecision == "fp32" || reference.tuning != ["unipelt"] {
+                if !json { print("running the same workloads in PyTorch \(pyPrecision) (\(reference.python), \(reference.tuning.joined(separator: ",")))…") }
+                var ref: [PyRow] = []
+                let common = ["--precision", pyPrecision]
+                if kinds.contains("synthetic") { ref += try Self.runPyTorch(reference.python, ["--json", "--tuning", reference.tuning.joined(separator: ",")] + common + (quick ? ["--quick"] : [])) }
+                if !workloads.isEmpty {
+                    let file = FileManager.default.temporaryDirectory.appendingPathComponent("deni-bench-batches-\(getpid()).json")
+                    try RealDataBenchmark.pytorchBatchesJSON(workloads, tunings: reference.tuning, classes: classes, threads: threads).write(to: file)
+                    defer { try? FileManager.default.removeItem(at: file) }
+                    ref += try Self.runPyTorch(reference.python, ["--batches", file.path, "--seconds", "\(seconds)"] + common)
+                }
+                for i in rows.indices {
+                    guard let p = ref.first(where: { $0.tuning == rows[i].tuning && $0.kind == rows[i].kind && ($0.data ?? "random") == rows[i].data
+                                                    && $0.batch == rows[i].batch && $0.length == rows[i].length }) else { continue }
+                    if pyPrecision == "fp32" {
+                        rows[i].pytorch_examples_per_s = p.examples_per_s
+                        rows[i].ratio_vs_pytorch = rows[i].examples_per_s / p.examples_per_s
+                    } else if rows[i].precision == "bf16" {
+                        rows[i].pytorch_bf16_examples_per_s = p.examples_per_s
+                        rows[i].ratio_vs_pytorch_bf16 = rows[i].examples_per_s / p.examples_per_s
+                    }
                 }
             }
         }
         if kinds.contains("e2e") {
             GEMM.backend = backends[0]
-            let row = try endToEnd(python: python)
-            rows.append(row)
+            for precision in precisions { rows.append(try endToEnd(python: python, precision: precision)) }
         }
         if !json && (!references.isEmpty || kinds.contains("e2e")) { for r in rows { print(Self.describe(r)) } }
         if !json, let s0 = stealStart, let s1 = Self.cpuTimes() {
@@ -180,24 +219,27 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    /// `deni train --dataset trec --tuning lora --pooling mean` (the paper's protocol: 911 samples, 10 epochs, the
-    /// test evaluation; `--quick`: 1 epoch) timed from process start to exit, then the same protocol in PyTorch +
-    /// peft on the same data and batch order, also timed from process start to exit.
-    func endToEnd(python: String?) throws -> EngineBenchmark.Row {
+    /// `deni train --dataset trec --tuning lora --pooling mean --precision P` (the paper's protocol: 911 samples,
+    /// 10 epochs, the test evaluation; `--quick`: 1 epoch) timed from process start to exit, then the same protocol in
+    /// PyTorch + peft on the same data and batch order (float32, and for bf16 also under bf16 autocast), also timed
+    /// from process start to exit.
+    func endToEnd(python: String?, precision: Precision) throws -> EngineBenchmark.Row {
         let folder = ProjectPaths.model(model), dataFolder = ProjectPaths.data(dataDir)
         var (data, config) = try RealDataBenchmark.prepare(dataset: "trec", dataDirectory: dataFolder, modelDirectory: folder)
         config.tuning.kind = .lora
         config.threads = threads
         if quick { config.epochs = 1 }
-        if !json { print("end to end: deni train --dataset trec --tuning lora --pooling mean\(quick ? " --epochs 1" : "") …") }
+        if !json { print("end to end: deni train --dataset trec --tuning lora --pooling mean --precision \(precision.rawValue)\(quick ? " --epochs 1" : "") …") }
         var args = ["train", "--dataset", "trec", "--tuning", "lora", "--pooling", "mean", "--json", "--threads", "\(threads)",
-                    "--model", folder.path, "--data", dataFolder.path]
+                    "--precision", precision.rawValue, "--model", folder.path, "--data", dataFolder.path]
         if quick { args += ["--epochs", "1"] }
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let (seconds, output) = try Self.timeProcess(exe, args, environment: ["DENI_GEMM": GEMM.backend.name])
         struct TrainResult: Decodable { var accuracy: Double?; var model_steps: Int }
         let result = try JSONDecoder().decode(TrainResult.self, from: output)
         let trainExamples = data.train.count * config.epochs
+        try GEMM.use(precision)
+        defer { try? GEMM.use(.fp32) }
         var row = EngineBenchmark.endToEndRow(tuning: "lora", data: "trec", batch: config.batchSize, length: data.maxLength,
                                               meanLength: Double(data.train.reduce(0) { $0 + $1.ids.count }) / Double(max(1, data.train.count)),
                                               examples: trainExamples, steps: result.model_steps, seconds: seconds)
@@ -206,16 +248,24 @@ struct BenchCommand: ParsableCommand {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("deni-bench-e2e-\(getpid()).json")
             try RealDataBenchmark.pytorchEndToEndJSON(data, config, threads: threads).write(to: file)
             defer { try? FileManager.default.removeItem(at: file) }
-            if !json { print("  the same protocol in PyTorch + peft …") }
-            let (pySeconds, pyOut) = try Self.timeProcess(python, [root.appendingPathComponent("scripts/bench_pytorch.py").path, "--e2e", file.path])
-            struct PyE2E: Decodable { var accuracy: Double; var train_s: Double; var eval_s: Double; var setup_s: Double }
-            let py = try JSONDecoder().decode(PyE2E.self, from: pyOut)
-            row.pytorch_seconds = pySeconds
-            row.pytorch_examples_per_s = Double(trainExamples) / pySeconds
-            row.ratio_vs_pytorch = pySeconds / seconds
-            if !json {
-                print(String(format: "  PyTorch: %.1f s (imports and model %.1f s, training %.1f s, evaluation %.1f s), test accuracy %.2f %%",
-                             pySeconds, py.setup_s, py.train_s, py.eval_s, py.accuracy))
+            for pyPrecision in precision == .fp32 ? ["fp32"] : ["fp32", "bf16"] {
+                if !json { print("  the same protocol in PyTorch + peft (\(pyPrecision)) …") }
+                let (pySeconds, pyOut) = try Self.timeProcess(python, [root.appendingPathComponent("scripts/bench_pytorch.py").path, "--e2e", file.path,
+                                                                       "--precision", pyPrecision])
+                struct PyE2E: Decodable { var accuracy: Double; var train_s: Double; var eval_s: Double; var setup_s: Double }
+                let py = try JSONDecoder().decode(PyE2E.self, from: pyOut)
+                if pyPrecision == "fp32" {
+                    row.pytorch_seconds = pySeconds
+                    row.pytorch_examples_per_s = Double(trainExamples) / pySeconds
+                    row.ratio_vs_pytorch = pySeconds / seconds
+                } else {
+                    row.pytorch_bf16_examples_per_s = Double(trainExamples) / pySeconds
+                    row.ratio_vs_pytorch_bf16 = pySeconds / seconds
+                }
+                if !json {
+                    print(String(format: "  PyTorch %@: %.1f s (imports and model %.1f s, training %.1f s, evaluation %.1f s), test accuracy %.2f %%",
+                                 pyPrecision as NSString, pySeconds, py.setup_s, py.train_s, py.eval_s, py.accuracy))
+                }
             }
         }
         return row
@@ -252,17 +302,20 @@ struct BenchCommand: ParsableCommand {
 
     static func describe(_ r: EngineBenchmark.Row) -> String {
         if r.kind == "e2e" {
-            var s = String(format: "%-8@ %-7@ %-5@ %-6@ deni train (%d steps): %.1f s", r.gemm as NSString, r.tuning as NSString, r.kind as NSString,
+            var s = String(format: "%-11@ %-7@ %-5@ %-6@ deni train (%d steps): %.1f s", r.gemm as NSString, r.tuning as NSString, r.kind as NSString,
                            r.data as NSString, r.steps, r.seconds ?? .nan)
             if let p = r.pytorch_seconds, let q = r.ratio_vs_pytorch { s += String(format: "  | PyTorch %.1f s → %.2f×", p, q) }
+            if let q = r.ratio_vs_pytorch_bf16 { s += String(format: "  | PyTorch bf16 autocast → %.2f×", q) }
             return s
         }
         let shape = r.data == "random" ? String(format: "%3d × %-3d", r.batch, r.length)
                                        : String(format: "≤%d × ≤%d, %.1f tok, %2.0f %% pad", r.batch, r.length, r.mean_length, 100 * r.padding)
-        var s = String(format: "%-8@ %-7@ %-5@ %-6@ %@ %8.1f ex/s  %6.1f GFLOP/s  %4.0f %% of sgemm  peak %5.0f MB",
+        var s = String(format: "%-11@ %-7@ %-5@ %-6@ %@ %8.1f ex/s  %6.1f GFLOP/s  %4.0f %% of sgemm  peak %5.0f MB",
                        r.gemm as NSString, r.tuning as NSString, r.kind as NSString, r.data as NSString, shape as NSString,
                        r.examples_per_s, r.gflops, 100 * r.sgemm_fraction, r.peak_rss_mb)
         if let p = r.pytorch_examples_per_s, let q = r.ratio_vs_pytorch { s += String(format: "  | PyTorch %6.1f ex/s → %.2f×", p, q) }
+        if let p = r.pytorch_bf16_examples_per_s, let q = r.ratio_vs_pytorch_bf16 { s += String(format: "  | bf16 autocast %6.1f ex/s → %.2f×", p, q) }
+        if let l = r.rel_l2_logits, let g = r.rel_l2_gradients { s += String(format: "  | vs fp32: logits %.1e, gradients %.1e", l, g) }
         return s
     }
 

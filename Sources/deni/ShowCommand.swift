@@ -37,7 +37,7 @@ struct ShowCommand: ParsableCommand {
         print("Dataset  \(m.dataset.key.escapingControlCharacters) (\(m.dataset.classCount) classes, \(m.dataset.filesHash))")
         print("Model    \(m.model.folder.escapingControlCharacters)/\(m.model.weightsFile.escapingControlCharacters) (\(m.model.weightsSHA256.map { "sha256 \($0)" } ?? "\(m.model.weightsBytes) bytes"))")
         print("Runs     \(m.config.runsDescription) per strategy, \(m.config.tuning.kind.rawValue), \(m.config.trainSamples) samples, \(m.config.epochs) epochs")
-        print("Machine  \(m.machine.hostname), \(m.machine.cores) cores, deni \(m.machine.toolVersion) (\(m.machine.buildConfiguration)), GEMM \(m.machine.gemm ?? "openblas")")
+        print("Machine  \(m.machine.hostname), \(m.machine.cores) cores, deni \(m.machine.toolVersion) (\(m.machine.buildConfiguration)), GEMM \(m.machine.gemm ?? "openblas"), precision \(m.config.precision.rawValue)" + (m.machine.cpu.map { ", \($0)" } ?? ""))
         if let failure = m.failure { print("Failure  \(failure.escapingControlCharacters)") }
         // A label that hides settings (a variant recorded as its kind's plain name by a pre-change config) says what it is.
         for strategy in m.config.strategies where strategy.label != strategy.settingsLabel {

@@ -8,7 +8,7 @@ import Foundation
 enum StartConfirmation {
     static func check(_ config: ExperimentConfig, sessions: URL, yes: Bool) throws {
         let estimate = ExperimentEstimate.make(config, samples: ExperimentEstimate.samples(in: sessions),
-                                               machine: .current(toolVersion: SessionRecording.toolVersion))
+                                               machine: .current(toolVersion: SessionRecording.toolVersion, precision: config.precision))
         FileHandle.standardError.write(Data((estimate.summary + "\n").utf8))
         guard LongRunRule.needsConfirmation(estimate), !yes, let seconds = estimate.seconds else { return }
         let long = "≈ \(ExperimentEstimate.duration(seconds)), over \(Int(LongRunRule.threshold / 60)) min"

@@ -212,6 +212,46 @@ final class ExperimentCLITests: XCTestCase {
         XCTAssertTrue(show.stdout.contains("Runs     2 (runs 1-2) per strategy"), show.stdout)
     }
 
+    /// `--precision bf16`: refused before anything is recorded where the CPU has no bf16 instructions (naming what is
+    /// missing); with bf16 products (native where the CPU has them, else `DENI_BF16=emulate`) the run trains, its session
+    /// records the precision and what computed the products, `show` says both, and the macro-F1 lands near fp32's.
+    func testPrecisionIsRecordedAndRefusedWhereTheCPUCannotRunIt() throws {
+        let data = try writeDataset()
+        let common = ["run", "--dataset", data.path, "--tuning", "lora", "--strategy", "default", "--samples", "24", "--epochs", "2",
+                      "--batch-size", "4", "--eval-subsample", "0", "--seed", "3", "--runs", "1", "--json"]
+        let sessions = tmp.appendingPathComponent("precision")
+        let native = CPUInfo.current.avx512bf16 || CPUInfo.current.amxBF16
+        if !native {
+            let refused = try runDeni(common + ["--precision", "bf16", "--name", "refused"], env: ["DENI_SESSIONS": sessions.path, "DENI_BF16": ""], timeout: 120)
+            XCTAssertNotEqual(refused.status, 0)
+            XCTAssertTrue(refused.stderr.contains("AVX512_BF16") && refused.stderr.contains(CPUInfo.current.model), refused.stderr)
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: sessions.path)) ?? []
+            XCTAssertEqual(left, [], "a refused run records nothing")
+        }
+        let fp32 = try runDeni(common + ["--name", "fp32"], env: ["DENI_SESSIONS": sessions.path], timeout: 600)
+        XCTAssertEqual(fp32.status, 0, fp32.stderr)
+        let bf16 = try runDeni(common + ["--precision", "bf16", "--name", "bf16"], env: ["DENI_SESSIONS": sessions.path, "DENI_BF16": native ? "" : "emulate"], timeout: 600)
+        XCTAssertEqual(bf16.status, 0, bf16.stderr)
+        func folder(_ name: String) throws -> URL {
+            sessions.appendingPathComponent(try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: sessions.path).first { $0.hasSuffix("-" + name) }))
+        }
+        let recorded = try SessionReader.read(try folder("bf16")), plain = try SessionReader.read(try folder("fp32"))
+        XCTAssertEqual(recorded.config.precision, .bf16)
+        XCTAssertEqual(recorded.manifest.machine.gemm, native ? "onednn-bf16" : "bf16-emulated")
+        XCTAssertEqual(recorded.manifest.machine.cpu, CPUInfo.current.model)
+        XCTAssertEqual(plain.config.precision, .fp32)
+        let configText = try String(contentsOf: try folder("fp32").appendingPathComponent("config.json"), encoding: .utf8)
+        XCTAssertFalse(configText.contains("precision"), "an fp32 config is written as before the setting existed")
+        let show = try runDeni(["show", try folder("bf16").path], timeout: 60)
+        XCTAssertTrue(show.stdout.contains("precision bf16") && show.stdout.contains(native ? "GEMM onednn-bf16" : "GEMM bf16-emulated"), show.stdout)
+        func f1(_ s: RecordedSession) -> Double? {
+            for case let .runEnd(_, .finished, m?, _, _, _, _) in s.events { return m.macroF1 }
+            return nil
+        }
+        let (a, b) = (try XCTUnwrap(f1(plain)), try XCTUnwrap(f1(recorded)))
+        XCTAssertEqual(a, b, accuracy: 15, "bf16 training lands near fp32's macro-F1")
+    }
+
     /// `--config` plus flags overrides only what the flags name: a kind `--strategy` names keeps its settings from
     /// the config, a kind the config lacks gets the defaults, and `--ensemble-size` sets every strategy that has it.
     func testConfigPlusFlagsOverridesOnlyWhatTheFlagsName() throws {

@@ -27,7 +27,7 @@ final class PyTorchParityTests: XCTestCase {
         }
     }
 
-    func modelFolder() throws -> URL {
+    static func modelFolder() throws -> URL {
         let url = ProjectPaths.model()
         guard FileManager.default.fileExists(atPath: url.appendingPathComponent("model.safetensors").path) else {
             throw XCTSkip("model not installed at \(url.path): \(ProjectPaths.modelHowTo)")
@@ -35,7 +35,7 @@ final class PyTorchParityTests: XCTestCase {
         return url
     }
 
-    func load(_ fx: Fixture, adapter: AdapterSpec, pooling: Pooling) throws -> (BertModel, ModelWeights) {
+    static func load(_ fx: Fixture, adapter: AdapterSpec, pooling: Pooling) throws -> (BertModel, ModelWeights) {
         let folder = try modelFolder()
         let spec = ModelSpec(config: try BertConfig.load(folder.appendingPathComponent("config.json")), adapter: adapter,
                              numLabels: 3, pooling: pooling, headDropout: 0.3)
@@ -132,7 +132,7 @@ final class PyTorchParityTests: XCTestCase {
         Threads.set(2)
         let fx = try Fixture("model_parity")
         for pooling in Pooling.allCases {
-            let (model, w) = try load(fx, adapter: AdapterSpec(kind: .full), pooling: pooling)
+            let (model, w) = try Self.load(fx, adapter: AdapterSpec(kind: .full), pooling: pooling)
             let ws = try checkForward(fx, model, w, pooling: pooling, hiddenLayers: pooling == .pooler)
             if pooling != .cls { try checkGradients(fx, model, w, ws, pooling: pooling) }
         }
@@ -143,7 +143,7 @@ final class PyTorchParityTests: XCTestCase {
         let fx = try Fixture("lora_parity")
         var a = AdapterSpec(kind: .lora); a.loraRank = 8; a.loraAlpha = 8
         for pooling in [Pooling.pooler, .mean] {
-            let (model, w) = try load(fx, adapter: a, pooling: pooling)
+            let (model, w) = try Self.load(fx, adapter: a, pooling: pooling)
             let ws = try checkForward(fx, model, w, pooling: pooling, hiddenLayers: false)
             try checkGradients(fx, model, w, ws, pooling: pooling)
         }
@@ -153,7 +153,7 @@ final class PyTorchParityTests: XCTestCase {
         Threads.set(2)
         let fx = try Fixture("ia3_parity")
         for pooling in [Pooling.pooler, .mean] {
-            let (model, w) = try load(fx, adapter: AdapterSpec(kind: .ia3), pooling: pooling)
+            let (model, w) = try Self.load(fx, adapter: AdapterSpec(kind: .ia3), pooling: pooling)
             let ws = try checkForward(fx, model, w, pooling: pooling, hiddenLayers: false)
             try checkGradients(fx, model, w, ws, pooling: pooling)
         }

@@ -24,7 +24,7 @@ public enum SessionRecording {
     public static func start(_ config: ExperimentConfig, sessions: URL, modelIdentity: ModelIdentity,
                              datasetIdentity: DatasetIdentity, now: Date = Date()) throws -> SessionWriter {
         let writer = try SessionWriter.create(in: sessions, config: config, modelIdentity: modelIdentity, datasetIdentity: datasetIdentity,
-                                              machine: .current(toolVersion: toolVersion), now: now)
+                                              machine: .current(toolVersion: toolVersion, precision: config.precision), now: now)
         let url = writer.folder.appendingPathComponent("config.json")
         do { try config.encoded().write(to: url, options: .atomic) } catch {
             // Nothing ran yet: the session is removed rather than left without its config.

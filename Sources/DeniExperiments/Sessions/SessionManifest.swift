@@ -68,18 +68,29 @@ public struct MachineInfo: Codable, Hashable, Sendable {
     public var toolVersion: String
     /// "debug" or "release".
     public var buildConfiguration: String
-    /// The GEMM backend (`GEMM.backend.name`); absent in sessions written before backends were selectable
-    /// (those used OpenBLAS). Runs reproduce bit for bit only with the same backend and thread count.
+    /// What computed the products (`GEMM.products.name`: "onednn", "openblas", "onednn-bf16", "bf16-emulated");
+    /// absent in sessions written before backends were selectable (those used OpenBLAS). Runs reproduce bit for bit
+    /// only with the same backend, precision and thread count.
     public var gemm: String?
+    /// The CPU model; absent in sessions written before it was recorded.
+    public var cpu: String?
 
     public init(hostname: String, cores: Int, operatingSystem: String, toolVersion: String, buildConfiguration: String,
-                gemm: String? = nil) {
+                gemm: String? = nil, cpu: String? = nil) {
         self.hostname = hostname; self.cores = cores; self.operatingSystem = operatingSystem
-        self.toolVersion = toolVersion; self.buildConfiguration = buildConfiguration; self.gemm = gemm
+        self.toolVersion = toolVersion; self.buildConfiguration = buildConfiguration; self.gemm = gemm; self.cpu = cpu
     }
 
-    /// This machine and build.
-    public static func current(toolVersion: String) -> MachineInfo {
+    /// The name of what computes products in `precision` here.
+    static func products(_ precision: Precision) -> String {
+        switch precision {
+        case .fp32: GEMM.backend.name
+        case .bf16: Precision.emulationRequested ? "bf16-emulated" : "onednn-bf16"
+        }
+    }
+
+    /// This machine and build, running products in `precision`.
+    public static func current(toolVersion: String, precision: Precision = .fp32) -> MachineInfo {
         let info = ProcessInfo.processInfo
         #if DEBUG
         let build = "debug"
@@ -88,7 +99,7 @@ public struct MachineInfo: Codable, Hashable, Sendable {
         #endif
         return MachineInfo(hostname: info.hostName, cores: info.activeProcessorCount,
                            operatingSystem: info.operatingSystemVersionString, toolVersion: toolVersion, buildConfiguration: build,
-                           gemm: GEMM.backend.name)
+                           gemm: products(precision), cpu: CPUInfo.current.model)
     }
 }
 

@@ -132,6 +132,12 @@ public enum ExperimentFields {
                                     flag: "eval-every", 0...10_000_000, \.evalEvery)),
         row(.protocolSettings, .int("threads", label: "Threads", help: "threads each run uses (fixed when the experiment is created)", flag: "threads",
                                     1...64, \.threads)),
+        row(.protocolSettings, SettingField("precision", label: "Precision", help: "fp32, or bf16 products with float32 accumulation (CPUs with AVX512_BF16 or AMX)",
+                                            valid: Precision.allCases.map(\.rawValue).joined(separator: ", "),
+                                            choices: Precision.allCases.map(\.rawValue), flag: "precision",
+                                            read: { $0.precision.rawValue },
+                                            write: { (c: inout ExperimentConfig, t: String) throws(FieldError) in c.precision = try FieldText.choice(t, Precision.self) },
+                                            check: { $0.precision.unsupportedReason() })),
     ]
 
     static func isFile(_ c: ExperimentConfig) -> Bool { DatasetRegistry.info(c.dataset) == nil }

@@ -11,8 +11,10 @@ public enum EngineBenchmark {
         public var kind: String
         /// "random" for synthetic unpadded batches, else the dataset whose real batches ran.
         public var data: String
-        /// The GEMM backend that ran the row (`GEMM.backend.name`).
+        /// What computed the row's products (`GEMM.products.name`: "onednn", "openblas", "onednn-bf16", "bf16-emulated").
         public var gemm: String
+        /// The precision of the products ("fp32" or "bf16").
+        public var precision: String
         public var batch: Int
         /// Longest sequence (synthetic rows: every sequence).
         public var length: Int
@@ -29,8 +31,16 @@ public enum EngineBenchmark {
         public var cpu: String
         public var isa: String
         public var kernel: String
+        /// PyTorch in float32 on the same workload, and this row's speed over it.
         public var pytorch_examples_per_s: Double?
         public var ratio_vs_pytorch: Double?
+        /// bf16 rows: PyTorch under CPU bf16 autocast on the same workload, and this row's speed over it.
+        public var pytorch_bf16_examples_per_s: Double?
+        public var ratio_vs_pytorch_bf16: Double?
+        /// bf16 rows: relative L2 distance of the logits and of the trainable gradients from the fp32 engine's, on
+        /// the row's first batch (one forward and backward, dropout off; `PrecisionParity`).
+        public var rel_l2_logits: Double?
+        public var rel_l2_gradients: Double?
         /// End-to-end rows: wall seconds from process start to exit.
         public var seconds: Double?
         public var pytorch_seconds: Double?
@@ -92,12 +102,12 @@ public enum EngineBenchmark {
         let gflops = Double(GEMM.flops - flops0) / elapsed / 1e9
         let real = batches.reduce(0.0) { $0 + Double($1.mask.reduce(0, +)) }, padded = batches.reduce(0.0) { $0 + Double($1.size * $1.length) }
         let count = batches.reduce(0) { $0 + $1.size }
-        return Row(tuning: base.layout.spec.adapter.kind.rawValue, kind: kind, data: data, gemm: GEMM.backend.name,
+        return Row(tuning: base.layout.spec.adapter.kind.rawValue, kind: kind, data: data, gemm: GEMM.products.name, precision: GEMM.precision.rawValue,
                    batch: batches.map(\.size).max()!, length: batches.map(\.length).max()!,
                    mean_length: real / Double(count), padding: 1 - real / padded,
                    examples_per_s: Double(examples) / elapsed, gflops: gflops, sgemm_fraction: gflops / sgemm,
                    peak_rss_mb: Double(TrainingRun.peakMemory()) / 1_048_576, steps: steps, threads: Threads.count,
-                   cpu: CPUInfo.current.model, isa: CPUInfo.current.features.joined(separator: " "), kernel: GEMM.backend.kernel)
+                   cpu: CPUInfo.current.model, isa: CPUInfo.current.features.joined(separator: " "), kernel: GEMM.products.kernel)
     }
 }
 
@@ -105,10 +115,10 @@ extension EngineBenchmark {
     /// A row for a whole run timed from process start to exit: `examples` training examples seen in `seconds`.
     public static func endToEndRow(tuning: String, data: String, batch: Int, length: Int, meanLength: Double, examples: Int,
                                    steps: Int, seconds: Double) -> Row {
-        var row = Row(tuning: tuning, kind: "e2e", data: data, gemm: GEMM.backend.name, batch: batch, length: length, mean_length: meanLength,
+        var row = Row(tuning: tuning, kind: "e2e", data: data, gemm: GEMM.products.name, precision: GEMM.precision.rawValue, batch: batch, length: length, mean_length: meanLength,
                       padding: 0, examples_per_s: Double(examples) / seconds, gflops: 0, sgemm_fraction: 0, peak_rss_mb: 0, steps: steps,
                       threads: Threads.count, cpu: CPUInfo.current.model, isa: CPUInfo.current.features.joined(separator: " "),
-                      kernel: GEMM.backend.kernel)
+                      kernel: GEMM.products.kernel)
         row.seconds = seconds
         return row
     }

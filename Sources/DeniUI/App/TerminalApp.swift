@@ -125,7 +125,7 @@ public final class TerminalApp {
         switch effect {
         case .estimateStart(let config):
             let estimate = ExperimentEstimate.make(config, samples: env.sessions.speedSamples(),
-                                                   machine: .current(toolVersion: SessionRecording.toolVersion))
+                                                   machine: .current(toolVersion: SessionRecording.toolVersion, precision: config.precision))
             dispatch(.startEstimated(config, estimate))
         case .previewData(let config):
             draw(force: false)
