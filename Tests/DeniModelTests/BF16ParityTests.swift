@@ -34,17 +34,21 @@ final class BF16ParityTests: XCTestCase {
     }
 
     func check(_ name: String, _ adapter: AdapterSpec) throws {
-        Threads.set(2)
-        defer { Threads.set(1) }
         let fx = try PyTorchParityTests.Fixture(name)
         let (model, w) = try PyTorchParityTests.load(fx, adapter: adapter, pooling: .mean)
-        let fp32 = pass(OneDNNBackend(), model, w, fx.batch)
-        let torch = try fx.file.floats("logits.mean")
+        try check(name, model, w, fx.batch, torch: try fx.file.floats("logits.mean"))
+    }
+
+    /// `torch`: PyTorch's float32 logits for `batch` (mean pooling).
+    func check(_ name: String, _ model: BertModel, _ w: ModelWeights, _ batch: Batch, torch: [Float]) throws {
+        Threads.set(2)
+        defer { Threads.set(1) }
+        let fp32 = pass(OneDNNBackend(), model, w, batch)
         var backends: [any GEMMBackend] = [BF16EmulationBackend(base: OneDNNBackend())]
         if let native = try? OneDNNBF16Backend() { backends.append(native) }
         var results: [String: (logits: [Float], gradients: [Float])] = [:]
         for backend in backends {
-            let bf16 = pass(backend, model, w, fx.batch)
+            let bf16 = pass(backend, model, w, batch)
             results[backend.name] = bf16
             let (l, g, t) = (relativeL2(bf16.logits, fp32.logits), relativeL2(bf16.gradients, fp32.gradients), relativeL2(bf16.logits, torch))
             print(String(format: "bf16 parity %-12@ %-22@ logits %.2e  gradients %.2e  logits vs PyTorch fp32 %.2e",
@@ -74,4 +78,12 @@ final class BF16ParityTests: XCTestCase {
     }
 
     func testIA3() throws { try check("ia3_parity", AdapterSpec(kind: .ia3)) }
+
+    /// UniPELT's products (gated LoRA, the prefix MLP, the bottleneck adapter) in bf16 too, against the `adapters`
+    /// library's fixture.
+    func testUniPELT() throws {
+        let f = try UniPELTParityTests.fixture()
+        let (model, w) = try UniPELTParityTests.load(f, pooling: .mean)
+        try check("unipelt_parity", model, w, try UniPELTParityTests.batch(f), torch: try f.floats("logits.mean"))
+    }
 }

@@ -8,12 +8,12 @@ import DeniCore
 /// shapes. Tolerances as PyTorchParityTests: hidden states, gates, pooled vectors, logits 1e-4 absolute; loss
 /// 1e-5; every trainable tensor's gradient norm and sampled entries within 1e-3 relative L2 error.
 final class UniPELTParityTests: XCTestCase {
-    func fixture() throws -> SafeTensorsFile {
+    static func fixture() throws -> SafeTensorsFile {
         let url = try XCTUnwrap(Bundle.module.url(forResource: "unipelt_parity", withExtension: "safetensors", subdirectory: "Fixtures"))
         return try SafeTensorsFile(url: url)
     }
 
-    func batch(_ f: SafeTensorsFile) throws -> Batch {
+    static func batch(_ f: SafeTensorsFile) throws -> Batch {
         let ids = try f.ints("input_ids"), types = try f.ints("token_type_ids"), mask = try f.ints("attention_mask")
         let shape = f.tensors["input_ids"]!.shape
         return Batch(ids: ids.map(Int32.init), typeIDs: types.map(Int32.init), mask: mask.map(Float.init),
@@ -21,7 +21,7 @@ final class UniPELTParityTests: XCTestCase {
     }
 
     /// The real model with the fixture's UniPELT tensors and head.
-    func load(_ f: SafeTensorsFile, pooling: Pooling) throws -> (BertModel, ModelWeights) {
+    static func load(_ f: SafeTensorsFile, pooling: Pooling) throws -> (BertModel, ModelWeights) {
         let folder = ProjectPaths.model()
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path) else {
             throw XCTSkip("model not installed at \(folder.path): \(ProjectPaths.modelHowTo)")
@@ -58,10 +58,10 @@ final class UniPELTParityTests: XCTestCase {
 
     func testForwardAndGradients() throws {
         Threads.set(2)
-        let f = try fixture(), b = try batch(f)
+        let f = try Self.fixture(), b = try Self.batch(f)
         var report: [String] = []
         for pooling in [Pooling.pooler, .mean] {
-            let (model, w) = try load(f, pooling: pooling)
+            let (model, w) = try Self.load(f, pooling: pooling)
             let ws = model.makeWorkspace(for: b)
             var o = BertModel.ForwardOptions()
             let loss = model.forward(w, b, ws, &o)
