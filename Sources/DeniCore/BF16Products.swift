@@ -28,7 +28,8 @@ public final class OneDNNBF16Backend: GEMMBackend, @unchecked Sendable {
         return "\(v.major).\(v.minor).\(v.patch)"
     }
 
-    public var name: String { "onednn-bf16" }
+    public static let backendName = "onednn-bf16"
+    public var name: String { Self.backendName }
     /// oneDNN's implementation for a typical projection (e.g. "brg:avx512_core_amx").
     public var kernel: String {
         let impl = (try? primitive(Shape(transA: false, transB: true, m: 400, n: 384, k: 384, ldc: 384, alpha: 1, beta: 0)))
@@ -77,7 +78,8 @@ public final class OneDNNBF16Backend: GEMMBackend, @unchecked Sendable {
 public struct BF16EmulationBackend: GEMMBackend {
     public let base: any GEMMBackend
     public init(base: any GEMMBackend) { self.base = base }
-    public var name: String { "bf16-emulated" }
+    public static let backendName = "bf16-emulated"
+    public var name: String { Self.backendName }
     public var kernel: String { "float32 \(base.name) on bf16-rounded operands" }
 
     public func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,

@@ -48,6 +48,14 @@ public enum GEMM {
         }
         self.precision = precision
     }
+
+    /// The name of what `use(precision)` makes compute the products (sessions record it before any product runs).
+    public static func productsName(_ precision: Precision) -> String {
+        switch precision {
+        case .fp32: backend.name
+        case .bf16: Precision.emulationRequested ? BF16EmulationBackend.backendName : OneDNNBF16Backend.backendName
+        }
+    }
     private static let counter = Atomic<Int>(0)
     /// FLOPs of every GEMM since the process started (2·M·N·K each).
     public static var flops: Int { counter.load(ordering: .relaxed) }

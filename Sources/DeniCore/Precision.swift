@@ -11,14 +11,6 @@ import Glibc
 ///   bf16 copy of a weight exists that an optimiser step, a noise draw or an interpolation could leave stale.
 public enum Precision: String, Codable, CaseIterable, Sendable {
     case fp32, bf16
-
-    /// What the precision means, for help texts and reports.
-    public var summary: String {
-        switch self {
-        case .fp32: "float32 products"
-        case .bf16: "bf16 operands, float32 accumulation (oneDNN matmul); float32 weights, optimiser and everything else"
-        }
-    }
 }
 
 /// Why a precision cannot run here.
@@ -29,7 +21,7 @@ public struct PrecisionError: Error, CustomStringConvertible, Sendable {
 extension Precision {
     /// `DENI_BF16=emulate`: bf16 products as float32 products of operands rounded to bf16 (the same numbers up to the
     /// order of the float32 sums). A development aid for CPUs without bf16 instructions — slower than fp32 and never
-    /// chosen unless this variable asks for it; sessions record it ("bf16 emulated").
+    /// chosen unless this variable asks for it; sessions record it (`BF16EmulationBackend.backendName`).
     public static var emulationRequested: Bool { getenv("DENI_BF16").map { String(cString: $0) } == "emulate" }
 
     /// Why `cpu` has no instructions for this precision, or nil. bf16 needs AVX512_BF16 or AMX-BF16: oneDNN 2.6 has

@@ -13,44 +13,32 @@ import DeniCore
 final class BF16ParityTests: XCTestCase {
     static let logitsTolerance = 2e-2, gradientsTolerance = 5e-2
 
-    func relativeL2(_ a: [Float], _ reference: [Float]) -> Double {
-        var diff = 0.0, norm = 0.0
-        for (x, r) in zip(a, reference) { diff += Double(x - r) * Double(x - r); norm += Double(r) * Double(r) }
-        return (diff / norm).squareRoot()
-    }
-
     /// Logits and trainable gradients of one forward and backward with `backend` computing every product.
-    func pass(_ backend: any GEMMBackend, _ model: BertModel, _ w: ModelWeights, _ batch: Batch) -> (logits: [Float], gradients: [Float]) {
+    func pass(_ backend: any GEMMBackend, _ w: ModelWeights, _ batch: Batch) -> (logits: [Float], gradients: [Float]) {
         let saved = GEMM.backend
         GEMM.backend = backend
         defer { GEMM.backend = saved }
-        let ws = model.makeWorkspace(for: batch)
-        var o = BertModel.ForwardOptions()
-        model.forward(w, batch, ws, &o)
-        let g = Gradients(layout: w.layout)
-        g.zero()
-        model.backward(w, g, batch, ws)
-        return (ws.logits.array, g.buffer.array)
+        return PrecisionParity.pass(w, batch)
     }
 
     func check(_ name: String, _ adapter: AdapterSpec) throws {
         let fx = try PyTorchParityTests.Fixture(name)
-        let (model, w) = try PyTorchParityTests.load(fx, adapter: adapter, pooling: .mean)
-        try check(name, model, w, fx.batch, torch: try fx.file.floats("logits.mean"))
+        let (_, w) = try PyTorchParityTests.load(fx, adapter: adapter, pooling: .mean)
+        try check(name, w, fx.batch, torch: try fx.file.floats("logits.mean"))
     }
 
     /// `torch`: PyTorch's float32 logits for `batch` (mean pooling).
-    func check(_ name: String, _ model: BertModel, _ w: ModelWeights, _ batch: Batch, torch: [Float]) throws {
+    func check(_ name: String, _ w: ModelWeights, _ batch: Batch, torch: [Float]) throws {
         Threads.set(2)
         defer { Threads.set(1) }
-        let fp32 = pass(OneDNNBackend(), model, w, batch)
+        let fp32 = pass(OneDNNBackend(), w, batch)
         var backends: [any GEMMBackend] = [BF16EmulationBackend(base: OneDNNBackend())]
         if let native = try? OneDNNBF16Backend() { backends.append(native) }
         var results: [String: (logits: [Float], gradients: [Float])] = [:]
         for backend in backends {
-            let bf16 = pass(backend, model, w, batch)
+            let bf16 = pass(backend, w, batch)
             results[backend.name] = bf16
-            let (l, g, t) = (relativeL2(bf16.logits, fp32.logits), relativeL2(bf16.gradients, fp32.gradients), relativeL2(bf16.logits, torch))
+            let (l, g, t) = (PrecisionParity.relativeL2(bf16.logits, fp32.logits), PrecisionParity.relativeL2(bf16.gradients, fp32.gradients), PrecisionParity.relativeL2(bf16.logits, torch))
             print(String(format: "bf16 parity %-12@ %-22@ logits %.2e  gradients %.2e  logits vs PyTorch fp32 %.2e",
                          name as NSString, backend.name as NSString, l, g, t))
             XCTAssertLessThan(l, Self.logitsTolerance, "\(name) \(backend.name): logits")
@@ -65,7 +53,7 @@ final class BF16ParityTests: XCTestCase {
             // accumulation order (BF16Tests), but a last-bit difference flips the bf16 rounding of some activations
             // downstream, and over six layers the two land as far apart as either is from fp32 (measured on an Intel
             // Xeon with AMX: 3.9e-3 to 5.9e-3 for the logits, 5.4e-3 to 6.2e-3 for the gradients).
-            let (l, g) = (relativeL2(native.logits, emulated.logits), relativeL2(native.gradients, emulated.gradients))
+            let (l, g) = (PrecisionParity.relativeL2(native.logits, emulated.logits), PrecisionParity.relativeL2(native.gradients, emulated.gradients))
             print(String(format: "bf16 parity %-12@ native vs emulated: logits %.2e  gradients %.2e", name as NSString, l, g))
         }
     }
@@ -83,7 +71,7 @@ final class BF16ParityTests: XCTestCase {
     /// library's fixture.
     func testUniPELT() throws {
         let f = try UniPELTParityTests.fixture()
-        let (model, w) = try UniPELTParityTests.load(f, pooling: .mean)
-        try check("unipelt_parity", model, w, try UniPELTParityTests.batch(f), torch: try f.floats("logits.mean"))
+        let (_, w) = try UniPELTParityTests.load(f, pooling: .mean)
+        try check("unipelt_parity", w, try UniPELTParityTests.batch(f), torch: try f.floats("logits.mean"))
     }
 }

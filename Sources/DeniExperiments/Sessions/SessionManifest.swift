@@ -81,14 +81,6 @@ public struct MachineInfo: Codable, Hashable, Sendable {
         self.toolVersion = toolVersion; self.buildConfiguration = buildConfiguration; self.gemm = gemm; self.cpu = cpu
     }
 
-    /// The name of what computes products in `precision` here.
-    static func products(_ precision: Precision) -> String {
-        switch precision {
-        case .fp32: GEMM.backend.name
-        case .bf16: Precision.emulationRequested ? "bf16-emulated" : "onednn-bf16"
-        }
-    }
-
     /// This machine and build, running products in `precision`.
     public static func current(toolVersion: String, precision: Precision = .fp32) -> MachineInfo {
         let info = ProcessInfo.processInfo
@@ -99,7 +91,7 @@ public struct MachineInfo: Codable, Hashable, Sendable {
         #endif
         return MachineInfo(hostname: info.hostName, cores: info.activeProcessorCount,
                            operatingSystem: info.operatingSystemVersionString, toolVersion: toolVersion, buildConfiguration: build,
-                           gemm: products(precision), cpu: CPUInfo.current.model)
+                           gemm: GEMM.productsName(precision), cpu: CPUInfo.current.model)
     }
 }
 
