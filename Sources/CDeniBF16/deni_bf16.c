@@ -84,7 +84,7 @@ const float *deni_bf16_rounded(int slot, const float *src, size_t rows, size_t c
 struct deni_bf16_matmul {
     dnnl_primitive_t primitive;
     dnnl_memory_desc_t a, b, c;
-    int transA, transB;
+    int transA, transB, prepared;
     int64_t m, n, k;
     size_t scratchBytes;
     const char *impl;
@@ -95,16 +95,18 @@ static dnnl_status_t engineStatus;
 static pthread_once_t engineOnce = PTHREAD_ONCE_INIT;
 static void makeEngine(void) { engineStatus = dnnl_engine_create(&engine, dnnl_cpu, 0); }
 
-deni_bf16_matmul *deni_bf16_matmul_create(int transA, int transB, int64_t m, int64_t n, int64_t k, int64_t ldc,
-                                          float alpha, float beta, int *status) {
+deni_bf16_matmul *deni_bf16_matmul_create(int transA, int transB, int64_t m, int64_t n, int64_t k, int64_t ldb,
+                                          int64_t ldc, float alpha, float beta, int *status) {
     pthread_once(&engineOnce, makeEngine);
     if (engineStatus != dnnl_success) { *status = engineStatus; return NULL; }
     deni_bf16_matmul *p = calloc(1, sizeof *p);
     if (!p) { *status = dnnl_out_of_memory; return NULL; }
-    p->transA = transA; p->transB = transB; p->m = m; p->n = n; p->k = k;
-    // op(A)[m, k] packed in A's own layout: rows of k (as stored) or, transposed, columns of m.
+    p->transA = transA; p->transB = transB; p->m = m; p->n = n; p->k = k; p->prepared = ldb != 0;
+    // op(A)[m, k] packed in A's own layout: rows of k (as stored) or, transposed, columns of m. B likewise, or, when
+    // prepared, in place in its prepared weight with row length ldb.
+    int64_t bLD = ldb ? ldb : (transB ? k : n);
     dnnl_dims_t aDims = {m, k}, aStrides = {transA ? 1 : k, transA ? m : 1};
-    dnnl_dims_t bDims = {k, n}, bStrides = {transB ? 1 : n, transB ? k : 1};
+    dnnl_dims_t bDims = {k, n}, bStrides = {transB ? 1 : bLD, transB ? bLD : 1};
     dnnl_dims_t cDims = {m, n}, cStrides = {ldc, 1};
     dnnl_status_t s = dnnl_memory_desc_init_by_strides(&p->a, 2, aDims, dnnl_bf16, aStrides);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_strides(&p->b, 2, bDims, dnnl_bf16, bStrides);
@@ -145,7 +147,9 @@ deni_bf16_matmul *deni_bf16_matmul_create(int transA, int transB, int64_t m, int
 
 const char *deni_bf16_matmul_impl(const deni_bf16_matmul *p) { return p->impl; }
 
-int deni_bf16_matmul_run(const deni_bf16_matmul *p, const float *a, int64_t lda, const float *b, int64_t ldb, float *c) {
+int deni_bf16_matmul_run(const deni_bf16_matmul *p, const float *a, int64_t lda, const float *b, int64_t ldb,
+                         const uint16_t *bPrepared, float *c) {
+    if (p->prepared != (bPrepared != NULL)) return dnnl_invalid_arguments;
     omp_set_num_threads(1);
     if (!stream) {
         dnnl_status_t s = dnnl_stream_create(&stream, engine, dnnl_stream_default_flags);
@@ -153,9 +157,12 @@ int deni_bf16_matmul_run(const deni_bf16_matmul *p, const float *a, int64_t lda,
     }
     // Pack each operand as stored: A is m × k (or k × m transposed), B is k × n (or n × k transposed).
     uint16_t *pa = reserve(&packed[0], (size_t)(p->m * p->k) * 2);
-    uint16_t *pb = reserve(&packed[1], (size_t)(p->k * p->n) * 2);
     if (p->transA) deni_bf16_pack(a, p->k, p->m, lda, pa); else deni_bf16_pack(a, p->m, p->k, lda, pa);
-    if (p->transB) deni_bf16_pack(b, p->n, p->k, ldb, pb); else deni_bf16_pack(b, p->k, p->n, ldb, pb);
+    uint16_t *pb = (uint16_t *)bPrepared;
+    if (!pb) {
+        pb = reserve(&packed[1], (size_t)(p->k * p->n) * 2);
+        if (p->transB) deni_bf16_pack(b, p->n, p->k, ldb, pb); else deni_bf16_pack(b, p->k, p->n, ldb, pb);
+    }
     void *pad = p->scratchBytes ? reserve(&scratch, p->scratchBytes) : NULL;
     dnnl_memory_t ma = NULL, mb = NULL, mc = NULL, ms = NULL;
     dnnl_memory_desc_t scratchDesc;

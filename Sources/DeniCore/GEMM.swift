@@ -19,6 +19,23 @@ public protocol GEMMBackend: Sendable {
                alpha: Float, a: UnsafePointer<Float>, lda: Int,
                b: UnsafePointer<Float>, ldb: Int,
                beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int)
+    /// The weight copies this backend multiplies instead of float32 weights (bf16), or nil (float32 as they are).
+    var preparedWeights: PreparedWeights? { get }
+    /// The same product with B given also as its prepared form (`preparedWeights`' copy of B's first element).
+    func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+               alpha: Float, a: UnsafePointer<Float>, lda: Int,
+               b: UnsafePointer<Float>, ldb: Int, bPrepared: UnsafeRawPointer,
+               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int)
+}
+
+extension GEMMBackend {
+    public var preparedWeights: PreparedWeights? { nil }
+    public func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+                      alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                      b: UnsafePointer<Float>, ldb: Int, bPrepared: UnsafeRawPointer,
+                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
 }
 
 /// The project's one GEMM entry point. Counts FLOPs (2·M·N·K) of every product in `flops` (atomic).
@@ -66,19 +83,25 @@ public enum GEMM {
     /// C = alpha·op(A)·op(B) + beta·C. Large products are split into `Threads.count` blocks of rows or
     /// columns of C, each computed by a single-threaded BLAS call on its own thread (the partition depends
     /// only on the shape and the thread count, so results are deterministic for a thread layout).
+    /// `bWeight` names B when it is a model weight (contiguous, `ldb` its row length): a bf16 backend then multiplies
+    /// its prepared copy, made once per version of the weight's buffer, instead of rounding B in every product.
     @inline(__always)
     public static func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
                              alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
-                             b: UnsafePointer<Float>, ldb: Int,
+                             b: UnsafePointer<Float>, ldb: Int, bWeight: WeightOperand? = nil,
                              beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if m == 0 || n == 0 { return }
         counter.add(2 &* m &* n &* k, ordering: .relaxed)
+        let products = self.products
+        // The weight's prepared copy, made (if stale) on this thread before any split.
+        let prepared = bWeight.flatMap { w in products.preparedWeights?.prepared(w, b) }
         let parts = Threads.count
         if parts <= 1 || m &* n &* k < splitThreshold || Threads.isInsideParallelRegion {
-            products.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            run(products, transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, prepared, 0,
+                beta: beta, c: c, ldc: ldc)
             return
         }
-        let backend = UncheckedSendable(self.products)
+        let backend = UncheckedSendable(products)
         let (pa, pb, pc) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
         if n >= m {
             // Split the columns of C: B's rows (transposed) or columns (not transposed).
@@ -87,8 +110,8 @@ public enum GEMM {
                 let j0 = p * size, j1 = min(n, j0 + size)
                 guard j0 < j1 else { return }
                 let bOff = transB == .transpose ? j0 * ldb : j0
-                backend.value.sgemm(transA, transB, m: m, n: j1 - j0, k: k, alpha: alpha, a: pa.value, lda: lda,
-                                    b: pb.value + bOff, ldb: ldb, beta: beta, c: pc.value + j0, ldc: ldc)
+                run(backend.value, transA, transB, m: m, n: j1 - j0, k: k, alpha: alpha, a: pa.value, lda: lda,
+                    b: pb.value + bOff, ldb: ldb, prepared, bOff, beta: beta, c: pc.value + j0, ldc: ldc)
             }
         } else {
             // Split the rows of C: A's rows (not transposed) or columns (transposed).
@@ -97,9 +120,23 @@ public enum GEMM {
                 let i0 = p * size, i1 = min(m, i0 + size)
                 guard i0 < i1 else { return }
                 let aOff = transA == .transpose ? i0 : i0 * lda
-                backend.value.sgemm(transA, transB, m: i1 - i0, n: n, k: k, alpha: alpha, a: pa.value + aOff, lda: lda,
-                                    b: pb.value, ldb: ldb, beta: beta, c: pc.value + i0 * ldc, ldc: ldc)
+                run(backend.value, transA, transB, m: i1 - i0, n: n, k: k, alpha: alpha, a: pa.value + aOff, lda: lda,
+                    b: pb.value, ldb: ldb, prepared, 0, beta: beta, c: pc.value + i0 * ldc, ldc: ldc)
             }
+        }
+    }
+
+    /// One backend call; B's prepared copy (if any) advanced by `bOff` elements like B itself.
+    @inline(__always)
+    private static func run(_ backend: any GEMMBackend, _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+                            alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                            _ prepared: PreparedOperand?, _ bOff: Int,
+                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if let prepared {
+            backend.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                          bPrepared: prepared.advanced(by: bOff), beta: beta, c: c, ldc: ldc)
+        } else {
+            backend.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         }
     }
 }

@@ -78,6 +78,9 @@ public final class BertModel: @unchecked Sendable {
     @discardableResult
     public func forward(_ m: ModelWeights, _ batch: Batch, _ ws: Workspace, _ options: inout ForwardOptions) -> Float {
         FloatingPointMode.enter()
+        // The one hook for prepared (bf16) weight copies: the trainable weights may have changed since the last pass,
+        // and do not change until this pass's backward has run.
+        m.params.markChanged()
         ws.reshape(for: batch)
         let rl = ws.rows
         let B = ws.B, T = ws.T, H = ws.H, R = rl.R, NH = ws.NH, FF = ws.FF
@@ -169,7 +172,7 @@ public final class BertModel: @unchecked Sendable {
             }
         }
         if layout.spec.pooling == .pooler {
-            GEMM.sgemm(.none, .transpose, m: B, n: H, k: H, a: pin, lda: H, b: m.pointer(poolerW), ldb: H, c: ws.pooled.pointer, ldc: H)
+            GEMM.sgemm(.none, .transpose, m: B, n: H, k: H, a: pin, lda: H, b: m.pointer(poolerW), ldb: H, bWeight: m.operand(poolerW), c: ws.pooled.pointer, ldc: H)
             addBias(ws.pooled.pointer, m.pointer(poolerB), rows: B, n: H)
             for i in 0..<(B * H) { ws.pooled[i] = tanhf(ws.pooled[i]) }
         } else {
@@ -315,7 +318,7 @@ public final class BertModel: @unchecked Sendable {
                 GEMM.sgemm(.transpose, .none, m: H, n: H, k: B, a: dpooled, lda: H, b: ws.poolIn.pointer, ldb: H, beta: 1, c: gw, ldc: H)
             }
             let dcls = ws.dQ.pointer
-            GEMM.sgemm(.none, .none, m: B, n: H, k: H, a: dpooled, lda: H, b: m.pointer(poolerW), ldb: H, c: dcls, ldc: H)
+            GEMM.sgemm(.none, .none, m: B, n: H, k: H, a: dpooled, lda: H, b: m.pointer(poolerW), ldb: H, bWeight: m.operand(poolerW), c: dcls, ldc: H)
             for b in 0..<B { (dX + rl.start[b] * H).update(from: dcls + b * H, count: H) }
         case .cls:
             for b in 0..<B { (dX + rl.start[b] * H).update(from: dpooled + b * H, count: H) }

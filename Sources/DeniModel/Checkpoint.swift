@@ -31,6 +31,9 @@ extension ModelWeights {
             }
             pending.append((id, try file.floats(info.name)))
         }
-        for (id, values) in pending { values.withUnsafeBufferPointer { pointer(id).update(from: $0.baseAddress!, count: values.count) } }
+        for (id, values) in pending {
+            values.withUnsafeBufferPointer { pointer(id).update(from: $0.baseAddress!, count: values.count) }
+            markChanged(id)
+        }
     }
 }

@@ -43,7 +43,7 @@ struct LinearSite {
 
     /// y = input Wᵀ + b. input: (rows, in), y: (rows, out)
     func plainForward(_ m: ModelWeights, _ y: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, rows: Int) {
-        GEMM.sgemm(.none, .transpose, m: rows, n: outF, k: inF, a: input, lda: inF, b: m.pointer(w), ldb: inF, c: y, ldc: outF)
+        GEMM.sgemm(.none, .transpose, m: rows, n: outF, k: inF, a: input, lda: inF, b: m.pointer(w), ldb: inF, bWeight: m.operand(w), c: y, ldc: outF)
         addBias(y, m.pointer(b), rows: rows, n: outF)
     }
 
@@ -55,7 +55,7 @@ struct LinearSite {
             GEMM.sgemm(.transpose, .none, m: outF, n: inF, k: rows, a: dy, lda: outF, b: input, ldb: inF, beta: 1, c: gw, ldc: inF)
         }
         if let dx {
-            GEMM.sgemm(.none, .none, m: rows, n: inF, k: outF, a: dy, lda: outF, b: m.pointer(w), ldb: inF,
+            GEMM.sgemm(.none, .none, m: rows, n: inF, k: outF, a: dy, lda: outF, b: m.pointer(w), ldb: inF, bWeight: m.operand(w),
                        beta: accumulate ? 1 : 0, c: dx, ldc: inF)
         }
     }

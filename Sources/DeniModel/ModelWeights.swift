@@ -23,6 +23,19 @@ public final class ModelWeights: @unchecked Sendable {
         return (t.trainable ? params.pointer : frozen.pointer) + t.offset
     }
 
+    /// Tensor `id` as a GEMM weight operand: a bf16 backend multiplies its prepared copy, made again only when the
+    /// tensor's buffer is marked changed. The trainable buffer is marked at the start of every forward pass
+    /// (`BertModel.forward`), since anything may have moved the weights between passes (an optimiser step, DENI's
+    /// noise or interpolation, weight noise, SWA/EMA, mixout, a member loaded); the frozen buffer only by the writes
+    /// below (`set`, checkpoint and pre-trained loads).
+    @inline(__always) public func operand(_ id: Int) -> WeightOperand {
+        let t = layout.tensors[id]
+        return (t.trainable ? params : frozen).weight(offset: t.offset, count: t.count)
+    }
+
+    /// Marks the buffer holding tensor `id` changed (its prepared copies are stale).
+    func markChanged(_ id: Int) { (layout.tensors[id].trainable ? params : frozen).markChanged() }
+
     public func tensor(_ name: String) -> [Float]? {
         guard let id = layout.id(name) else { return nil }
         return Array(UnsafeBufferPointer(start: pointer(id), count: layout.tensors[id].count))
@@ -32,6 +45,7 @@ public final class ModelWeights: @unchecked Sendable {
         guard let id = layout.id(name) else { preconditionFailure("no tensor \(name)") }
         precondition(values.count == layout.tensors[id].count, "size mismatch for \(name)")
         values.withUnsafeBufferPointer { pointer(id).update(from: $0.baseAddress!, count: values.count) }
+        markChanged(id)
     }
 
     /// Loads a pre-trained BERT folder (config.json + model.safetensors) and initialises the new tensors
@@ -110,6 +124,7 @@ public final class ModelWeights: @unchecked Sendable {
                 throw ModelError(file.path, "tensor '\(info.name)' holds a non-finite value at element \(bad)")
             }
             values.withUnsafeBufferPointer { pointer(id).update(from: $0.baseAddress!, count: values.count) }
+            markChanged(id)
         }
     }
 
@@ -119,6 +134,7 @@ public final class ModelWeights: @unchecked Sendable {
         for (id, t) in layout.tensors.enumerated() {
             guard let initialiser = t.initialiser else { continue }
             initialiser.fill(UnsafeMutableBufferPointer(start: pointer(id), count: t.count), &r)
+            markChanged(id)
         }
     }
 }

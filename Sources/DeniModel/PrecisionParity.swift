@@ -1,5 +1,4 @@
 import DeniCore
-import DeniModel
 
 /// How far a precision's model output lands from the fp32 engine's: one forward and backward (dropout off) of the
 /// same weights on the same batch in fp32 and in `precision`, compared by relative L2 distance

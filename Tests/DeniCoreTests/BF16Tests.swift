@@ -2,26 +2,26 @@ import XCTest
 import CDeniBF16
 @testable import DeniCore
 
+/// Round to nearest, ties to even, computed from the two bf16 neighbours' distances in Double (not from bit tricks).
+func referenceRound(_ x: Float) -> Float {
+    let bits = x.bitPattern
+    if x.isNaN { return x }
+    if x.isSubnormal || x == 0 { return x.sign == .minus ? -0.0 : 0.0 }
+    if x.isInfinite { return x }
+    let lower = bits & 0xffff_0000, upper = lower &+ 0x1_0000
+    func value(_ b: UInt32) -> Double {
+        // The step past the largest bf16 is 2^128 (overflow rounds to infinity when nearer to it).
+        b & 0x7fff_ffff == 0x7f80_0000 ? (b >> 31 == 1 ? -0x1p128 : 0x1p128) : Double(Float(bitPattern: b))
+    }
+    let dl = abs(Double(x) - value(lower)), du = abs(value(upper) - Double(x))
+    let pick = dl < du ? lower : du < dl ? upper : (lower & 0x1_0000 == 0 ? lower : upper)
+    return Float(bitPattern: pick)
+}
+
 /// bf16 precision: the rounding against an independent reference, the emulated products against a Double reference
 /// on rounded operands, oneDNN's bf16 matmul against the same reference where the CPU has bf16 instructions, and the
 /// refusal where it has none.
 final class BF16Tests: XCTestCase {
-    /// Round to nearest, ties to even, computed from the two bf16 neighbours' distances in Double (not from bit tricks).
-    private func referenceRound(_ x: Float) -> Float {
-        let bits = x.bitPattern
-        if x.isNaN { return x }
-        if x.isSubnormal || x == 0 { return x.sign == .minus ? -0.0 : 0.0 }
-        if x.isInfinite { return x }
-        let lower = bits & 0xffff_0000, upper = lower &+ 0x1_0000
-        func value(_ b: UInt32) -> Double {
-            // The step past the largest bf16 is 2^128 (overflow rounds to infinity when nearer to it).
-            b & 0x7fff_ffff == 0x7f80_0000 ? (b >> 31 == 1 ? -0x1p128 : 0x1p128) : Double(Float(bitPattern: b))
-        }
-        let dl = abs(Double(x) - value(lower)), du = abs(value(upper) - Double(x))
-        let pick = dl < du ? lower : du < dl ? upper : (lower & 0x1_0000 == 0 ? lower : upper)
-        return Float(bitPattern: pick)
-    }
-
     private func rounded(_ values: [Float]) -> [Float] {
         var out = [Float](repeating: .nan, count: values.count)
         values.withUnsafeBufferPointer { src in

@@ -16,15 +16,18 @@ void deni_bf16_round(const float *src, size_t rows, size_t cols, size_t ld, floa
 const float *deni_bf16_rounded(int slot, const float *src, size_t rows, size_t cols, size_t ld);
 
 /// A bf16 × bf16 → float32 matmul primitive for one shape: C[m, n] = alpha·op(A)[m, k]·op(B)[k, n] + beta·C,
-/// row-major C with leading dimension ldc; A and B are read as float32 and packed to bf16 in the operand's own
-/// layout (transposed operands stay transposed).
+/// row-major C with leading dimension ldc; A (and B, unless it comes prepared) is read as float32 and packed to bf16
+/// in the operand's own layout (transposed operands stay transposed).
 typedef struct deni_bf16_matmul deni_bf16_matmul;
 
-/// Creates the primitive; NULL with *status set (a dnnl_status_t) when oneDNN has no implementation here.
-deni_bf16_matmul *deni_bf16_matmul_create(int transA, int transB, int64_t m, int64_t n, int64_t k, int64_t ldc,
-                                          float alpha, float beta, int *status);
+/// Creates the primitive; NULL with *status set (a dnnl_status_t) when oneDNN has no implementation here. ldb 0:
+/// B is packed in each run; otherwise B comes prepared (bf16, as stored, row length ldb) to every run.
+deni_bf16_matmul *deni_bf16_matmul_create(int transA, int transB, int64_t m, int64_t n, int64_t k, int64_t ldb,
+                                          int64_t ldc, float alpha, float beta, int *status);
 /// oneDNN's name for the implementation it picked (e.g. "brg:avx512_core_amx", "gemm:jit").
 const char *deni_bf16_matmul_impl(const deni_bf16_matmul *p);
-/// Runs the primitive on the calling thread: packs op(A) and op(B) into the thread's bf16 buffers and executes on
-/// the thread's own stream with the thread's own scratchpad. Returns a dnnl_status_t (0: success).
-int deni_bf16_matmul_run(const deni_bf16_matmul *p, const float *a, int64_t lda, const float *b, int64_t ldb, float *c);
+/// Runs the primitive on the calling thread: packs op(A), and op(B) unless it comes prepared (bPrepared: B's bf16
+/// copy, exactly when the primitive was created with an ldb), into the thread's bf16 buffers and executes on the
+/// thread's own stream with the thread's own scratchpad. Returns a dnnl_status_t (0: success).
+int deni_bf16_matmul_run(const deni_bf16_matmul *p, const float *a, int64_t lda, const float *b, int64_t ldb,
+                         const uint16_t *bPrepared, float *c);

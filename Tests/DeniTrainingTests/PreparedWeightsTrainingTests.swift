@@ -1,0 +1,88 @@
+import XCTest
+import DeniCore
+import DeniModel
+@testable import DeniTraining
+
+/// The bf16 weight copies stay true through every way a strategy moves the weights — optimiser steps, DENI's noise and
+/// interpolation, weight and prior noise, SWA and EMA, mixout, ensemble members — for every tuning: a run whose
+/// products multiply weights prepared once per forward pass (`BertModel.forward`'s hook) trains to the same bits as a
+/// run that rounds every weight inside every product. A stale copy anywhere would change a loss or a prediction.
+final class PreparedWeightsTrainingTests: XCTestCase {
+    struct Trace: Equatable {
+        var status: RunStatus
+        var metrics: RunMetrics?
+        var losses: [Double]
+        var evaluations: [Double]
+    }
+
+    func trace(_ setup: RunSetup, _ kind: AdapterSpec.Kind, _ backend: any GEMMBackend) throws -> Trace {
+        let saved = GEMM.backend
+        GEMM.backend = backend
+        Threads.set(1)
+        defer { GEMM.backend = saved }
+        let base = try Tiny.base(kind)
+        let rec = Recorder()
+        let outcome = TrainingRun(setup: setup, model: BertModel(layout: base.layout), base: base, sink: rec, control: nil).run()
+        var t = Trace(status: outcome.status, metrics: outcome.metrics, losses: [], evaluations: [])
+        for e in rec.events {
+            switch e {
+            case let .step(_, _, _, loss, _, _): t.losses.append(loss)
+            case let .evaluation(_, _, accuracy, f1, loss, _, _): t.evaluations += [accuracy, f1, loss]
+            default: break
+            }
+        }
+        return t
+    }
+
+    func testEveryStrategyAndTuningTrainsTheSameOnPreparedWeights() throws {
+        let perCall = BF16EmulationBackend(base: OneDNNBackend(), preparesWeights: false)
+        let prepared = BF16EmulationBackend(base: OneDNNBackend())
+        var checked = 0
+        for kind in AdapterSpec.Kind.allCases {
+            for strategy in StrategyKind.allCases where strategy != .augment && strategy != .deniAugment {
+                var setup = Tiny.setup(strategy, epochs: 2)
+                setup.fullFineTuning = kind == .full
+                let before = PreparedWeights.bf16Rounded.statistics.preparations
+                let want = try trace(setup, kind, perCall)
+                let got = try trace(setup, kind, prepared)
+                let preparations = PreparedWeights.bf16Rounded.statistics.preparations - before
+                XCTAssertEqual(got, want, "\(kind) \(strategy): prepared weights changed the run")
+                XCTAssertFalse(want.losses.isEmpty, "\(kind) \(strategy): no steps")
+                XCTAssertGreaterThan(preparations, 0, "\(kind) \(strategy): no weight was prepared")
+                if want.status == .finished { checked += 1 }
+            }
+        }
+        XCTAssertGreaterThanOrEqual(checked, 4 * 10, "most strategy × tuning pairs finish")
+    }
+
+    /// Frozen weights are prepared once for the process; a full fine-tuning run's trainable ones once per forward pass
+    /// (not again for the backward pass's products).
+    func testFrozenWeightsArePreparedOnceAndTrainableOncePerPass() throws {
+        let prepared = BF16EmulationBackend(base: OneDNNBackend())
+        for kind in [AdapterSpec.Kind.lora, .full] {
+            var setup = Tiny.setup(.standard, epochs: 2)
+            setup.fullFineTuning = kind == .full
+            let saved = GEMM.backend
+            GEMM.backend = prepared
+            defer { GEMM.backend = saved }
+            Threads.set(1)
+            let base = try Tiny.base(kind)
+            let model = BertModel(layout: base.layout)
+            let sites = Tiny.config.numLayers * 6
+            // Warm: the frozen copies (LoRA) exist after the first run.
+            _ = TrainingRun(setup: setup, model: model, base: base, sink: nil, control: nil).run()
+            let before = PreparedWeights.bf16Rounded.statistics.preparations
+            let rec = Recorder()
+            _ = TrainingRun(setup: setup, model: model, base: base, sink: rec, control: nil).run()
+            let added = PreparedWeights.bf16Rounded.statistics.preparations - before
+            let steps = rec.events.filter { $0.kind == "step" }.count
+            switch kind {
+            case .lora: XCTAssertEqual(added, 0, "LoRA: the frozen matrices are never prepared again")
+            default:
+                // Each forward pass (training steps and evaluation batches) prepares each matrix once, at most.
+                XCTAssertGreaterThanOrEqual(added, steps * sites, "full: every step prepares its matrices")
+                XCTAssertLessThan(added, 2 * steps * sites, "full: the backward pass reuses the forward pass's copies")
+            }
+        }
+    }
+}
