@@ -47,11 +47,11 @@ struct UICommand: ParsableCommand {
             datasets: DatasetChoice.registered(dataDirectory: dataURL),
             initialConfig: ExperimentConfig(),
             modelPath: modelURL.path,
+            dataDirectory: dataURL,
             presetsDirectory: sessionsURL.deletingLastPathComponent().appendingPathComponent("presets"),
             logFile: sessionsURL.appendingPathComponent("ui.log"),
             forceASCII: ascii,
             theme: themeKind)
-        env.dataDirectory = dataURL
         env.initialSession = try replay.map { try DeniExperiments.SessionCatalog.resolve($0, in: sessionsURL).path }
         let code = try runTerminalUI(env)
         if code != 0 { throw ExitCode(code) }

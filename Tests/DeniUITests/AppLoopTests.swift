@@ -9,7 +9,7 @@ final class AppLoopTests: XCTestCase {
     func env(driver: any ExperimentDriver = SyntheticDriver(delayPerStep: 0, stepsPerRun: 30),
              catalog: any SessionStore = MemoryCatalog(sessions: [:]), presets: URL? = nil) throws -> UIEnvironment {
         UIEnvironment(driver: driver, sessions: catalog, datasets: Fixture.datasets, initialConfig: Fixture.config,
-                      modelPath: try Fixture.modelFolder(), presetsDirectory: presets)
+                      modelPath: try Fixture.modelFolder(), dataDirectory: ProjectPaths.data(), presetsDirectory: presets)
     }
 
     /// Steps the loop until `done` holds (or fails after `timeout` seconds).

@@ -117,14 +117,16 @@ public struct UIEnvironment: Sendable {
     public var theme: ThemeKind
     /// Open this session's replay at start (`deni replay SESSION`).
     public var initialSession: String? = nil
-    /// Where the registered datasets are (Setup's data preview reads user files by their own path).
-    public var dataDirectory = ProjectPaths.data()
+    /// Where the registered datasets are (Setup's data preview reads user files by their own path): the folder the
+    /// driver and the session store were given, passed in with them.
+    public let dataDirectory: URL
 
     public init(driver: any ExperimentDriver, sessions: any SessionStore, datasets: [DatasetChoice],
-                initialConfig: ExperimentConfig, modelPath: String, presetsDirectory: URL? = nil, logFile: URL? = nil,
-                forceASCII: Bool = false, theme: ThemeKind = .dark) {
+                initialConfig: ExperimentConfig, modelPath: String, dataDirectory: URL, presetsDirectory: URL? = nil,
+                logFile: URL? = nil, forceASCII: Bool = false, theme: ThemeKind = .dark) {
         self.driver = driver; self.sessions = sessions; self.datasets = datasets; self.initialConfig = initialConfig
-        self.modelPath = modelPath; self.presetsDirectory = presetsDirectory; self.logFile = logFile
+        self.modelPath = modelPath; self.dataDirectory = dataDirectory
+        self.presetsDirectory = presetsDirectory; self.logFile = logFile
         self.forceASCII = forceASCII; self.theme = theme
     }
 }
