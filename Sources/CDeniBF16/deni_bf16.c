@@ -84,7 +84,7 @@ const float *deni_bf16_rounded(int slot, const float *src, size_t rows, size_t c
 struct deni_bf16_matmul {
     dnnl_primitive_t primitive;
     dnnl_memory_desc_t a, b, c;
-    int transA, transB, prepared;
+    int transA, transB;
     int64_t m, n, k;
     size_t scratchBytes;
     const char *impl;
@@ -95,18 +95,17 @@ static dnnl_status_t engineStatus;
 static pthread_once_t engineOnce = PTHREAD_ONCE_INIT;
 static void makeEngine(void) { engineStatus = dnnl_engine_create(&engine, dnnl_cpu, 0); }
 
-deni_bf16_matmul *deni_bf16_matmul_create(int transA, int transB, int64_t m, int64_t n, int64_t k, int64_t ldb,
-                                          int64_t ldc, float alpha, float beta, int *status) {
+deni_bf16_matmul *deni_bf16_matmul_create(int transA, int transB, int64_t m, int64_t n, int64_t k, int64_t ldc,
+                                          float alpha, float beta, int *status) {
     pthread_once(&engineOnce, makeEngine);
     if (engineStatus != dnnl_success) { *status = engineStatus; return NULL; }
     deni_bf16_matmul *p = calloc(1, sizeof *p);
     if (!p) { *status = dnnl_out_of_memory; return NULL; }
-    p->transA = transA; p->transB = transB; p->m = m; p->n = n; p->k = k; p->prepared = ldb != 0;
-    // op(A)[m, k] packed in A's own layout: rows of k (as stored) or, transposed, columns of m. B likewise, or, when
-    // prepared, in place in its prepared weight with row length ldb.
-    int64_t bLD = ldb ? ldb : (transB ? k : n);
+    p->transA = transA; p->transB = transB; p->m = m; p->n = n; p->k = k;
+    // op(A)[m, k] packed in A's own layout: rows of k (as stored) or, transposed, columns of m. B likewise (a prepared
+    // B comes in the same dense layout).
     dnnl_dims_t aDims = {m, k}, aStrides = {transA ? 1 : k, transA ? m : 1};
-    dnnl_dims_t bDims = {k, n}, bStrides = {transB ? 1 : bLD, transB ? bLD : 1};
+    dnnl_dims_t bDims = {k, n}, bStrides = {transB ? 1 : n, transB ? k : 1};
     dnnl_dims_t cDims = {m, n}, cStrides = {ldc, 1};
     dnnl_status_t s = dnnl_memory_desc_init_by_strides(&p->a, 2, aDims, dnnl_bf16, aStrides);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_strides(&p->b, 2, bDims, dnnl_bf16, bStrides);
@@ -149,7 +148,6 @@ const char *deni_bf16_matmul_impl(const deni_bf16_matmul *p) { return p->impl; }
 
 int deni_bf16_matmul_run(const deni_bf16_matmul *p, const float *a, int64_t lda, const float *b, int64_t ldb,
                          const uint16_t *bPrepared, float *c) {
-    if (p->prepared != (bPrepared != NULL)) return dnnl_invalid_arguments;
     omp_set_num_threads(1);
     if (!stream) {
         dnnl_status_t s = dnnl_stream_create(&stream, engine, dnnl_stream_default_flags);

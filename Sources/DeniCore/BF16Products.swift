@@ -11,21 +11,20 @@ public final class OneDNNBF16Backend: GEMMBackend, @unchecked Sendable {
     struct Shape: Hashable {
         let transA: Bool, transB: Bool
         let m: Int, n: Int, k: Int, ldc: Int
-        /// B's row length in its prepared copy, or 0 when B is packed inside each call.
-        let ldbPrepared: Int
         let alpha: Float, beta: Float
     }
     /// Primitive addresses by shape (`deni_bf16_matmul *`, never freed: one per shape for the process).
     private let primitives = Mutex<[Shape: Int]>([:])
 
     public let preparedWeights: PreparedWeights?
+    public var keepsWeightsWhole: Bool { true }
 
     /// The backend, or why oneDNN cannot run bf16 products on this CPU. `preparesWeights: false` packs weights inside
     /// every product like activations (for tests that compare the two).
     public init(preparesWeights: Bool = true) throws(PrecisionError) {
         preparedWeights = preparesWeights ? PreparedWeights.bf16 : nil
         if let reason = Precision.bf16.hardwareReason() { throw PrecisionError(description: reason) }
-        do { _ = try primitive(Shape(transA: false, transB: true, m: 16, n: 16, k: 16, ldc: 16, ldbPrepared: 0, alpha: 1, beta: 0)) } catch {
+        do { _ = try primitive(Shape(transA: false, transB: true, m: 16, n: 16, k: 16, ldc: 16, alpha: 1, beta: 0)) } catch {
             throw PrecisionError(description: "oneDNN \(Self.version) creates no bf16 matmul on this \(CPUInfo.current.model): \(error)")
         }
     }
@@ -39,7 +38,7 @@ public final class OneDNNBF16Backend: GEMMBackend, @unchecked Sendable {
     public var name: String { Self.backendName }
     /// oneDNN's implementation for a typical projection (e.g. "brg:avx512_core_amx").
     public var kernel: String {
-        let impl = (try? primitive(Shape(transA: false, transB: true, m: 400, n: 384, k: 384, ldc: 384, ldbPrepared: 384, alpha: 1, beta: 0)))
+        let impl = (try? primitive(Shape(transA: false, transB: true, m: 400, n: 384, k: 384, ldc: 384, alpha: 1, beta: 0)))
             .map { String(cString: deni_bf16_matmul_impl($0)) } ?? "none"
         return "\(impl) bf16 (oneDNN \(Self.version))"
     }
@@ -48,7 +47,7 @@ public final class OneDNNBF16Backend: GEMMBackend, @unchecked Sendable {
         if let p = primitives.withLock({ $0[shape] }) { return OpaquePointer(bitPattern: p)! }
         var status: Int32 = 0
         guard let p = deni_bf16_matmul_create(shape.transA ? 1 : 0, shape.transB ? 1 : 0, Int64(shape.m), Int64(shape.n), Int64(shape.k),
-                                              Int64(shape.ldbPrepared), Int64(shape.ldc), shape.alpha, shape.beta, &status) else {
+                                              Int64(shape.ldc), shape.alpha, shape.beta, &status) else {
             throw PrecisionError(description: "no bf16 matmul for \(shape.m)×\(shape.n)×\(shape.k) (oneDNN status \(status))")
         }
         // Two threads may create the same shape at once: keep the first, leak nothing but a duplicate's few bytes.
@@ -72,8 +71,10 @@ public final class OneDNNBF16Backend: GEMMBackend, @unchecked Sendable {
                       alpha: Float, a: UnsafePointer<Float>, lda: Int,
                       b: UnsafePointer<Float>, ldb: Int, bPrepared: UnsafeRawPointer,
                       beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        // The primitive reads B dense (as the packing writes it); a prepared B with padding is packed again instead.
+        let dense = ldb == (transB == .transpose ? k : n)
         multiply(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                 bPrepared.assumingMemoryBound(to: UInt16.self), beta: beta, c: c, ldc: ldc)
+                 dense ? bPrepared.assumingMemoryBound(to: UInt16.self) : nil, beta: beta, c: c, ldc: ldc)
     }
 
     private func multiply(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
@@ -85,7 +86,7 @@ public final class OneDNNBF16Backend: GEMMBackend, @unchecked Sendable {
             return
         }
         let shape = Shape(transA: transA == .transpose, transB: transB == .transpose, m: m, n: n, k: k, ldc: ldc,
-                          ldbPrepared: bPrepared == nil ? 0 : ldb, alpha: alpha, beta: beta)
+                          alpha: alpha, beta: beta)
         let p: OpaquePointer
         do { p = try primitive(shape) } catch { preconditionFailure(error.description) }
         let status = deni_bf16_matmul_run(p, a, Int64(lda), b, Int64(ldb), bPrepared, c)
@@ -105,6 +106,7 @@ public struct BF16EmulationBackend: GEMMBackend {
         self.base = base
         preparedWeights = preparesWeights ? PreparedWeights.bf16Rounded : nil
     }
+    public var keepsWeightsWhole: Bool { true }
     public static let backendName = "bf16-emulated"
     public var name: String { Self.backendName }
     public var kernel: String { "float32 \(base.name) on bf16-rounded operands" }

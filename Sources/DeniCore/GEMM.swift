@@ -21,6 +21,9 @@ public protocol GEMMBackend: Sendable {
                beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int)
     /// The weight copies this backend multiplies instead of float32 weights (bf16), or nil (float32 as they are).
     var preparedWeights: PreparedWeights? { get }
+    /// Whether `GEMM` splits a product whose B is a weight stored k × n by rows of C, so that every thread multiplies
+    /// the whole weight (true for the bf16 backends: a column block of a prepared copy would not be dense).
+    var keepsWeightsWhole: Bool { get }
     /// The same product with B given also as its prepared form (`preparedWeights`' copy of B's first element).
     func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
                alpha: Float, a: UnsafePointer<Float>, lda: Int,
@@ -30,6 +33,7 @@ public protocol GEMMBackend: Sendable {
 
 extension GEMMBackend {
     public var preparedWeights: PreparedWeights? { nil }
+    public var keepsWeightsWhole: Bool { false }
     public func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
                       alpha: Float, a: UnsafePointer<Float>, lda: Int,
                       b: UnsafePointer<Float>, ldb: Int, bPrepared: UnsafeRawPointer,
@@ -103,7 +107,7 @@ public enum GEMM {
         }
         let backend = UncheckedSendable(products)
         let (pa, pb, pc) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
-        if n >= m {
+        if n >= m && !(bWeight != nil && transB == .none && products.keepsWeightsWhole) {
             // Split the columns of C: B's rows (transposed) or columns (not transposed).
             let size = (n + parts - 1) / parts
             Threads.parallel(parts) { p in

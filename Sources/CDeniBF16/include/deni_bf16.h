@@ -20,14 +20,13 @@ const float *deni_bf16_rounded(int slot, const float *src, size_t rows, size_t c
 /// in the operand's own layout (transposed operands stay transposed).
 typedef struct deni_bf16_matmul deni_bf16_matmul;
 
-/// Creates the primitive; NULL with *status set (a dnnl_status_t) when oneDNN has no implementation here. ldb 0:
-/// B is packed in each run; otherwise B comes prepared (bf16, as stored, row length ldb) to every run.
-deni_bf16_matmul *deni_bf16_matmul_create(int transA, int transB, int64_t m, int64_t n, int64_t k, int64_t ldb,
-                                          int64_t ldc, float alpha, float beta, int *status);
+/// Creates the primitive; NULL with *status set (a dnnl_status_t) when oneDNN has no implementation here.
+deni_bf16_matmul *deni_bf16_matmul_create(int transA, int transB, int64_t m, int64_t n, int64_t k, int64_t ldc,
+                                          float alpha, float beta, int *status);
 /// oneDNN's name for the implementation it picked (e.g. "brg:avx512_core_amx", "gemm:jit").
 const char *deni_bf16_matmul_impl(const deni_bf16_matmul *p);
-/// Runs the primitive on the calling thread: packs op(A), and op(B) unless it comes prepared (bPrepared: B's bf16
-/// copy, exactly when the primitive was created with an ldb), into the thread's bf16 buffers and executes on the
+/// Runs the primitive on the calling thread: packs op(A), and op(B) unless it comes prepared (bPrepared: B already in
+/// bf16, dense: k × n, or n × k transposed, with no padding), into the thread's bf16 buffers and executes on the
 /// thread's own stream with the thread's own scratchpad. Returns a dnnl_status_t (0: success).
 int deni_bf16_matmul_run(const deni_bf16_matmul *p, const float *a, int64_t lda, const float *b, int64_t ldb,
                          const uint16_t *bPrepared, float *c);
