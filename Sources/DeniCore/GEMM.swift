@@ -68,6 +68,8 @@ public enum GEMM {
             products = bf16!
         }
         self.precision = precision
+        // Weight copies the new products do not read go (a sweep may vary the precision).
+        PreparedWeights.releaseAll(except: products.preparedWeights)
     }
 
     /// The name of what `use(precision)` makes compute the products (sessions record it before any product runs).

@@ -87,6 +87,16 @@ public final class PreparedWeights: @unchecked Sendable {
         }
     }
 
+    /// Frees every copy (nothing may be multiplying from them: between products only).
+    func removeAll() {
+        entries.withLock { $0.removeAll(); held.store(0, ordering: .relaxed) }
+    }
+
+    /// Frees the copies of every format but `kept`'s (`GEMM.use` when the precision changes).
+    static func releaseAll(except kept: PreparedWeights?) {
+        for cache in registry.withLock({ $0 }) where cache !== kept { cache.removeAll() }
+    }
+
     private static let registry = Mutex<[PreparedWeights]>([])
 
     /// Drops every copy of a freed buffer's weights (its identity is never reused, so this only returns memory).

@@ -316,6 +316,7 @@ struct BenchCommand: ParsableCommand {
         if let p = r.pytorch_examples_per_s, let q = r.ratio_vs_pytorch { s += String(format: "  | PyTorch %6.1f ex/s → %.2f×", p, q) }
         if let p = r.pytorch_bf16_examples_per_s, let q = r.ratio_vs_pytorch_bf16 { s += String(format: "  | bf16 autocast %6.1f ex/s → %.2f×", p, q) }
         if let l = r.rel_l2_logits, let g = r.rel_l2_gradients { s += String(format: "  | vs fp32: logits %.1e, gradients %.1e", l, g) }
+        if let w = r.weight_copies_mb { s += String(format: "  | weight copies %.0f MB", w) }
         return s
     }
 

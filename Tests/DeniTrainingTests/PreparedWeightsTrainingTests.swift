@@ -85,4 +85,25 @@ final class PreparedWeightsTrainingTests: XCTestCase {
             }
         }
     }
+
+    /// `deni bench` rows say how much the weight copies hold (bf16 rows only), and going back to fp32 frees them.
+    func testBenchRowsReportTheCopiesAndFP32FreesThem() throws {
+        let base = try Tiny.base(.lora)
+        let saved = GEMM.backend
+        defer { GEMM.backend = saved }
+        Threads.set(1)
+        try GEMM.use(.fp32)   // no copies left by earlier tests
+        let batches = [Batch(Tiny.examples(4, seed: 5))]
+        GEMM.backend = BF16EmulationBackend(base: OneDNNBackend())
+        let bf16 = EngineBenchmark.measure(base: base, kind: "train", data: "tiny", batches: batches, sgemm: 1, warmup: 1, minSteps: 1, seconds: 0)
+        let matrices = base.layout.tensors.filter { !$0.trainable && $0.shape.count == 2 && $0.name.contains("encoder") }.reduce(0) { $0 + $1.count }
+        XCTAssertEqual(try XCTUnwrap(bf16.weight_copies_mb) * 1_048_576, Double(matrices * 4), accuracy: 1,
+                       "one 4-byte (emulated) copy of each frozen encoder matrix")
+        GEMM.backend = OneDNNBackend()
+        let fp32 = EngineBenchmark.measure(base: base, kind: "train", data: "tiny", batches: batches, sgemm: 1, warmup: 1, minSteps: 1, seconds: 0)
+        XCTAssertNil(fp32.weight_copies_mb)
+        GEMM.backend = saved
+        try GEMM.use(.fp32)
+        XCTAssertEqual(PreparedWeights.bf16Rounded.statistics.copies, 0, "fp32 frees the bf16 copies")
+    }
 }

@@ -41,6 +41,8 @@ public enum EngineBenchmark {
         /// the row's first batch (one forward and backward, dropout off; `PrecisionParity`).
         public var rel_l2_logits: Double?
         public var rel_l2_gradients: Double?
+        /// bf16 rows: the bf16 weight copies held at the row's end (MB), part of `peak_rss_mb` (`PreparedWeights`).
+        public var weight_copies_mb: Double?
         /// End-to-end rows: wall seconds from process start to exit.
         public var seconds: Double?
         public var pytorch_seconds: Double?
@@ -102,12 +104,14 @@ public enum EngineBenchmark {
         let gflops = Double(GEMM.flops - flops0) / elapsed / 1e9
         let real = batches.reduce(0.0) { $0 + Double($1.mask.reduce(0, +)) }, padded = batches.reduce(0.0) { $0 + Double($1.size * $1.length) }
         let count = batches.reduce(0) { $0 + $1.size }
-        return Row(tuning: base.layout.spec.adapter.kind.rawValue, kind: kind, data: data, gemm: GEMM.products.name, precision: GEMM.precision.rawValue,
+        var row = Row(tuning: base.layout.spec.adapter.kind.rawValue, kind: kind, data: data, gemm: GEMM.products.name, precision: GEMM.precision.rawValue,
                    batch: batches.map(\.size).max()!, length: batches.map(\.length).max()!,
                    mean_length: real / Double(count), padding: 1 - real / padded,
                    examples_per_s: Double(examples) / elapsed, gflops: gflops, sgemm_fraction: gflops / sgemm,
                    peak_rss_mb: Double(TrainingRun.peakMemory()) / 1_048_576, steps: steps, threads: Threads.count,
                    cpu: CPUInfo.current.model, isa: CPUInfo.current.features.joined(separator: " "), kernel: GEMM.products.kernel)
+        row.weight_copies_mb = GEMM.products.preparedWeights.map { Double($0.statistics.bytes) / 1_048_576 }
+        return row
     }
 }
 
