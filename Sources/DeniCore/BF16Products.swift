@@ -4,9 +4,9 @@ import Synchronization
 
 /// bf16 products through oneDNN's matmul primitive: bf16 operands, float32 accumulation and output. Activations are
 /// packed from the float32 tensors inside each call; a weight (`GEMM.sgemm`'s `bWeight`) is multiplied from its bf16
-/// copy in `PreparedWeights.bf16`, packed once per version of its buffer. One primitive per shape, created at its first use and kept for the
-/// process; each thread executes it on its own stream with its own scratchpad, so `GEMM`'s split over threads
-/// runs concurrently and deterministically.
+/// copy in `PreparedWeights.bf16`, packed once per version of its buffer. One primitive per shape, created at its
+/// first use and kept for the process; each thread executes it on its own stream with its own scratchpad, so `GEMM`'s
+/// split over threads runs concurrently and deterministically.
 public final class OneDNNBF16Backend: GEMMBackend, @unchecked Sendable {
     struct Shape: Hashable {
         let transA: Bool, transB: Bool

@@ -88,9 +88,10 @@ public enum GEMM {
 
     /// C = alpha·op(A)·op(B) + beta·C. Large products are split into `Threads.count` blocks of rows or
     /// columns of C, each computed by a single-threaded BLAS call on its own thread (the partition depends
-    /// only on the shape and the thread count, so results are deterministic for a thread layout).
-    /// `bWeight` names B when it is a model weight (contiguous, `ldb` its row length): a bf16 backend then multiplies
-    /// its prepared copy, made once per version of the weight's buffer, instead of rounding B in every product.
+    /// only on the shape, the thread count and the backend, so results are deterministic for a thread layout).
+    /// `bWeight` names B when it is a model weight (`b` its first element, contiguous, `ldb` its row length): a bf16
+    /// backend then multiplies its prepared copy, made once per version of the weight's buffer, instead of rounding B
+    /// in every product.
     @inline(__always)
     public static func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
                              alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
