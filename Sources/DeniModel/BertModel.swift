@@ -68,6 +68,10 @@ public final class BertModel: @unchecked Sendable {
         public var encoderOnly = false
         /// Overrides the spec's dropout before the head for this pass (Mixout trains with 0).
         public var headDropout: Float?
+        /// The caller marked the trainable weights changed before this pass and nothing has written them since
+        /// (`Inference`, whose threads run passes of the same weights at once and must not remake the copies that
+        /// the others are multiplying from). Default: the pass marks them itself.
+        public var weightsMarked = false
         public init(dropout: RandomStream? = nil) { self.dropout = dropout }
     }
 
@@ -80,7 +84,7 @@ public final class BertModel: @unchecked Sendable {
         FloatingPointMode.enter()
         // The one hook for prepared (bf16) weight copies: the trainable weights may have changed since the last pass,
         // and do not change until this pass's backward has run.
-        m.params.markChanged()
+        if !options.weightsMarked { m.params.markChanged() }
         ws.reshape(for: batch)
         let rl = ws.rows
         let B = ws.B, T = ws.T, H = ws.H, R = rl.R, NH = ws.NH, FF = ws.FF

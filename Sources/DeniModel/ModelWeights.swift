@@ -25,9 +25,9 @@ public final class ModelWeights: @unchecked Sendable {
 
     /// Tensor `id` as a GEMM weight operand: a bf16 backend multiplies its prepared copy, made again only when the
     /// tensor's buffer is marked changed. The trainable buffer is marked at the start of every forward pass
-    /// (`BertModel.forward`), since anything may have moved the weights between passes (an optimiser step, DENI's
-    /// noise or interpolation, weight noise, SWA/EMA, mixout, a member loaded); the frozen buffer only by the writes
-    /// below (`set`, checkpoint and pre-trained loads).
+    /// (`BertModel.forward`; `Inference` marks once for the passes its threads run at once), since anything may have
+    /// moved the weights between passes (an optimiser step, DENI's noise or interpolation, weight noise, SWA/EMA,
+    /// mixout, a member loaded); the frozen buffer only by the writes below (`set`, checkpoint and pre-trained loads).
     @inline(__always) public func operand(_ id: Int) -> WeightOperand {
         let t = layout.tensors[id]
         return (t.trainable ? params : frozen).weight(offset: t.offset, count: t.count)

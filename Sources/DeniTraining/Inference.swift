@@ -38,6 +38,8 @@ public final class Inference: @unchecked Sendable {
         let workers = min(n, work.count)
         let workspaces = (0..<max(1, workers)).map { workspace(model, worker: $0, size: maxSize, length: maxLength) }
         let next = Atomic<Int>(0)
+        // Marked once here, not by each pass: the threads share the weights' prepared copies.
+        w.params.markChanged()
         results.withUnsafeMutableBufferPointer { out in
             let out = UncheckedSendable(out), shared = UncheckedSendable((model, w, work, workspaces))
             let body = { (worker: Int) in
@@ -47,6 +49,7 @@ public final class Inference: @unchecked Sendable {
                     guard i < work.count else { break }
                     let b = work[i], ws = workspaces[worker]
                     var o = BertModel.ForwardOptions()
+                    o.weightsMarked = true
                     model.forward(w, b, ws, &o)
                     let p = model.probabilities(ws)
                     out.value[i] = (0..<b.size).map { j in Array(p[(j * C)..<((j + 1) * C)]) }

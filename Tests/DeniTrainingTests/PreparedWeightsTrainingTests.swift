@@ -15,11 +15,11 @@ final class PreparedWeightsTrainingTests: XCTestCase {
         var evaluations: [Double]
     }
 
-    func trace(_ setup: RunSetup, _ kind: AdapterSpec.Kind, _ backend: any GEMMBackend) throws -> Trace {
+    func trace(_ setup: RunSetup, _ kind: AdapterSpec.Kind, _ backend: any GEMMBackend, threads: Int = 1) throws -> Trace {
         let saved = GEMM.backend
         GEMM.backend = backend
-        Threads.set(1)
-        defer { GEMM.backend = saved }
+        Threads.set(threads)
+        defer { GEMM.backend = saved; Threads.set(1) }
         let base = try Tiny.base(kind)
         let rec = Recorder()
         let outcome = TrainingRun(setup: setup, model: BertModel(layout: base.layout), base: base, sink: rec, control: nil).run()
@@ -53,6 +53,22 @@ final class PreparedWeightsTrainingTests: XCTestCase {
             }
         }
         XCTAssertGreaterThanOrEqual(checked, 4 * 10, "most strategy × tuning pairs finish")
+    }
+
+    /// On two threads, evaluation runs passes of the same weights at once (sharing their copies) and ensemble members
+    /// train side by side: still the same bits as rounding inside every product.
+    func testTwoThreadsTrainTheSameOnPreparedWeights() throws {
+        let perCall = BF16EmulationBackend(base: OneDNNBackend(), preparesWeights: false)
+        let prepared = BF16EmulationBackend(base: OneDNNBackend())
+        for kind in [AdapterSpec.Kind.full, .lora] {
+            for strategy in [StrategyKind.standard, .ensemble, .deni, .swa] {
+                var setup = Tiny.setup(strategy, epochs: 2)
+                setup.fullFineTuning = kind == .full
+                let want = try trace(setup, kind, perCall, threads: 2)
+                XCTAssertEqual(try trace(setup, kind, prepared, threads: 2), want, "\(kind) \(strategy) on 2 threads")
+                XCTAssertEqual(want.status, .finished, "\(kind) \(strategy)")
+            }
+        }
     }
 
     /// Frozen weights are prepared once for the process; a full fine-tuning run's trainable ones once per forward pass
