@@ -7,8 +7,9 @@ import Glibc
 /// - `fp32`: every product in float32 (the default).
 /// - `bf16`: every product's operands rounded to bfloat16, products accumulated and written in float32 (oneDNN's
 ///   matmul primitive). Everything else stays float32: master weights, Adam state, LayerNorm, softmax, GELU, losses,
-///   DENI's noise and interpolation. The bf16 operands are made from the float32 tensors inside each product, so no
-///   bf16 copy of a weight exists that an optimiser step, a noise draw or an interpolation could leave stale.
+///   DENI's noise and interpolation. Activations are rounded inside each product; weights are multiplied from bf16
+///   copies (`PreparedWeights`) remade whenever their float32 buffer is marked changed — at the start of every forward
+///   pass for the trainable weights, so no optimiser step, noise draw or interpolation can leave one stale.
 public enum Precision: String, Codable, CaseIterable, Sendable {
     case fp32, bf16
 }
