@@ -28,11 +28,12 @@ public struct PreparedOperand: @unchecked Sendable {
 public final class PreparedWeights: @unchecked Sendable {
     struct Key: Hashable { let buffer: Int, offset: Int }
     final class Entry: @unchecked Sendable {
-        var version: Int
+        /// The buffer version the copy holds (`Int.min`: not prepared yet); its lock is held while the copy is made.
+        let version = Mutex<Int>(.min)
         let bytes: UnsafeMutableRawPointer
         let count: Int
-        init(version: Int, count: Int, elementBytes: Int) {
-            self.version = version; self.count = count
+        init(count: Int, elementBytes: Int) {
+            self.count = count
             bytes = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * elementBytes, alignment: 64)
         }
         deinit { bytes.deallocate() }
@@ -52,26 +53,24 @@ public final class PreparedWeights: @unchecked Sendable {
     }
 
     /// The prepared form of `weight`, whose float32 values start at `source`: the kept copy when it was prepared at
-    /// the weight's current version, a fresh one otherwise.
+    /// the weight's current version, a fresh one otherwise. Only the entry is locked while a copy is made, so threads
+    /// preparing different weights (ensemble members side by side) do not wait for each other.
     public func prepared(_ weight: WeightOperand, _ source: UnsafePointer<Float>) -> PreparedOperand {
         let key = Key(buffer: weight.buffer, offset: weight.offset)
-        let address = entries.withLock { entries -> Int in
-            if let e = entries[key], e.count == weight.count {
-                if e.version != weight.version {
-                    prepare(source, weight.count, e.bytes)
-                    e.version = weight.version
-                    preparations.add(1, ordering: .relaxed)
-                }
-                return Int(bitPattern: e.bytes)
-            }
-            let e = Entry(version: weight.version, count: weight.count, elementBytes: elementBytes)
-            prepare(source, weight.count, e.bytes)
-            preparations.add(1, ordering: .relaxed)
+        let entry = entries.withLock { entries -> Entry in
+            if let e = entries[key], e.count == weight.count { return e }
+            let e = Entry(count: weight.count, elementBytes: elementBytes)
             entries[key] = e
             held.store(entries.count, ordering: .relaxed)
-            return Int(bitPattern: e.bytes)
+            return e
         }
-        return PreparedOperand(base: UnsafeRawPointer(bitPattern: address)!, elementBytes: elementBytes)
+        entry.version.withLock { version in
+            guard version != weight.version else { return }
+            prepare(source, weight.count, entry.bytes)
+            version = weight.version
+            preparations.add(1, ordering: .relaxed)
+        }
+        return PreparedOperand(base: UnsafeRawPointer(entry.bytes), elementBytes: elementBytes)
     }
 
     /// Prepared copies held now, their bytes, and the preparations since the process started.
