@@ -5,6 +5,7 @@
 #include <string.h>
 
 void omp_set_num_threads(int num_threads);
+int omp_get_max_threads(void);
 
 // MARK: rounding
 
@@ -122,6 +123,11 @@ deni_bf16_matmul *deni_bf16_matmul_create(int transA, int transB, int64_t m, int
         if (s == dnnl_success) s = dnnl_post_ops_append_sum(ops, beta);
         if (s == dnnl_success) s = dnnl_primitive_attr_set_post_ops(attr, ops);
     }
+    // oneDNN's brgemm matmul fixes its thread count when the primitive is created (OpenMP's count on the creating
+    // thread) and starts an OpenMP team of that size on every execution, whatever the executing thread's count. The
+    // primitive runs on one thread (GEMM splits products over the engine's own threads), so it is created for one.
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
     dnnl_primitive_desc_t pd = NULL;
     if (s == dnnl_success) s = dnnl_primitive_desc_create(&pd, &desc, attr, engine, NULL);
     if (s == dnnl_success) {
@@ -131,6 +137,7 @@ deni_bf16_matmul *deni_bf16_matmul_create(int transA, int transB, int64_t m, int
         p->impl = strdup(impl ? impl : "unknown");
         s = dnnl_primitive_create(&p->primitive, pd);
     }
+    omp_set_num_threads(threads);
     if (pd) dnnl_primitive_desc_destroy(pd);
     if (ops) dnnl_post_ops_destroy(ops);
     if (attr) dnnl_primitive_attr_destroy(attr);

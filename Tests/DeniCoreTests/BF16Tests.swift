@@ -1,5 +1,7 @@
 import XCTest
 import CDeniBF16
+import CDNNL
+import Foundation
 @testable import DeniCore
 
 /// Round to nearest, ties to even, computed from the two bf16 neighbours' distances in Double (not from bit tricks).
@@ -169,6 +171,32 @@ final class BF16Tests: XCTestCase {
         GEMM.sgemm(.none, .none, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &second, ldc: n)
         XCTAssertEqual(first, second)
     }
+
+    /// A product runs on the thread that calls it: oneDNN starts no OpenMP team for it, even when the thread that
+    /// creates its primitive has OpenMP's default count (the machine's cores) rather than one.
+    func testNativeProductsStartNoThreadsOfTheirOwn() throws {
+        let backend = try nativeBackend()
+        // A shape no other test multiplies, so that its primitive is created on the fresh thread below.
+        let (m, n, k) = (320, 192, 160)
+        let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
+        nonisolated(unsafe) let c = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+        defer { c.deallocate() }
+        nonisolated(unsafe) var started = -1
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            omp_set_num_threads(4)   // a fresh thread's count on a 4-core machine
+            let before = Self.threadCount()
+            backend.sgemm(.none, .none, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: c, ldc: n)
+            started = Self.threadCount() - before
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+        XCTAssertEqual(started, 0, "a bf16 product started \(started) threads")
+        XCTAssertEqual(c[0], Float(k) * 0.125)
+    }
+
+    static func threadCount() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0 }
 
     // MARK: refusal
 
