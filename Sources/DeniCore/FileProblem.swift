@@ -5,6 +5,7 @@ import Foundation
 public enum FileProblem {
     public static func describe(_ error: Error) -> String {
         if let e = error as? NotARegularFile { return e.description }
+        if let e = error as? PathProblem { return e.description }
         let ns = error as NSError
         if ns.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(ns.code)) { return posix(code) }
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
@@ -44,6 +45,12 @@ public enum FileProblem {
     }
 }
 
+/// A file that cannot be used, in words naming its path ("/data/x.csv: no such file").
+public struct PathProblem: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
+}
+
 /// A path that names something other than a regular file: a folder, a named pipe, a socket or a device.
 public struct NotARegularFile: Error, CustomStringConvertible {
     public let description: String
@@ -69,5 +76,33 @@ extension FileProblem {
     public static func contents(of url: URL, mapped: Bool = false) throws -> Data {
         if let what = notRegular(url.path) { throw NotARegularFile(description: what) }
         return try Data(contentsOf: url, options: mapped ? .alwaysMapped : [])
+    }
+}
+
+/// Files the workbench writes at a path a user gave (`--save`, `--predictions`, exports). Written atomically (a
+/// temporary file renamed over the target), so an existing special file there must be refused, not replaced: a
+/// rename would put a regular file where a device or a named pipe was. A symbolic link is followed: its target is
+/// written, in the target's own folder.
+public enum OutputFile {
+    /// Why `url` cannot receive a file (checked before a long run, so that nothing it produces is lost), or nil.
+    public static func problem(_ url: URL) -> String? {
+        let path = url.resolvingSymlinksInPath().path
+        if let what = FileProblem.notRegular(path) { return "\(url.path) is \(what); give a file path" }
+        let folder = (path as NSString).deletingLastPathComponent
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isDir) else {
+            return "\(url.path): its folder \(folder) does not exist"
+        }
+        guard isDir.boolValue else { return "\(url.path): \(folder) is not a folder" }
+        guard access(folder.isEmpty ? "." : folder, W_OK) == 0 else { return "\(url.path): its folder \(folder) is not writable (permission denied)" }
+        return nil
+    }
+
+    /// Writes `data` to `url` (to a link's target) atomically; a special file or a failed write throws, in words.
+    public static func write(_ data: Data, to url: URL, what: String) throws(NotARegularFile) {
+        if let problem = problem(url) { throw NotARegularFile(description: "cannot write \(what): \(problem)") }
+        do { try data.write(to: url.resolvingSymlinksInPath(), options: .atomic) } catch {
+            throw NotARegularFile(description: "cannot write \(what) to \(url.path): \(FileProblem.describe(error))")
+        }
     }
 }

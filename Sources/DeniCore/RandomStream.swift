@@ -64,7 +64,9 @@ public struct Seeds: Codable, Hashable, Sendable {
         }
     }
 
-    enum CodingKeys: String, CodingKey { case split, sample, initialization = "init", order, dropout, noise }
+    enum CodingKeys: String, CodingKey, CaseIterable { case split, sample, initialization = "init", order, dropout, noise }
+    /// The keys of a seeds object (a config refuses any other).
+    public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
 
     /// The stream of one factor.
     public func stream(_ factor: RandomFactor) -> RandomStream {

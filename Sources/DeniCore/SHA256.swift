@@ -32,9 +32,13 @@ public struct SHA256: Sendable {
 
 /// Digests of files, read in 1 MiB chunks.
 public enum FileDigest {
+    /// The file's SHA-256 in hex. A missing or unreadable file, or one that is not a regular file (a named pipe would
+    /// block the read for ever), throws `PathProblem` naming the path.
     public static func sha256(_ url: URL) throws -> String {
+        if let what = FileProblem.notRegular(url.path) { throw PathProblem(description: "\(url.path) is \(what)") }
         guard let h = FileHandle(forReadingAtPath: url.path) else {
-            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: url.path])
+            let reason = FileManager.default.fileExists(atPath: url.path) ? FileProblem.posix(POSIXErrorCode(rawValue: errno) ?? .EACCES) : "no such file"
+            throw PathProblem(description: "\(url.path): \(reason)")
         }
         defer { try? h.close() }
         var d = SHA256()

@@ -82,4 +82,28 @@ public struct LoadOptions: Sendable, Hashable, Codable {
     public var maxRowBytes = 1 << 20
 
     public init() {}
+
+    /// The keys of a `data` object and of its `columns` (a config refuses any other).
+    public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
+    public static let columnKeys = ["text", "pair", "label"]
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case skipBadRows, encoding, format, columns, header, labelNames, labelBase, testFile, maxLength, maxRowBytes
+    }
+
+    /// Missing keys take their defaults (a config may give only the options it changes).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        if let v = try c.decodeIfPresent(Bool.self, forKey: .skipBadRows) { skipBadRows = v }
+        if let v = try c.decodeIfPresent(TextEncoding.self, forKey: .encoding) { encoding = v }
+        format = try c.decodeIfPresent(UserDataFormat.self, forKey: .format)
+        if let v = try c.decodeIfPresent(ColumnMapping.self, forKey: .columns) { columns = v }
+        if let v = try c.decodeIfPresent(HeaderMode.self, forKey: .header) { header = v }
+        labelNames = try c.decodeIfPresent([String].self, forKey: .labelNames)
+        if let v = try c.decodeIfPresent(Int.self, forKey: .labelBase) { labelBase = v }
+        testFile = try c.decodeIfPresent(String.self, forKey: .testFile)
+        maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength)
+        if let v = try c.decodeIfPresent(Int.self, forKey: .maxRowBytes) { maxRowBytes = v }
+    }
 }

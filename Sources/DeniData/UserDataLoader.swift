@@ -111,8 +111,9 @@ enum UserDataLoader {
             columns = try guessWithoutHeader(body, fieldCount: expected, mapping: mapping, file: file)
         }
         if previous == nil { previous = columns }
-        for c in [columns.text, columns.label] + (columns.pair.map { [$0] } ?? []) where c >= expected {
-            throw DataError(file: file.name, line: first.line, "column \(c) does not exist: the \(hasHeader ? "header" : "first row") has \(expected) fields")
+        for c in [columns.text, columns.label] + (columns.pair.map { [$0] } ?? []) where c >= expected || c < 0 {
+            throw DataError(file: file.name, line: first.line, c < 0 ? "column \(c) does not exist: columns count from 0"
+                            : "column \(c) does not exist: the \(hasHeader ? "header" : "first row") has \(expected) fields")
         }
         // One column cannot play two roles (training on the label column, or on the text twice).
         let roles = [("text", columns.text), ("label", columns.label)] + (columns.pair.map { [("second text", $0)] } ?? [])
@@ -125,6 +126,10 @@ enum UserDataLoader {
         var rows: [RawRow] = []
         rows.reserveCapacity(body.count)
         for r in body {
+            if hasHeader && isCopy(r, of: firstFields, file: file) {
+                try log.report(DataError(file: file.name, line: r.line, "repeats the header row (files joined together?); not an example"))
+                continue
+            }
             guard r.fields.count == expected else {
                 try log.report(DataError(file: file.name, line: r.line,
                                          "expected \(expected) fields (as in the \(hasHeader ? "header" : "first row")), found \(r.fields.count)"))
@@ -164,9 +169,22 @@ enum UserDataLoader {
         for r in records.dropFirst().prefix(1000) where labelIndex < r.fields.count {
             laterLabels.append((try? file.field(r, labelIndex, what: "label"))?.trimmingWhitespace ?? "")
         }
-        if laterLabels.contains(value) { return false }
+        if laterLabels.contains(value) {
+            // Rows repeating the whole first row are copies of a header (files joined together): still a header,
+            // if every later row with its label value is such a copy.
+            let sameLabel = records.dropFirst().prefix(1000).filter { r in
+                labelIndex < r.fields.count && ((try? file.field(r, labelIndex, what: "label"))?.trimmingWhitespace ?? "") == value
+            }
+            return sameLabel.allSatisfy { isCopy($0, of: firstFields, file: file) } && labelNames.contains(value.lowercased())
+        }
         if labelNames.contains(value.lowercased()) { return true }
         return Int(value) == nil && !laterLabels.isEmpty && laterLabels.allSatisfy { Int($0) != nil }
+    }
+
+    /// Whether `record` holds exactly `fields` (a repeated header row).
+    static func isCopy(_ record: RawRecord, of fields: [String], file: TextFile) -> Bool {
+        guard record.fields.count == fields.count else { return false }
+        return fields.indices.allSatisfy { i in ((try? file.field(record, i, what: "field"))?.trimmingWhitespace ?? "") == fields[i] }
     }
 
     static func resolve(header: [String], mapping: ColumnMapping, previous: ResolvedColumns?,

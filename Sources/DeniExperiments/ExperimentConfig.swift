@@ -78,6 +78,8 @@ public struct ExperimentConfig: Codable, Hashable, Sendable {
         if let (_, problem) = ExperimentFields.problem(self) { throw ConfigError(message: problem) }
         if strategies.isEmpty { throw ConfigError("strategies", "none", "at least one") }
         if let m = data.maxLength, !(3...512).contains(m) { throw ConfigError("data.maxLength", "\(m)", "3...512 tokens") }
+        if !(1...(1 << 30)).contains(data.maxRowBytes) { throw ConfigError("data.maxRowBytes", "\(data.maxRowBytes)", "1...\(1 << 30) bytes") }
+        if !(0...1).contains(data.labelBase) { throw ConfigError("data.labelBase", "\(data.labelBase)", "0 or 1") }
         do { try tuning.validate(hiddenSize: nil) } catch let e as ModelError {
             throw ConfigError(message: "invalid \(e.file) \(e.problem)")
         } catch { throw ConfigError(message: "invalid tuning: \(error)") }
@@ -125,6 +127,21 @@ extension ExperimentConfig {
         // The current format requires a value wherever a key is present; the legacy reader took null as the default.
         func value<T: Decodable>(_ type: T.Type, _ key: CodingKeys) throws -> T? {
             legacy ? try c.decodeIfPresent(type, forKey: key) : c.contains(key) ? try c.decode(type, forKey: key) : nil
+        }
+        if !legacy {
+            // The nested sections are as strict as the top level: a misspelt key is an error, not a default.
+            for (key, allowed, what) in [(CodingKeys.tuning, AdapterSpec.settingKeys, "tuning settings"), (.baseSeeds, Seeds.keys, "base seeds"),
+                                         (.data, LoadOptions.keys, "data options")] where c.contains(key) {
+                let section = try c.superDecoder(forKey: key)
+                if (try? section.container(keyedBy: AnyKey.self)) != nil {
+                    try StrictDecoding.refuseUnknownKeys(section, allowed: allowed, what: what)
+                }
+            }
+            if c.contains(.data), let data = try? c.nestedContainer(keyedBy: AnyKey.self, forKey: .data), data.contains(AnyKey("columns")),
+               (try? data.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("columns"))) != nil {
+                try StrictDecoding.refuseUnknownKeys(try data.superDecoder(forKey: AnyKey("columns")), allowed: LoadOptions.columnKeys,
+                                                     what: "data columns")
+            }
         }
         if let v = try value(String.self, .name) { name = v }
         if let v = try value(String.self, .dataset) { dataset = v }

@@ -81,6 +81,18 @@ public final class ExperimentRunner: ExperimentDriver, @unchecked Sendable {
 
     public func run(_ config: ExperimentConfig, sink: EventSink, control: RunControl) throws {
         try config.validate()
+        // Where the results go is checked before anything trains, so that no finished run is lost to a bad path.
+        for (url, flag) in [(saveWeights, "--save"), (savePredictions, "--predictions")] {
+            if let url, let problem = OutputFile.problem(url) { throw ConfigError(message: "\(flag): \(problem)") }
+        }
+        if let dir = savePEFT {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir) {
+                if !isDir.boolValue { throw ConfigError(message: "--save-peft: \(dir.path) exists and is not a folder") }
+            } else if let problem = OutputFile.problem(dir) {
+                throw ConfigError(message: "--save-peft: \(problem)")
+            }
+        }
         Threads.set(config.threads)
         // Strategies with experiment-level settings of their own (a sweep over them) train group by group, each
         // group prepared as an experiment of its own; a task keeps its index in the whole config.

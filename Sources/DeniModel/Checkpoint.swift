@@ -17,7 +17,8 @@ extension ModelWeights {
     }
 
     /// Loads a checkpoint written by `save` (or any file with the same names) into these weights;
-    /// every tensor of the layout must be present with its shape. Everything is checked before any value is written.
+    /// every tensor of the layout must be present with its shape and finite values, and no other tensor. Everything
+    /// is checked before any value is written.
     public func load(checkpoint url: URL) throws {
         let file = try SafeTensorsFile(url: url)
         var pending: [(Int, [Float])] = []
@@ -29,7 +30,17 @@ extension ModelWeights {
             guard info.shape == t.shape else {
                 throw ModelError(url.path, "tensor '\(name)' has shape \(info.shape), expected \(t.shape) (a file for another model?)")
             }
-            pending.append((id, try file.floats(info.name)))
+            let values = try file.floats(info.name)
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw ModelError(url.path, "tensor '\(info.name)' holds a non-finite value at element \(bad)")
+            }
+            pending.append((id, values))
+        }
+        // A tensor the layout has no place for means the file was written for another tuning or adapter (or its
+        // recorded settings were changed): refused rather than silently left out.
+        let expected = Set(layout.tensors.flatMap { [Self.checkpointName($0), $0.name] })
+        if let extra = file.tensors.keys.sorted().first(where: { !expected.contains($0) }) {
+            throw ModelError(url.path, "holds tensor '\(extra)', which the recorded model (\(layout.spec.adapter.kind.rawValue) tuning) has no place for: a file for another tuning or adapter, or its deni.tuning metadata was changed")
         }
         for (id, values) in pending {
             values.withUnsafeBufferPointer { pointer(id).update(from: $0.baseAddress!, count: values.count) }

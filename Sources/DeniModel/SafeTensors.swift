@@ -220,6 +220,6 @@ public struct SafeTensorsWriter {
     }
 
     public func write(to url: URL) throws {
-        try data().write(to: url, options: .atomic)
+        try OutputFile.write(data(), to: url, what: "the weights")
     }
 }

@@ -49,6 +49,31 @@ public struct RunMetrics: Codable, Hashable, Sendable {
     public init(accuracy: Double, macroF1: Double, perClassF1: [Double], confusion: [[Int]]) {
         self.accuracy = accuracy; self.macroF1 = macroF1; self.perClassF1 = perClassF1; self.confusion = confusion
     }
+
+    enum CodingKeys: String, CodingKey { case accuracy, macroF1, perClassF1, confusion }
+    /// Recorded metrics are checked as they are read: percentages within 0...100, one F1 per class, a square
+    /// confusion matrix of counts (an edited or damaged line is refused, not shown as a result).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        accuracy = try c.decode(Double.self, forKey: .accuracy)
+        macroF1 = try c.decode(Double.self, forKey: .macroF1)
+        perClassF1 = try c.decode([Double].self, forKey: .perClassF1)
+        confusion = try c.decode([[Int]].self, forKey: .confusion)
+        func refuse(_ key: CodingKeys, _ why: String) -> DecodingError { .dataCorruptedError(forKey: key, in: c, debugDescription: why) }
+        for (key, v) in [(CodingKeys.accuracy, accuracy), (.macroF1, macroF1)] where !(0...100).contains(v) {
+            throw refuse(key, "\(v) is not a percentage within 0...100")
+        }
+        if let v = perClassF1.first(where: { !(0...100).contains($0) }) { throw refuse(.perClassF1, "\(v) is not a percentage within 0...100") }
+        if !confusion.isEmpty && (confusion.count != perClassF1.count || confusion.contains { $0.count != confusion.count }) {
+            throw refuse(.confusion, "not a square matrix with one row per class (\(perClassF1.count))")
+        }
+        if let v = confusion.joined().first(where: { !(0...Self.maximumCount).contains($0) }) {
+            throw refuse(.confusion, "count \(v) is outside 0...\(Self.maximumCount)")
+        }
+    }
+
+    /// The largest example count a confusion matrix cell may hold.
+    public static let maximumCount = 1 << 40
 }
 
 public enum RunStatus: String, Codable, Sendable { case finished, failed, cancelled }

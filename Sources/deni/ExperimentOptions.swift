@@ -56,7 +56,12 @@ struct ExperimentOptions: ParsableArguments {
             let dataName = DatasetRegistry.info(c.dataset) != nil ? c.dataset : URL(fileURLWithPath: c.dataset).deletingPathExtension().lastPathComponent
             c.name = "\(dataName)-\(c.tuning.kind.rawValue)"
         }
-        do { try c.validate() } catch { throw ValidationError("\(error)") }
+        do { try c.validate() } catch {
+            // Name the file a config's values came from (and the flags, when they changed some).
+            guard let path = config else { throw ValidationError("\(error)") }
+            let changed = !settingFlags.isEmpty || !assignments.isEmpty || !strategies.isEmpty
+            throw ValidationError("--config \(path)\(changed ? " with the flags given" : ""): \(error)")
+        }
         return c
     }
 

@@ -103,7 +103,7 @@ struct ReportCommand: ParsableCommand {
         let command = (["deni", "report"] + arguments).joined(separator: " ")
         let text = StudyReport.markdown(cells, title: title, notes: notesText, svgFolder: svgLink, command: command)
         if let out {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+            do { try OutputFile.write(Data(text.utf8), to: URL(fileURLWithPath: out), what: "the report") } catch { throw ValidationError(error.description) }
             print("wrote \(out) (\(cells.count) cells from \(recorded.count) sessions)")
         } else {
             print(text, terminator: "")

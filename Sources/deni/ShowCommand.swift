@@ -7,7 +7,7 @@ import Foundation
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show a session's results table (recorded summary, or derived from the events if it has none).")
+        abstract: "Show a session's results table, derived from its events (a recorded summary that counts runs the events lack is reported).")
 
     @Argument(help: "Session folder, or a (unique part of a) session name under the sessions folder.")
     var session: String
@@ -25,7 +25,8 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         let s = try SessionReader.read(SessionCatalog.resolve(session, in: ProjectPaths.sessions()))
-        let source = s.manifest.summary == nil ? "events" : "summary"
+        // The table always comes from the events (the summary holds means only); `resultsSource` says so.
+        let source = "events"
         let results = SessionExport.results(s)
         if json {
             print(try SessionFormat.jsonText(Report(manifest: s.manifest, status: s.status, resultsSource: source, results: results,
@@ -50,7 +51,7 @@ struct ShowCommand: ParsableCommand {
             print("\nSweep points (ΔF1: paired t interval up to 12 pairs, bootstrap above; baselines: \(sweep.baselines.map(\.strategy).joined(separator: ", ")))")
             print(ResultsText.aligned(t.headers, t.rows), terminator: "")
         }
-        if source == "events" { print("(derived from the events: the session has no recorded summary)") }
+        if s.manifest.summary == nil { print("(derived from the events: the session has no recorded summary)") }
         for message in s.diagnostics.messages { print("warning: \(message.escapingControlCharacters)") }
     }
 }

@@ -19,6 +19,10 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         var config = try options.experimentConfig(defaultStrategies: [.standard], defaultRuns: 1)
         try options.requireModel(config)
+        if config.runs != 1, options.settingFlags.contains(where: { $0 == "--runs" || $0.hasPrefix("--runs=") })
+            || options.assignments.contains(where: { $0.hasPrefix("runs=") }) {
+            throw ValidationError("--runs \(config.runs): train makes one run; use `deni run` for several")
+        }
         config.runs = 1
         if config.strategies.count > 1 { throw ValidationError("train runs one strategy; use `deni run` for several") }
         let collector = EventCollector()

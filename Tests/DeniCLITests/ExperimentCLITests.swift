@@ -69,6 +69,65 @@ final class ExperimentCLITests: XCTestCase {
         XCTAssertTrue(out.stderr.contains("1...64"), out.stderr)
     }
 
+    /// Settings whose damage used to trap or pass silently: refused before anything trains, naming the setting (and the
+    /// config file a value came from).
+    func testOutOfRangeSettingsAreRefusedBeforeTraining() throws {
+        let data = try writeDataset()
+        let base = ["run", "--dataset", data.path, "--runs", "1", "--samples", "12", "--epochs", "1", "--dry-run"]
+        func refused(_ args: [String], _ expected: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+            let out = try runDeni(args, env: ["DENI_SESSIONS": tmp.path], timeout: 60)
+            XCTAssertNotEqual(out.status, 0, "\(args)", file: file, line: line)
+            XCTAssertNotEqual(out.status, 132, "trapped: \(out.stderr)", file: file, line: line)
+            for e in expected { XCTAssertTrue(out.stderr.contains(e), "\(args): \(out.stderr)", file: file, line: line) }
+        }
+        try refused(base + ["--strategy", "deni", "--interpolation-period", "1e100e"], ["Interpolation period", "above 1000 epochs"])
+        try refused(base + ["--strategy", "deni", "--set", "deni.roundLength=1e300e"], ["Round length", "above 1000 epochs"])
+        try refused(["sweep", "--dataset", data.path, "--strategy", "default", "--strategy", "deni", "--vary", "maxLength=,16", "--dry-run"],
+                    ["maxLength", "an empty value"])
+        // A config: a negative column index, a sweep plan with a negative number of steps, a span with steps and epochs.
+        var config = ExperimentConfig()
+        config.dataset = data.path
+        config.strategies = [StrategyConfig(kind: .standard)]
+        config.data.columns.text = .index(-1)
+        let columns = tmp.appendingPathComponent("columns.json")
+        try config.encoded().write(to: columns)
+        try refused(["run", "--config", columns.path, "--dry-run"], ["--config \(columns.path)", "Text column -1 is not a column"])
+        config.data.columns.text = nil
+        config.sweep = SweepPlan(axes: [SweepAxis(key: "deni.noiseVariance", values: .range(low: 0.01, high: 1, steps: -5, log: false))])
+        let plan = tmp.appendingPathComponent("plan.json")
+        try config.encoded().write(to: plan)
+        try refused(["run", "--config", plan.path, "--dry-run"], ["sweep.axes[0].values", "needs 2…1000 steps"])
+    }
+
+    /// `--save` and `--predictions` are checked before training, and never replace a named pipe (or a device).
+    func testOutputPathsAreCheckedBeforeTrainingAndSpecialFilesKept() throws {
+        let data = try writeDataset()
+        let fifo = tmp.appendingPathComponent("pipe")
+        XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
+        let train = ["train", "--dataset", data.path, "--samples", "12", "--epochs", "1", "--eval-subsample", "0"]
+        // (A named pipe stands for every special file: a failing test must not replace a real device.)
+        for (flag, path, expected) in [("--predictions", fifo.path, "a named pipe"), ("--save", fifo.path, "a named pipe"),
+                                       ("--save", tmp.appendingPathComponent("no/such/folder/m.safetensors").path, "does not exist")] {
+            let started = Date()
+            let out = try runDeni(train + [flag, path], timeout: 120)
+            XCTAssertNotEqual(out.status, 0)
+            XCTAssertTrue(out.stderr.contains(flag) && out.stderr.contains(expected), out.stderr)
+            XCTAssertFalse(out.stdout.contains("test accuracy"), "it trained first: \(out.stdout)")
+            XCTAssertLessThan(Date().timeIntervalSince(started), 60)
+        }
+        var info = stat()
+        XCTAssertEqual(stat(fifo.path, &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "the named pipe was replaced")
+        // A symbolic link is followed: the file it points to receives the predictions, the link stays a link.
+        let target = tmp.appendingPathComponent("target.csv"), link = tmp.appendingPathComponent("link.csv")
+        try "old\n".write(to: target, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        let out = try runDeni(train + ["--predictions", link.path], timeout: 300)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertTrue(try String(contentsOf: target, encoding: .utf8).hasPrefix("text,"))
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link.path), target.path)
+    }
+
     func experimentArgs(_ data: URL, runs: Int) -> [String] {
         ["run", "--dataset", data.path, "--tuning", "lora", "--strategy", "default", "deni", "--ensemble-size", "2",
          "--runs", "\(runs)", "--samples", "30", "--epochs", "2", "--batch-size", "4", "--eval-subsample", "6", "--seed", "5", "--json"]

@@ -112,6 +112,27 @@ final class PredictCLITests: XCTestCase {
         let other = tmp.appendingPathComponent("other.safetensors")
         try writer.write(to: other)
         try assertOneErrorLine(["--weights", other.path, "x"], ["other.safetensors", "'classifier.weight' has shape [2, 384], expected [3, 384]"])
+        // The same file with one non-finite value, and with its recorded tuning changed from LoRA to full fine-tuning
+        // (whose layout has no place for the LoRA tensors): refused, not NaN probabilities or a model without its adapter.
+        func rewrite(_ name: String, metadata: [String: String], _ change: (String, inout [Float]) -> Void) throws -> URL {
+            var w = SafeTensorsWriter()
+            for tensor in file.tensors.keys.sorted() {
+                var values = try file.floats(tensor)
+                change(tensor, &values)
+                w.add(tensor, shape: file.tensors[tensor]!.shape, values)
+            }
+            w.metadata = metadata
+            let url = tmp.appendingPathComponent(name)
+            try w.write(to: url)
+            return url
+        }
+        let nan = try rewrite("nan.safetensors", metadata: file.metadata) { name, values in if name == "classifier.bias" { values[1] = .nan } }
+        try assertOneErrorLine(["--weights", nan.path, "x"], ["nan.safetensors", "'classifier.bias' holds a non-finite value at element 1"])
+        var fullMetadata = file.metadata
+        fullMetadata["deni.tuning"] = fullMetadata["deni.tuning"]?.replacingOccurrences(of: "\"lora\"", with: "\"full\"")
+        XCTAssertNotEqual(fullMetadata, file.metadata, "the recorded tuning names its kind as \"lora\"")
+        let relabelled = try rewrite("relabelled.safetensors", metadata: fullMetadata) { _, _ in }
+        try assertOneErrorLine(["--weights", relabelled.path, "x"], ["relabelled.safetensors", "has no place for"])
         // The base model's own weights are no classifier: no record.
         try assertOneErrorLine(["--weights", ProjectPaths.model().appendingPathComponent("model.safetensors").path, "x"],
                                ["model.safetensors", "no deni.pooling"])

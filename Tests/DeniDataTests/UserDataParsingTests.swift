@@ -158,6 +158,24 @@ final class UserDataParsingTests: XCTestCase {
         assertDataError(try loadUser(missing), file: "m.jsonl", line: 2, problem: "label is missing")
     }
 
+    /// Files joined together repeat their header row: it is neither an example nor a class. The copies are bad rows
+    /// (named by line; skipped with skipBadRows), whether the labels are words or integers.
+    func testRepeatedHeaderRowsAreNotAClass() throws {
+        let dir = try TemporaryFolder()
+        for body in ["a b,pos\nc d,neg\n", "a b,1\nc d,0\n"] {
+            let joined = try dir.write("joined.csv", String(repeating: "text,label\n" + body, count: 3))
+            XCTAssertThrowsError(try loadUser(joined)) { error in
+                XCTAssertTrue("\(error)".contains("joined.csv:4"), "\(error)")
+                XCTAssertTrue("\(error)".contains("repeats the header row"), "\(error)")
+            }
+            let d = try loadUser(joined) { $0.skipBadRows = true }
+            XCTAssertEqual(d.classNames.count, 2, "\(d.classNames)")
+            XCTAssertFalse(d.classNames.contains("label"))
+            XCTAssertEqual(d.examples.count, 6)
+            XCTAssertEqual(d.skipped.count, 2)
+        }
+    }
+
     func testSeparateTrainAndTestFiles() throws {
         let dir = try TemporaryFolder()
         let train = try dir.write("train.csv", "text,label\na b,x\nc d,y\ne f,x\n")

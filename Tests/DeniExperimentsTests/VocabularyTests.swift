@@ -1,3 +1,4 @@
+import DeniData
 import XCTest
 import DeniCore
 import DeniTraining
@@ -136,6 +137,29 @@ final class VocabularyTests: XCTestCase {
         }
         XCTAssertEqual(message(#"{"format": 3}"#), "format: config format 3 is not one this version reads (2, or none for the pre-change format)")
         XCTAssertTrue(message(#"{"format": 2, "strategies": [{"kind": "denni"}]}"#).contains("strategies[0].kind"), message(#"{"format": 2, "strategies": [{"kind": "denni"}]}"#))
+        // The nested sections are as strict as the top level, and take defaults for the keys they leave out.
+        XCTAssertEqual(message(#"{"format": 2, "tuning": {"kind": "lora", "loraRnak": 8}}"#),
+                       "tuning.loraRnak: unknown key 'loraRnak' in the tuning settings (did you mean 'loraRank'?)")
+        XCTAssertTrue(message(#"{"format": 2, "baseSeeds": {"split": 1, "bogus": 2}}"#).hasPrefix("baseSeeds.bogus: unknown key 'bogus' in the base seeds"))
+        XCTAssertEqual(message(#"{"format": 2, "data": {"colums": {}}}"#), "data.colums: unknown key 'colums' in the data options (did you mean 'columns'?)")
+        XCTAssertEqual(message(#"{"format": 2, "data": {"columns": {"txt": {"name": "a"}}}}"#),
+                       "data.columns.txt: unknown key 'txt' in the data columns (did you mean 'text'?)")
+        XCTAssertTrue(message(#"{"format": 2, "strategies": [{"kind": "deni", "deni": {"period": {"steps": 3, "epochs": 1}}}]}"#)
+                        .contains("a span gives steps or epochs, not both"))
+        let partial = try? JSONDecoder().decode(ExperimentConfig.self, from: Data(#"{"format": 2, "data": {"encoding": "latin1"}}"#.utf8))
+        XCTAssertEqual(partial?.data.encoding, .latin1)
+        XCTAssertEqual(partial?.data.maxRowBytes, LoadOptions().maxRowBytes)
+        // Values the loader would trap on or misread are refused by the one validation.
+        var columns = ExperimentConfig()
+        columns.dataset = "/tmp/file.csv"
+        columns.data.columns.label = .index(-1)
+        XCTAssertThrowsError(try columns.validate()) { XCTAssertEqual("\($0)", "Label column -1 is not a column (indices count from 0)") }
+        for (edit, text) in [({ (c: inout ExperimentConfig) in c.data.maxRowBytes = 0 }, "invalid data.maxRowBytes: 0"),
+                             ({ (c: inout ExperimentConfig) in c.data.labelBase = -7 }, "invalid data.labelBase: -7")] {
+            var c = ExperimentConfig()
+            edit(&c)
+            XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".hasPrefix(text), "\($0)") }
+        }
         // data.maxLength beyond the position table (or below a [CLS] x [SEP]) is refused by the one validation.
         for bad in [0, -1, 2, 513, 100_000] {
             var c = ExperimentConfig()

@@ -35,8 +35,8 @@ public enum PredictionsCSV {
 
     /// Writes `csv` to `url`; errors name the file and the cause.
     public static func write(_ csv: String, to url: URL) throws {
-        do { try Data(csv.utf8).write(to: url, options: .atomic) } catch {
-            throw ConfigError(message: "\(url.path): cannot write the predictions (\(FileProblem.describe(error)))")
+        do { try OutputFile.write(Data(csv.utf8), to: url, what: "the predictions") } catch {
+            throw ConfigError(message: error.description)
         }
     }
 }

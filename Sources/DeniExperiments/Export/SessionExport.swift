@@ -31,8 +31,8 @@ public enum SessionExport {
         let curves = SessionCurves(config: session.config, events: session.events)
         let table = results(session)
         func put(_ text: String, _ url: URL) throws(SessionError) {
-            do { try Data(text.utf8).write(to: url, options: .atomic) }
-            catch { throw SessionError.io(path: url.path, operation: "writing the export", detail: FileProblem.describe(error)) }
+            do { try OutputFile.write(Data(text.utf8), to: url, what: "the export") }
+            catch { throw SessionError.io(path: url.path, operation: "writing the export", detail: error.description) }
             written.append(url)
         }
         if let csv { try put(CSVExport.wide(curves), csv) }

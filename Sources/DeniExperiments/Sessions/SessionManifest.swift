@@ -176,3 +176,26 @@ public enum SessionFormat {
         return clean.isEmpty ? stamp : "\(stamp)-\(clean)"
     }
 }
+
+extension SessionManifest {
+    /// Settings every reader counts with, checked when a manifest is read: out of range (an edited or damaged
+    /// manifest), they would overflow, loop for ever or allocate without bound. Only these are checked: the rest of
+    /// the validation depends on this machine (its CPU, the data folder), and a recorded session must stay readable
+    /// elsewhere.
+    public var recordedProblem: String? {
+        for key in Self.countedKeys {
+            guard case .experiment(let row)? = try? ExperimentFields.resolve(key), let problem = row.field.check(config) else { continue }
+            return "config.\(key): \(problem)"
+        }
+        if config.strategies.isEmpty { return "config.strategies: none" }
+        if !(2...Self.maximumClasses).contains(dataset.classCount) {
+            return "dataset.classCount \(dataset.classCount) is outside 2...\(Self.maximumClasses)"
+        }
+        if let every = stepEventsEvery, every < 1 { return "stepEventsEvery \(every) is below 1" }
+        return nil
+    }
+
+    static let countedKeys = ["runs", "firstRun", "trainSamples", "epochs", "batchSize", "evalSubsample", "evalEvery", "threads"]
+    /// Most classes a recorded dataset may have (a confusion matrix is classes²).
+    public static let maximumClasses = 10_000
+}

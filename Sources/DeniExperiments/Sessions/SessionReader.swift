@@ -27,10 +27,23 @@ public struct SessionReadDiagnostics: Codable, Hashable, Sendable {
     public var unknownKinds: [String: Int] = [:]
     /// The last line had no newline and did not decode (a writer killed mid-line): dropped.
     public var tornTail = false
+    /// Events of runs the session's config does not plan (a strategy it does not list, or a run index outside its
+    /// runs: lines of another session appended to this one), and the first such run: left out.
+    public var unplannedEvents = 0
+    public var firstUnplannedRun: String? = nil
+    /// Runs the recorded summary counts beyond the finished runs the events hold (events deleted or cut short).
+    public var summaryRunsWithoutEvents = 0
+    /// Runs with more than one finished `run_end` (a resumed session reruns only unfinished runs, so the extra ones
+    /// are another session's lines), and the first of them; the last `run_end` of each counts.
+    public var runsFinishedTwice = 0
+    public var firstRunFinishedTwice: String? = nil
 
     public init() {}
 
-    public var isClean: Bool { garbageLineCount == 0 && unknownKinds.isEmpty && !tornTail }
+    public var isClean: Bool {
+        garbageLineCount == 0 && unknownKinds.isEmpty && !tornTail && unplannedEvents == 0 && summaryRunsWithoutEvents == 0
+            && runsFinishedTwice == 0
+    }
 
     /// One sentence per problem, for the CLI.
     public var messages: [String] {
@@ -43,6 +56,15 @@ public struct SessionReadDiagnostics: Codable, Hashable, Sendable {
         }
         for (kind, n) in unknownKinds.sorted(by: { $0.key < $1.key }) {
             out.append("\(n) event(s) of unknown kind '\(kind)' skipped (written by a newer deni?)")
+        }
+        if unplannedEvents > 0 {
+            out.append("\(unplannedEvents) event(s) of runs this session does not plan (first: \(firstUnplannedRun ?? "?")) skipped: lines of another session?")
+        }
+        if runsFinishedTwice > 0 {
+            out.append("\(runsFinishedTwice) run(s) finished more than once (first: \(firstRunFinishedTwice ?? "?")): lines of another session? the last of each is used")
+        }
+        if summaryRunsWithoutEvents > 0 {
+            out.append("the recorded summary counts \(summaryRunsWithoutEvents) finished run(s) that \(SessionFormat.eventsFile) does not hold (deleted or cut short?); results derived from the events leave them out")
         }
         return out
     }
@@ -77,7 +99,26 @@ public enum SessionReader {
     public static func read(_ folder: URL) throws(SessionError) -> RecordedSession {
         let manifest = try readManifest(folder)
         var events: [TrainingEvent] = []
-        let diagnostics = try forEachEvent(in: folder) { events.append($0) }
+        let labels = Set(manifest.config.strategies.map(\.label)), runs = manifest.config.runIndices
+        var unplanned = 0, firstUnplanned: String?
+        var diagnostics = try forEachEvent(in: folder) { event in
+            if let id = event.runID, !labels.contains(id.strategy) || !runs.contains(id.run) {
+                unplanned += 1
+                if firstUnplanned == nil { firstUnplanned = id.description }
+                return
+            }
+            events.append(event)
+        }
+        diagnostics.unplannedEvents = unplanned
+        diagnostics.firstUnplannedRun = firstUnplanned
+        var finishedOnce = Set<RunID>(), twice: [RunID] = []
+        for case let .runEnd(id, .finished, _, _, _, _, _) in events where !finishedOnce.insert(id).inserted { twice.append(id) }
+        diagnostics.runsFinishedTwice = Set(twice).count
+        diagnostics.firstRunFinishedTwice = twice.first?.description
+        if let summary = manifest.summary {
+            let recorded = summary.rows.reduce(0) { $0 + $1.runs }
+            diagnostics.summaryRunsWithoutEvents = max(0, recorded - SessionReader.finishedRuns(events).count)
+        }
         return RecordedSession(folder: folder, manifest: manifest, status: effectiveStatus(manifest, folder: folder),
                                events: events, diagnostics: diagnostics)
     }
@@ -119,8 +160,11 @@ public enum SessionReader {
         }
         switch version {
         case 1:
-            do { return try decoder.decode(SessionManifest.self, from: data) }
+            let manifest: SessionManifest
+            do { manifest = try decoder.decode(SessionManifest.self, from: data) }
             catch { throw .corruptManifest(path: path, detail: describe(error)) }
+            if let problem = manifest.recordedProblem { throw .corruptManifest(path: path, detail: problem) }
+            return manifest
         default:
             throw .corruptManifest(path: path, detail: "unknown schema version \(version)")
         }
@@ -223,7 +267,9 @@ public enum SessionReader {
         case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
             "wrong type at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
         case DecodingError.dataCorrupted(let c):
-            c.codingPath.isEmpty ? "not valid JSON" : "bad value at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
+            c.codingPath.isEmpty ? "not valid JSON"
+                : "bad value at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
+                  + (c.debugDescription.isEmpty || c.debugDescription.hasPrefix("The given data") ? "" : ": \(c.debugDescription)")
         default: "\(error)"
         }
     }

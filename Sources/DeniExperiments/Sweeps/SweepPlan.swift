@@ -24,20 +24,50 @@ public struct SweepAxis: Codable, Hashable, Sendable {
         let rest = String(text[text.index(after: eq)...])
         let parts = rest.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         if parts.count == 3 {
-            guard let low = Double(parts[0]), let high = Double(parts[1]), low.isFinite, high.isFinite else {
+            guard let low = Double(parts[0]), let high = Double(parts[1]) else {
                 throw FieldError("\(key): range '\(rest)' needs two numbers, LOW:HIGH:N[log|lin]")
             }
             var steps = parts[2].lowercased(), log = false
             if steps.hasSuffix("log") { log = true; steps.removeLast(3) } else if steps.hasSuffix("lin") { steps.removeLast(3) }
-            guard let n = Int(steps), n >= 2, n <= 1000 else { throw FieldError("\(key): range '\(rest)' needs 2…1000 steps (e.g. \(parts[0]):\(parts[1]):4log)") }
-            guard low < high else { throw FieldError("\(key): range '\(rest)' needs LOW < HIGH") }
-            if log && low <= 0 { throw FieldError("\(key): a log range needs LOW > 0 (got \(parts[0]))") }
-            return SweepAxis(key: key, values: .range(low: low, high: high, steps: n, log: log))
+            guard let n = Int(steps) else {
+                throw FieldError("\(key): range '\(rest)': '\(parts[2])' is not a number of steps with an optional log or lin (e.g. \(parts[0]):\(parts[1]):4log)")
+            }
+            let axis = SweepAxis(key: key, values: .range(low: low, high: high, steps: n, log: log))
+            try axis.check()
+            return axis
         }
-        let list = rest.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !list.isEmpty else { throw FieldError("\(key): no values (an empty grid)") }
-        if Set(list).count != list.count { throw FieldError("\(key): a value is listed twice") }
-        return SweepAxis(key: key, values: .list(list))
+        let axis = SweepAxis(key: key, values: .list(rest.split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }))
+        try axis.check()
+        return axis
+    }
+
+    /// Refuses what `parse` refuses, for axes read from a config or a session: an empty grid, an empty or repeated
+    /// value, a range that is not LOW < HIGH with 2…1000 steps (LOW > 0 on a log scale).
+    public func check() throws(FieldError) {
+        switch values {
+        case .list(let list):
+            guard !list.isEmpty, list != [""] else { throw FieldError("\(key): no values (an empty grid)") }
+            if list.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                throw FieldError("\(key): an empty value in '\(list.joined(separator: ","))'; write every value (the default too)")
+            }
+            if Set(list).count != list.count { throw FieldError("\(key): a value is listed twice") }
+        case let .range(low, high, steps, log):
+            let text = "\(Self.text(low)):\(Self.text(high)):\(steps)\(log ? "log" : "")"
+            guard low.isFinite, high.isFinite else { throw FieldError("\(key): range '\(text)' needs two finite numbers") }
+            guard steps >= 2, steps <= 1000 else { throw FieldError("\(key): range '\(text)' needs 2…1000 steps") }
+            guard low < high else { throw FieldError("\(key): range '\(text)' needs LOW < HIGH") }
+            if log && low <= 0 { throw FieldError("\(key): a log range needs LOW > 0 (got \(Self.text(low)))") }
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case key, values }
+    public init(from decoder: Decoder) throws {
+        try StrictDecoding.refuseUnknownKeys(decoder, allowed: ["key", "values"], what: "sweep axis")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        key = try c.decode(String.self, forKey: .key)
+        values = try c.decode(Values.self, forKey: .values)
+        do { try check() } catch { throw DecodingError.dataCorruptedError(forKey: .values, in: c, debugDescription: error.message) }
     }
 
     /// The grid values, as text the field table parses.
@@ -45,6 +75,7 @@ public struct SweepAxis: Codable, Hashable, Sendable {
         switch values {
         case .list(let l): return l
         case let .range(low, high, steps, log):
+            guard steps >= 2 else { return [Self.text(low)] }   // refused by `check`; never a trap
             return (0..<steps).map { i in
                 let f = Double(i) / Double(steps - 1)
                 let v = log ? exp(Foundation.log(low) + f * (Foundation.log(high) - Foundation.log(low))) : low + f * (high - low)
@@ -81,6 +112,20 @@ public struct SweepPlan: Codable, Hashable, Sendable {
     public var seed: UInt64
 
     public init(axes: [SweepAxis], random: Int? = nil, seed: UInt64 = 0) { self.axes = axes; self.random = random; self.seed = seed }
+
+    enum CodingKeys: String, CodingKey { case axes, random, seed }
+    /// A plan read from a config or a session: its axes checked as `--vary` checks them, `random` within 1…`maxPoints`.
+    public init(from decoder: Decoder) throws {
+        try StrictDecoding.refuseUnknownKeys(decoder, allowed: ["axes", "random", "seed"], what: "sweep")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        axes = try c.decode([SweepAxis].self, forKey: .axes)
+        random = try c.decodeIfPresent(Int.self, forKey: .random)
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
+        if axes.isEmpty { throw DecodingError.dataCorruptedError(forKey: .axes, in: c, debugDescription: "a sweep needs at least one axis") }
+        if let n = random, !(1...Self.maxPoints).contains(n) {
+            throw DecodingError.dataCorruptedError(forKey: .random, in: c, debugDescription: "\(n) random points: 1…\(Self.maxPoints)")
+        }
+    }
 
     /// Most points a sweep may have (a grid beyond it is refused before anything runs).
     public static let maxPoints = 1000

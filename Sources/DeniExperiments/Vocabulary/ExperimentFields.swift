@@ -59,12 +59,12 @@ public enum ExperimentFields {
                           flag: "lora-rank", 1...4096, \.tuning.loraRank), applies: adapterUses(\.loraRank)),
         row(.tuning, SettingField("tuning.loraAlpha", label: "LoRA alpha", short: "α", help: "update scaled by alpha / √r (rank-stabilised)",
                                   valid: "> 0", flag: "lora-alpha", read: { FieldText.format($0.tuning.loraAlpha) },
-                                  write: { (c: inout ExperimentConfig, t: String) throws(FieldError) in c.tuning.loraAlpha = Float(try FieldText.double(t)) },
+                                  write: { (c: inout ExperimentConfig, t: String) throws(FieldError) in c.tuning.loraAlpha = try FieldText.float(t) },
                                   check: { $0.tuning.loraAlpha > 0 ? nil : "LoRA alpha \(FieldText.format($0.tuning.loraAlpha)) is not above 0" }),
             applies: adapterUses(\.loraAlpha)),
         row(.tuning, SettingField("tuning.loraDropout", label: "LoRA dropout", short: "LoRA p", help: "dropout on the LoRA input",
                                   valid: "0 ≤ p < 1", flag: "lora-dropout", read: { FieldText.format($0.tuning.loraDropout) },
-                                  write: { (c: inout ExperimentConfig, t: String) throws(FieldError) in c.tuning.loraDropout = Float(try FieldText.double(t)) },
+                                  write: { (c: inout ExperimentConfig, t: String) throws(FieldError) in c.tuning.loraDropout = try FieldText.float(t) },
                                   check: { (0..<1).contains($0.tuning.loraDropout) ? nil : "LoRA dropout \(FieldText.format($0.tuning.loraDropout)) is outside 0 ≤ p < 1" }),
             applies: adapterUses(\.loraDropout)),
         row(.tuning, SettingField("tuning.loraTargets", label: "LoRA targets", short: "targets", help: "comma-separated module names",
@@ -154,6 +154,13 @@ public enum ExperimentFields {
                                     },
                                     write: { (c: inout ExperimentConfig, t: String) throws(FieldError) in
                                         c.data.columns[keyPath: path] = t.isEmpty ? nil : ColumnRef(argument: t)
+                                    },
+                                    check: { c in
+                                        switch c.data.columns[keyPath: path] {
+                                        case .index(let i)? where i < 0: "\(label) \(i) is not a column (indices count from 0)"
+                                        case .name(let n)? where n.isEmpty: "\(label) is an empty name"
+                                        default: nil
+                                        }
                                     }), applies: isFile)
     }
 

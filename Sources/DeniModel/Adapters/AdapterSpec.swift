@@ -30,7 +30,10 @@ public struct AdapterSpec: Codable, Hashable, Sendable {
     /// Module names a user can target (per layer).
     public static let linearModules = ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]
 
-    enum CodingKeys: String, CodingKey {
+    /// The keys of a `tuning` object (a config refuses any other).
+    public static var settingKeys: [String] { CodingKeys.allCases.map(\.rawValue) }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case kind, loraRank, loraAlpha, loraDropout, loraTargets, loraBias, rsLoRA, prefixLength, prefixHiddenSize, reductionFactor, poolerTrainable
     }
 

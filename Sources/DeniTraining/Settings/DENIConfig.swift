@@ -7,10 +7,16 @@ public enum Span: Codable, Hashable, Sendable, CustomStringConvertible {
 
     public func steps(perEpoch: Int) -> Int {
         switch self {
-        case .steps(let n): n
-        case .epochs(let e): max(1, Int((e * Double(perEpoch)).rounded()))
+        case .steps(let n): return n
+        case .epochs(let e):
+            // Saturates instead of trapping (NaN gives 1); validation keeps spans within the maxima anyway.
+            let steps = (e * Double(perEpoch)).rounded()
+            return steps >= 1 ? (steps < 1e15 ? Int(steps) : 1_000_000_000_000_000) : 1
         }
     }
+
+    /// The longest spans a setting accepts (a run's epochs are at most 1000).
+    public static let maximumEpochs = 1000.0, maximumSteps = 100_000_000
 
     public var description: String {
         switch self {
@@ -23,8 +29,15 @@ public enum Span: Codable, Hashable, Sendable, CustomStringConvertible {
     public init(from decoder: Decoder) throws {
         try StrictDecoding.refuseUnknownKeys(decoder, allowed: ["steps", "epochs"], what: "span (steps or epochs)")
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        if let s = try c.decodeIfPresent(Int.self, forKey: .steps) { self = .steps(s) }
-        else { self = .epochs(try c.decode(Double.self, forKey: .epochs)) }
+        let steps = try c.decodeIfPresent(Int.self, forKey: .steps), epochs = try c.decodeIfPresent(Double.self, forKey: .epochs)
+        switch (steps, epochs) {
+        case (let s?, nil): self = .steps(s)
+        case (nil, let e?): self = .epochs(e)
+        case (_?, _?):
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "a span gives steps or epochs, not both"))
+        case (nil, nil): self = .epochs(try c.decode(Double.self, forKey: .epochs))
+        }
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -104,7 +117,7 @@ public struct DENIConfig: Codable, Hashable, Sendable {
 
     static func spanField(_ key: String, label: String, short: String, help: String, flag: String?,
                           _ path: WritableKeyPath<DENIConfig, Span>) -> SettingField<DENIConfig> {
-        SettingField(key, label: label, short: short, help: help + ": '1e' (epochs) or '50s' (steps)", valid: "> 0", flag: flag,
+        SettingField(key, label: label, short: short, help: help + ": '1e' (epochs) or '50s' (steps)", valid: "> 0, ≤ 1000 epochs", flag: flag,
                      read: { FieldText.format($0[keyPath: path]) },
                      write: { (c: inout DENIConfig, t: String) throws(FieldError) in
                          // A bare number of a command-line flag counts steps (`--interpolation-period 50`), as it always did.
@@ -113,7 +126,10 @@ public struct DENIConfig: Codable, Hashable, Sendable {
                      check: { c in
                          switch c[keyPath: path] {
                          case .steps(let n) where n < 1: "\(label) \(n) steps is below 1 step"
+                         case .steps(let n) where n > Span.maximumSteps: "\(label) \(n) steps is above \(Span.maximumSteps) steps"
                          case .epochs(let e) where !(e > 0): "\(label) \(FieldText.format(e)) epochs is not above 0"
+                         case .epochs(let e) where !(e <= Span.maximumEpochs):
+                             "\(label) \(FieldText.format(e)) epochs is above \(FieldText.format(Span.maximumEpochs)) epochs"
                          default: nil
                          }
                      })

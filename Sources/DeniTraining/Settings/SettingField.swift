@@ -82,6 +82,13 @@ public enum FieldText {
         return v
     }
 
+    /// A number that stays finite as a Float (1e39 would become infinity and pass a "> 0" check).
+    public static func float(_ text: String) throws(FieldError) -> Float {
+        let v = Float(try double(text))
+        guard v.isFinite else { throw FieldError("'\(short(text))' is too large (beyond ±\(Float.greatestFiniteMagnitude))") }
+        return v
+    }
+
     public static func bool(_ text: String) throws(FieldError) -> Bool {
         switch text.lowercased() {
         case "true", "on", "yes", "1": return true
