@@ -45,6 +45,10 @@ struct TextFile {
                                      || stride(from: 1, to: head.count, by: 2).allSatisfy { head[$0] == 0 })) {
             throw DataError(file: name, "UTF-16 text; the readers take UTF-8 (or Latin-1): save the file as UTF-8")
         }
+        // Old Mac line endings (CR only) would read as one long row.
+        if !bytes.contains(0x0A), bytes.filter({ $0 == 0x0D }).count > 1 {
+            throw DataError(file: name, "lines end in a carriage return only (old Mac line endings); save the file with LF or CRLF line endings")
+        }
         if let nul = bytes.firstIndex(of: 0) {
             let line = 1 + bytes[..<nul].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
             throw DataError(file: name, line: line,

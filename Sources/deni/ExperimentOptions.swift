@@ -44,8 +44,17 @@ struct ExperimentOptions: ParsableArguments {
             }
             c.strategies = chosen
         }
-        for (key, value) in try parsedFlags() {
+        let flags = try parsedFlags()
+        for (key, value) in flags {
             do { try ExperimentFields.set(&c, key, value) } catch { throw ValidationError("--\(key) \(value): \(error.message)") }
+        }
+        // A flag for a setting this experiment does not use (a user-file option with a registered dataset, a LoRA
+        // setting under IA3) changes nothing: said once on stderr rather than ignored in silence.
+        for (key, _) in flags {
+            guard case .experiment(let row)? = try? ExperimentFields.resolve(key), !row.applies(c) else { continue }
+            let what = row.section == .userData ? "a user's data file, not the registered dataset \(c.dataset)"
+                                                : "other tunings than \(c.tuning.kind.rawValue)"
+            FileHandle.standardError.write(Data("deni: --\(key) (\(row.field.label)) applies to \(what); it changes nothing here\n".utf8))
         }
         for a in assignments {
             guard let eq = a.firstIndex(of: "=") else { throw ValidationError("--set \(a): expected KEY=VALUE") }

@@ -14,6 +14,13 @@ struct ForwardCommand: ParsableCommand {
     @Option(help: "Model folder (default: the one setup installed).") var model: String?
     @Option(name: .customLong("max-length"), help: "Truncate to this many tokens.") var maxLength: Int = 512
 
+    func validate() throws {
+        let specials = pair == nil ? 2 : 3
+        if maxLength < specials {
+            throw ValidationError("--max-length must be at least \(specials) (the [CLS]/[SEP] tokens of \(pair == nil ? "one text" : "a pair")), got \(maxLength)")
+        }
+    }
+
     func run() throws {
         let folder = ProjectPaths.model(model)
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path) else {

@@ -44,6 +44,13 @@ final class BadInputTests: XCTestCase {
         assertDataError(try loadUser(bigEndian), file: "be.csv", line: nil, problem: "save the file as UTF-8")
     }
 
+    func testOldMacLineEndingsAreNamed() throws {
+        let dir = try TemporaryFolder()
+        let path = try dir.write("mac.csv", good.replacingOccurrences(of: "\n", with: "\r"))
+        assertDataError(try loadUser(path), file: "mac.csv", line: nil, problem: "old Mac line endings")
+        XCTAssertNoThrow(try loadUser(try dir.write("crlf.csv", good.replacingOccurrences(of: "\n", with: "\r\n"))))
+    }
+
     func testOneClass() throws {
         let dir = try TemporaryFolder()
         let path = try dir.write("one.csv", "text,label\nfirst,a\nsecond,a\n")

@@ -90,6 +90,32 @@ final class SessionDamageTests: XCTestCase {
         XCTAssertFalse(s.events.contains { $0.runID?.strategy == "Ensemble" || $0.runID?.run == 9 })
     }
 
+    func testDamagedMetaIsNamedAsContentsNotAnIOError() throws {
+        let w = try Fixtures.writer(in: parent)
+        try Data("{\"tags\": 5}".utf8).write(to: w.folder.appendingPathComponent(SessionMeta.file))
+        XCTAssertThrowsError(try SessionMeta.read(w.folder)) { error in
+            guard case .refused(let path, let reason)? = error as? SessionError else { return XCTFail("\(error)") }
+            XCTAssertTrue(path.hasSuffix(SessionMeta.file))
+            XCTAssertTrue(reason.contains("not a tags-and-note file") && reason.contains("delete it"), reason)
+        }
+    }
+
+    func testComparingAnotherProtocolIsWarned() throws {
+        var events: [TrainingEvent] = []
+        for r in 0..<3 { events += Fixtures.run("Default", r, f1: 70 + Double(r)) }
+        let a = Fixtures.config(runs: 3, strategies: [.standard])
+        var b = a
+        b.trainSamples = 24
+        b.epochs = 1
+        func session(_ name: String, _ c: ExperimentConfig) -> ComparedSession {
+            ComparedSession(name: name, config: c, events: events, table: ResultsTable.derive(config: c, events: events, classCount: 6))
+        }
+        XCTAssertEqual(SessionComparison([session("a", a), session("a2", a)]).warnings, [])
+        let warnings = SessionComparison([session("a", a), session("b", b)]).warnings
+        XCTAssertEqual(warnings.count, 1, "\(warnings)")
+        XCTAssertTrue(warnings.first?.contains("samples 24 (S1 \(a.trainSamples)), epochs 1 (S1 \(a.epochs))") ?? false, "\(warnings)")
+    }
+
     func testSummaryCountingRunsTheEventsLackIsReported() throws {
         let w = try Fixtures.writer(in: parent)
         var events: [TrainingEvent] = []

@@ -59,7 +59,7 @@ public struct ComparedSession: Sendable {
 public struct SessionComparison: Codable, Hashable, Sendable {
     public var sessions: [String]
     public var rows: [ComparisonRow]
-    /// Sessions that did not run on the first session's data or model: their rows are not the same experiment.
+    /// Sessions that did not run on the first session's data, model or protocol: their rows are not the same experiment.
     public var warnings: [String] = []
 
     public init(_ sessions: [RecordedSession]) { self.init(sessions.map(ComparedSession.init)) }
@@ -86,6 +86,16 @@ public struct SessionComparison: Codable, Hashable, Sendable {
             }
             if let a = first.model?.weightsSHA256, let b = s.model?.weightsSHA256, a != b {
                 warnings.append("S\(k + 1) (\(s.name)) used other model weights (sha256 \(b.prefix(12))…, S1 \(a.prefix(12))…)")
+            }
+            // Runs pair by index and seeds; under another protocol a "pair" compares different experiments.
+            let a = first.config, b = s.config
+            let differences = [("samples", "\(a.trainSamples)", "\(b.trainSamples)"), ("epochs", "\(a.epochs)", "\(b.epochs)"),
+                               ("batch size", "\(a.batchSize)", "\(b.batchSize)"),
+                               ("tuning", a.tuning.kind.rawValue, b.tuning.kind.rawValue),
+                               ("learning rate", "\(a.effectiveLearningRate)", "\(b.effectiveLearningRate)")]
+                .filter { $0.1 != $0.2 }.map { "\($0.0) \($0.2) (S1 \($0.1))" }
+            if !differences.isEmpty {
+                warnings.append("S\(k + 1) (\(s.name)) ran another protocol: \(differences.joined(separator: ", ")); its differences from S1 mix the strategies' effect with the protocol's")
             }
         }
     }

@@ -33,8 +33,14 @@ public struct SessionMeta: Codable, Hashable, Sendable {
     public static func read(_ session: URL) throws(SessionError) -> SessionMeta {
         let url = session.appendingPathComponent(file)
         guard FileManager.default.fileExists(atPath: url.path) else { return SessionMeta() }
-        do { return try JSONDecoder().decode(SessionMeta.self, from: Data(contentsOf: url)) }
+        let data: Data
+        do { data = try FileProblem.contents(of: url) }
         catch { throw SessionError.io(path: url.path, operation: "reading \(file)", detail: FileProblem.describe(error)) }
+        do { return try JSONDecoder().decode(SessionMeta.self, from: data) }
+        catch {
+            // Not an I/O error: the contents are not a meta.
+            throw SessionError.refused(path: url.path, reason: "not a tags-and-note file (\(StrictDecoding.describe(error, decoding: data))); fix it, or delete it to start the tags and note afresh")
+        }
     }
 
     /// Writes `meta.json` atomically (removes it when the meta is empty).
