@@ -103,6 +103,7 @@ struct ReportCommand: ParsableCommand {
         let command = (["deni", "report"] + arguments).joined(separator: " ")
         let text = StudyReport.markdown(cells, title: title, notes: notesText, svgFolder: svgLink, command: command)
         if let out {
+            if let problem = SessionFormat.sessionFileProblem(URL(fileURLWithPath: out)) { throw ValidationError("--out \(out): \(problem)") }
             do { try OutputFile.write(Data(text.utf8), to: URL(fileURLWithPath: out), what: "the report") } catch { throw ValidationError(error.description) }
             print("wrote \(out) (\(cells.count) cells from \(recorded.count) sessions)")
         } else {

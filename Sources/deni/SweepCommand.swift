@@ -56,6 +56,7 @@ struct SweepCommand: ParsableCommand {
         guard tasksPerJob >= 1 else { throw ValidationError("--tasks-per-job \(tasksPerJob): at least 1") }
         if let c = cpusPerTask, c < 1 { throw ValidationError("--cpus-per-task \(c): at least 1") }
         if slurm && workers != nil { throw ValidationError("--slurm and --workers: the array's tasks are the workers; pass one of them") }
+        if let problem = SlurmOptions(partition: partition, time: time, cpusPerTask: 1).problem { throw ValidationError(problem) }
         if slurm, ExternalTool.find("sbatch") == nil { throw ValidationError(SlurmArray.Failure.noSlurm(tool: "sbatch").description) }
         if let w = workers, !(1...256).contains(w) { throw ValidationError("--workers \(w): 1…256") }
         let base = try options.experimentConfig(defaultStrategies: [.standard, .deni], defaultRuns: 5)
@@ -152,6 +153,21 @@ struct SweepCommand: ParsableCommand {
         let control = RunControl()
         let signals = SignalStop(control)
         defer { signals.restore() }
+        // A local worker (a shard, not a Slurm task) stops when the `deni sweep` that started it is gone: left
+        // running, it would keep claiming tasks while a `deni resume` starts new workers on the same session.
+        let parent = getppid()
+        let watch = DispatchSource.makeTimerSource(queue: .global())
+        if task == nil {
+            if parent == 1 { throw ValidationError("the deni sweep that started this worker has exited; run deni resume \(path)") }
+            watch.schedule(deadline: .now() + 1, repeating: 1)
+            watch.setEventHandler {
+                guard getppid() != parent else { return }
+                FileHandle.standardError.write(Data("[\(name)] the deni sweep that started this worker exited; stopping\n".utf8))
+                control.cancelAll()
+            }
+            watch.resume()
+        }
+        defer { watch.cancel() }
         let progress = ProgressPrinter(totalRuns: share?.count ?? config.runs * config.strategies.count, batchSize: config.batchSize, prefix: "[\(name)] ")
         try SweepWorker.run(session: folder, worker: name, share: share, model: options.modelURL(config), data: options.dataURL,
                             sink: progress, control: control)

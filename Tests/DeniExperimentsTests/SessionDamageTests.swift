@@ -90,6 +90,33 @@ final class SessionDamageTests: XCTestCase {
         XCTAssertFalse(s.events.contains { $0.runID?.strategy == "Ensemble" || $0.runID?.run == 9 })
     }
 
+    /// An export or report aimed at a session's own files is refused before anything is written.
+    func testExportsNeverOverwriteASessionsOwnFiles() throws {
+        let w = try Fixtures.writer(in: parent)
+        for e in Fixtures.run("Default", 0, f1: 70) { w.publish(e) }
+        try w.finish(summary: ResultsTable(baseline: "Default", rows: []))
+        let s = try SessionReader.read(w.folder)
+        let manifest = try Data(contentsOf: w.folder.appendingPathComponent(SessionFormat.manifestFile))
+        let events = try Data(contentsOf: w.folder.appendingPathComponent(SessionFormat.eventsFile))
+        for name in [SessionFormat.manifestFile, SessionFormat.eventsFile, "config.json", SessionMeta.file, "shards/worker-1.jsonl"] {
+            let url = w.folder.appendingPathComponent(name)
+            XCTAssertNotNil(SessionFormat.sessionFileProblem(url), name)
+            XCTAssertThrowsError(try SessionExport.write(s, csv: url, markdown: nil, svgFolder: nil), name) {
+                XCTAssertTrue("\($0)".contains("writing there would destroy it"), "\($0)")
+            }
+        }
+        XCTAssertThrowsError(try SessionExport.write(s, csv: nil, markdown: w.folder.appendingPathComponent(SessionFormat.manifestFile), svgFolder: nil))
+        XCTAssertEqual(try Data(contentsOf: w.folder.appendingPathComponent(SessionFormat.manifestFile)), manifest)
+        XCTAssertEqual(try Data(contentsOf: w.folder.appendingPathComponent(SessionFormat.eventsFile)), events)
+        // Beside a session, and another name inside it, are fine; two exports at one path are not.
+        XCTAssertNil(SessionFormat.sessionFileProblem(w.folder.appendingPathComponent("curves.csv")))
+        XCTAssertNil(SessionFormat.sessionFileProblem(parent.appendingPathComponent("events.jsonl")))
+        let same = parent.appendingPathComponent("x.csv")
+        XCTAssertThrowsError(try SessionExport.write(s, csv: same, runs: same, markdown: nil, svgFolder: nil)) {
+            XCTAssertTrue("\($0)".contains("same path"), "\($0)")
+        }
+    }
+
     func testDamagedMetaIsNamedAsContentsNotAnIOError() throws {
         let w = try Fixtures.writer(in: parent)
         try Data("{\"tags\": 5}".utf8).write(to: w.folder.appendingPathComponent(SessionMeta.file))

@@ -28,6 +28,18 @@ final class SlurmArrayTests: XCTestCase {
         }
     }
 
+    /// Partition and time go into #SBATCH lines: a newline or a shell character would add lines of their own.
+    func testPartitionAndTimeMustBeWhatSlurmNames() {
+        for p in ["debug", "gpu-a100", "short,long", "part_1.x"] { XCTAssertNil(SlurmOptions(partition: p, cpusPerTask: 1).problem, p) }
+        for p in ["debug\necho INJECTED", "", "a b", "x;rm", "$(id)"] { XCTAssertNotNil(SlurmOptions(partition: p, cpusPerTask: 1).problem, p) }
+        for t in ["30", "2:00:00", "1-12", "1-12:30", "1-12:30:00", "10:00", "UNLIMITED"] {
+            XCTAssertNil(SlurmOptions(time: t, cpusPerTask: 1).problem, t)
+        }
+        for t in ["garbage", "", "1:2:3:4", "1-2-3", "2:00\n#SBATCH --wrap=x", "-5", ":"] {
+            XCTAssertNotNil(SlurmOptions(time: t, cpusPerTask: 1).problem, t)
+        }
+    }
+
     func testQueueLinesOfOtherJobsAreIgnored() {
         let q = SlurmArray.parseQueue("12_0 RUNNING\n12_3 PENDING\n120_1 RUNNING\n7 RUNNING\n\n", jobs: ["12"])
         XCTAssertEqual(q, ["12_0": "RUNNING", "12_3": "PENDING"])

@@ -30,7 +30,15 @@ public enum SessionExport {
         var written: [URL] = []
         let curves = SessionCurves(config: session.config, events: session.events)
         let table = results(session)
+        let asked = [csv, runs, markdown].compactMap { $0?.standardizedFileURL.path }
+        if let twice = asked.first(where: { p in asked.filter { $0 == p }.count > 1 }) {
+            throw SessionError.refused(path: twice, reason: "asked for two exports at the same path; give each its own")
+        }
+        for url in [csv, runs, markdown].compactMap({ $0 }) {
+            if let problem = SessionFormat.sessionFileProblem(url) { throw SessionError.refused(path: url.path, reason: problem) }
+        }
         func put(_ text: String, _ url: URL) throws(SessionError) {
+            if let problem = SessionFormat.sessionFileProblem(url) { throw SessionError.refused(path: url.path, reason: problem) }
             do { try OutputFile.write(Data(text.utf8), to: url, what: "the export") }
             catch { throw SessionError.io(path: url.path, operation: "writing the export", detail: error.description) }
             written.append(url)

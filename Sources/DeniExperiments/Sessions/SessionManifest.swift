@@ -199,3 +199,21 @@ extension SessionManifest {
     /// Most classes a recorded dataset may have (a confusion matrix is classes²).
     public static let maximumClasses = 10_000
 }
+
+extension SessionFormat {
+    /// Why `url` must not receive an export or a report: it is a file of a recorded session (its manifest, events,
+    /// config, meta, lock, or anything under its shards/ or slurm/ folders), which the write would destroy; or nil.
+    public static func sessionFileProblem(_ url: URL) -> String? {
+        let target = url.resolvingSymlinksInPath().standardizedFileURL
+        var folder = target.deletingLastPathComponent()
+        var inside = target.lastPathComponent
+        if [SessionShards.folder, "slurm"].contains(folder.lastPathComponent) {
+            inside = folder.lastPathComponent + "/" + inside
+            folder = folder.deletingLastPathComponent()
+        }
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(manifestFile).path) else { return nil }
+        let own = [manifestFile, eventsFile, lockFile, "config.json", SessionMeta.file]
+        guard own.contains(inside) || inside.contains("/") else { return nil }
+        return "a file of the session \(folder.lastPathComponent); writing there would destroy it"
+    }
+}

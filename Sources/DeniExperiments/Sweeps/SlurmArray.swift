@@ -13,6 +13,28 @@ public struct SlurmOptions: Codable, Sendable, Equatable {
     public init(partition: String? = nil, time: String? = nil, cpusPerTask: Int, tasksPerJob: Int = 1) {
         self.partition = partition; self.time = time; self.cpusPerTask = cpusPerTask; self.tasksPerJob = tasksPerJob
     }
+
+    /// Why a partition or time limit cannot go into the sbatch script (they are written into `#SBATCH` lines, so a
+    /// newline or a shell character would add lines of its own), or nil.
+    public var problem: String? {
+        if let p = partition, p.isEmpty || !p.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_-.,+".unicodeScalars.contains($0)) }) {
+            return "--partition '\(p.debugDescription.dropFirst().dropLast())': a partition name (letters, digits, _ - . + and commas between names)"
+        }
+        if let t = time, !Self.isTimeLimit(t) {
+            return "--time '\(t.debugDescription.dropFirst().dropLast())': a Slurm time limit (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS, or UNLIMITED)"
+        }
+        return nil
+    }
+
+    static func isTimeLimit(_ t: String) -> Bool {
+        if ["unlimited", "infinite"].contains(t.lowercased()) { return true }
+        let dayParts = t.split(separator: "-", omittingEmptySubsequences: false)
+        guard dayParts.count <= 2, !t.isEmpty else { return false }
+        let clock = dayParts.last!.split(separator: ":", omittingEmptySubsequences: false)
+        func number(_ s: Substring) -> Bool { !s.isEmpty && s.count <= 6 && s.allSatisfy(\.isASCII) && s.allSatisfy(\.isNumber) }
+        if dayParts.count == 2 && !number(dayParts[0]) { return false }
+        return (1...3).contains(clock.count) && clock.allSatisfy(number)
+    }
 }
 
 /// What was submitted for a session: `slurm/submission.json` beside the sbatch script `slurm/sweep.sbatch`.
