@@ -99,10 +99,10 @@ public enum OutputFile {
     }
 
     /// Writes `data` to `url` (to a link's target) atomically; a special file or a failed write throws, in words.
-    public static func write(_ data: Data, to url: URL, what: String) throws(NotARegularFile) {
-        if let problem = problem(url) { throw NotARegularFile(description: "cannot write \(what): \(problem)") }
+    public static func write(_ data: Data, to url: URL, what: String) throws(PathProblem) {
+        if let problem = problem(url) { throw PathProblem(description: "cannot write \(what): \(problem)") }
         do { try data.write(to: url.resolvingSymlinksInPath(), options: .atomic) } catch {
-            throw NotARegularFile(description: "cannot write \(what) to \(url.path): \(FileProblem.describe(error))")
+            throw PathProblem(description: "cannot write \(what) to \(url.path): \(FileProblem.describe(error))")
         }
     }
 }

@@ -30,11 +30,7 @@ extension ModelWeights {
             guard info.shape == t.shape else {
                 throw ModelError(url.path, "tensor '\(name)' has shape \(info.shape), expected \(t.shape) (a file for another model?)")
             }
-            let values = try file.floats(info.name)
-            if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw ModelError(url.path, "tensor '\(info.name)' holds a non-finite value at element \(bad)")
-            }
-            pending.append((id, values))
+            pending.append((id, try file.finiteFloats(info.name)))
         }
         // A tensor the layout has no place for means the file was written for another tuning or adapter (or its
         // recorded settings were changed): refused rather than silently left out.

@@ -119,10 +119,7 @@ public final class ModelWeights: @unchecked Sendable {
     /// Copies the checked pre-trained tensors in; a non-finite value is refused naming the tensor.
     func loadBase(_ base: [(id: Int, info: SafeTensorInfo)], from file: SafeTensorsFile) throws {
         for (id, info) in base {
-            let values = try file.floats(info.name)
-            if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw ModelError(file.path, "tensor '\(info.name)' holds a non-finite value at element \(bad)")
-            }
+            let values = try file.finiteFloats(info.name)
             values.withUnsafeBufferPointer { pointer(id).update(from: $0.baseAddress!, count: values.count) }
             markChanged(id)
         }

@@ -128,6 +128,15 @@ public final class SafeTensorsFile: @unchecked Sendable {
     }
 
     /// Decodes a tensor as Float (F32, F16, BF16, F64, and integer types are converted).
+    /// `floats(name)`, refusing a non-finite value by tensor and element (weights are never NaN or infinite).
+    public func finiteFloats(_ name: String) throws -> [Float] {
+        let values = try floats(name)
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw ModelError(path, "tensor '\(name)' holds a non-finite value at element \(bad)")
+        }
+        return values
+    }
+
     public func floats(_ name: String) throws -> [Float] {
         guard let info = tensors[name] else { throw SafeTensorsError(path, "no tensor named '\(name)'") }
         var out = [Float](repeating: 0, count: info.count)

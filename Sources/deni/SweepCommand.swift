@@ -155,19 +155,21 @@ struct SweepCommand: ParsableCommand {
         defer { signals.restore() }
         // A local worker (a shard, not a Slurm task) stops when the `deni sweep` that started it is gone: left
         // running, it would keep claiming tasks while a `deni resume` starts new workers on the same session.
-        let parent = getppid()
-        let watch = DispatchSource.makeTimerSource(queue: .global())
+        var watch: DispatchSourceTimer?
         if task == nil {
+            let parent = getppid()
             if parent == 1 { throw ValidationError("the deni sweep that started this worker has exited; run deni resume \(path)") }
-            watch.schedule(deadline: .now() + 1, repeating: 1)
-            watch.setEventHandler {
-                guard getppid() != parent else { return }
+            let timer = DispatchSource.makeTimerSource(queue: .global())
+            timer.schedule(deadline: .now() + 1, repeating: 1)
+            timer.setEventHandler {
+                guard getppid() != parent, !control.isCancelled else { return }
                 FileHandle.standardError.write(Data("[\(name)] the deni sweep that started this worker exited; stopping\n".utf8))
                 control.cancelAll()
             }
-            watch.resume()
+            timer.resume()
+            watch = timer
         }
-        defer { watch.cancel() }
+        defer { watch?.cancel() }
         let progress = ProgressPrinter(totalRuns: share?.count ?? config.runs * config.strategies.count, batchSize: config.batchSize, prefix: "[\(name)] ")
         try SweepWorker.run(session: folder, worker: name, share: share, model: options.modelURL(config), data: options.dataURL,
                             sink: progress, control: control)

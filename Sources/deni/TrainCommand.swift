@@ -19,7 +19,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         var config = try options.experimentConfig(defaultStrategies: [.standard], defaultRuns: 1)
         try options.requireModel(config)
-        if config.runs != 1, options.settingFlags.contains(where: { $0 == "--runs" || $0.hasPrefix("--runs=") })
+        if config.runs != 1, try options.parsedFlags().contains(where: { $0.0 == "runs" })
             || options.assignments.contains(where: { $0.hasPrefix("runs=") }) {
             throw ValidationError("--runs \(config.runs): train makes one run; use `deni run` for several")
         }

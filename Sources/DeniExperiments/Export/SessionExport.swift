@@ -34,11 +34,12 @@ public enum SessionExport {
         if let twice = asked.first(where: { p in asked.filter { $0 == p }.count > 1 }) {
             throw SessionError.refused(path: twice, reason: "asked for two exports at the same path; give each its own")
         }
-        for url in [csv, runs, markdown].compactMap({ $0 }) {
+        // Every target is checked before anything is written: none may be a file of a session.
+        let svgs = svgFolder.map { folder in svgFiles.map { folder.appendingPathComponent($0) } } ?? []
+        for url in [csv, runs, markdown].compactMap({ $0 }) + svgs {
             if let problem = SessionFormat.sessionFileProblem(url) { throw SessionError.refused(path: url.path, reason: problem) }
         }
         func put(_ text: String, _ url: URL) throws(SessionError) {
-            if let problem = SessionFormat.sessionFileProblem(url) { throw SessionError.refused(path: url.path, reason: problem) }
             do { try OutputFile.write(Data(text.utf8), to: url, what: "the export") }
             catch { throw SessionError.io(path: url.path, operation: "writing the export", detail: error.description) }
             written.append(url)

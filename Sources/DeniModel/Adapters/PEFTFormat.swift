@@ -179,11 +179,7 @@ extension ModelWeights {
                 throw ModelError(weightsURL.path, "tensor '\(e.name)' has dtype \(info.dtype.rawValue), expected a float type")
             }
             guard case .tensor(let id) = e.source else { continue }
-            let values = try file.floats(e.name)
-            if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw ModelError(weightsURL.path, "tensor '\(e.name)' holds a non-finite value at element \(bad)")
-            }
-            pending.append((id, values))
+            pending.append((id, try file.finiteFloats(e.name)))
         }
         let known = Set(entries.map(\.name))
         if let extra = file.tensors.keys.sorted().first(where: { !known.contains($0) }) {
